@@ -1,0 +1,119 @@
+import type { ReportlineEvent } from './registry.ts';
+
+const importId = '0b0c5b9e-3f3e-4c36-9a57-0d6f7f1d2a10';
+const correlationId = '6a8f4b1e-2c1d-4d8e-8f6a-3c2b1a0f9e8d';
+const base = (id: string, source: string, causationId: string | null) => ({
+  id,
+  time: '2026-11-22T05:10:58.000Z',
+  source,
+  importId,
+  customerId: '338047',
+  correlationId,
+  causationId,
+});
+const blob = (key: string, bytes: number) => ({
+  uri: `blob://pg/${key}`,
+  bytes,
+  sha256: 'a'.repeat(64),
+  contentType: 'text/tab-separated-values+gzip',
+});
+
+/** One valid example per published event version; validated by the contracts tests and shown to other teams. */
+export const examples: readonly ReportlineEvent[] = [
+  {
+    ...base(correlationId, 'scheduler', null),
+    type: 'ImportRequested',
+    version: 1,
+    data: {
+      connectionId: '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c',
+      trigger: 'scheduled',
+      priority: 'scheduled',
+      reportTypes: ['AD', 'AD_CONVERSION'],
+      dateRange: { from: '2026-11-15', to: '2026-11-21' },
+      target: { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
+    },
+  },
+  {
+    ...base('11111111-1111-4111-8111-111111111111', 'lock-service', correlationId),
+    type: 'LockGranted',
+    version: 1,
+    fencingToken: 42,
+    data: { leaseTtlMs: 30_000, leaseExpiresAt: '2026-11-22T05:11:28.000Z', waitedMs: 1200 },
+  },
+  {
+    ...base('22222222-2222-4222-8222-222222222222', 'lock-service', correlationId),
+    type: 'LeaseRenewed',
+    version: 1,
+    fencingToken: 42,
+    data: { leaseTtlMs: 30_000, leaseExpiresAt: '2026-11-22T05:11:58.000Z' },
+  },
+  {
+    ...base('33333333-3333-4333-8333-333333333333', 'naver-fetcher', correlationId),
+    type: 'LeaseReleased',
+    version: 1,
+    fencingToken: 42,
+    data: { outcome: 'done', naverRequests: 31 },
+  },
+  {
+    ...base('44444444-4444-4444-8444-444444444444', 'lock-service', correlationId),
+    type: 'LeaseExpired',
+    version: 1,
+    fencingToken: 42,
+    data: { expiredAt: '2026-11-22T05:11:28.000Z', lockDelayUntil: '2026-11-22T05:12:28.000Z' },
+  },
+  {
+    ...base('55555555-5555-4555-8555-555555555555', 'naver-fetcher', correlationId),
+    type: 'ChunkDownloaded',
+    version: 1,
+    fencingToken: 42,
+    data: { reportType: 'AD', statDate: '2026-11-15', outcome: 'built', bytes: 18_230, completed: 1, total: 14 },
+  },
+  {
+    ...base('66666666-6666-4666-8666-666666666666', 'naver-fetcher', correlationId),
+    type: 'ReportsDownloaded',
+    version: 1,
+    fencingToken: 42,
+    data: {
+      reports: [
+        { reportType: 'AD', statDate: '2026-11-15', outcome: 'built', file: blob('raw/338047/AD/2026-11-15', 18_230) },
+        { reportType: 'AD', statDate: '2026-11-16', outcome: 'none' },
+      ],
+      naverRequests: 31,
+      clamped: [],
+    },
+  },
+  {
+    ...base('77777777-7777-4777-8777-777777777777', 'processor', correlationId),
+    type: 'RowsProcessed',
+    version: 1,
+    data: {
+      rows: blob('rows/0b0c5b9e', 52_004),
+      rowCount: 812,
+      columns: ['date', 'campaignId', 'impressions', 'clicks', 'cost'],
+      dateRange: { from: '2026-11-15', to: '2026-11-21' },
+    },
+  },
+  {
+    ...base('88888888-8888-4888-8888-888888888888', 'sheets-writer', correlationId),
+    type: 'SheetWritten',
+    version: 1,
+    data: { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터', rowsWritten: 812, writeJobId: 'w-0b0c5b9e' },
+  },
+  {
+    ...base('99999999-9999-4999-8999-999999999999', 'sheets-writer', correlationId),
+    type: 'ImportCompleted',
+    version: 1,
+    data: { rowsWritten: 812, naverRequests: 31, spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
+  },
+  {
+    ...base('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'naver-fetcher', correlationId),
+    type: 'ImportFailed',
+    version: 1,
+    data: {
+      stage: 'download',
+      code: 'naver-credentials-invalid',
+      message: 'NAVER rejected the API key for customer 338047 (invalid signature); reconnect the account.',
+      retryable: false,
+    },
+  },
+];

@@ -1,0 +1,10 @@
+export * from './cloudevents.ts';
+export * from './envelope.ts';
+export * from './events/imports.ts';
+export * from './events/leases.ts';
+export * from './events/pipeline.ts';
+export { examples } from './examples.ts';
+export * from './make-event.ts';
+export * from './primitives.ts';
+export * from './registry.ts';
+export * from './topics.ts';

@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { EventDefinition } from './envelope.ts';
+import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
+import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
+import {
+  ChunkDownloadedV1,
+  ReportsDownloadedV1,
+  RowsProcessedV1,
+  SheetWrittenV1,
+} from './events/pipeline.ts';
+
+/** Every published (type, version). A version, once here, never changes: add a new one beside it. */
+export const eventDefinitions = [
+  ImportRequestedV1,
+  ImportCompletedV1,
+  ImportFailedV1,
+  LockGrantedV1,
+  LeaseRenewedV1,
+  LeaseReleasedV1,
+  LeaseExpiredV1,
+  ChunkDownloadedV1,
+  ReportsDownloadedV1,
+  RowsProcessedV1,
+  SheetWrittenV1,
+] as const;
+
+export type AnyEventDefinition = (typeof eventDefinitions)[number];
+export type ReportlineEvent = z.infer<AnyEventDefinition['schema']>;
+export type EventType = ReportlineEvent['type'];
+export type EventOfType<T extends EventType> = Extract<ReportlineEvent, { type: T }>;
+
+export const eventKey = (type: string, version: number) => `${type}.v${version}`;
+
+const byKey = new Map<string, EventDefinition<string, number, z.ZodType, boolean>>(
+  eventDefinitions.map((d) => [eventKey(d.type, d.version), d]),
+);
+
+export function findEventDefinition(type: string, version: number) {
+  return byKey.get(eventKey(type, version));
+}

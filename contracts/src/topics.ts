@@ -1,0 +1,101 @@
+import type { AnyEventDefinition } from './registry.ts';
+import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
+import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
+import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
+
+export type ServiceName = 'scheduler' | 'lock-service' | 'naver-fetcher' | 'processor' | 'sheets-writer';
+
+export interface TopicManifest {
+  readonly name: string;
+  readonly description: string;
+  /** The envelope field used as the Kafka key: it decides ordering and which instance handles a message. */
+  readonly key: 'customerId' | 'importId';
+  readonly partitions: number;
+  readonly owner: ServiceName;
+  readonly producers: readonly ServiceName[];
+  readonly consumers: readonly ServiceName[];
+  readonly events: readonly AnyEventDefinition[];
+  readonly deadLetterTopic: string;
+}
+
+const topic = (m: Omit<TopicManifest, 'deadLetterTopic'>): TopicManifest => ({
+  ...m,
+  deadLetterTopic: `${m.name}.dlq`,
+});
+
+/**
+ * The topics of the flow. Keys by customer id where per-customer order matters (the lock); by import id where work
+ * should spread over partitions (processing, writing).
+ */
+export const topics = {
+  imports: topic({
+    name: 'reportline.imports.v1',
+    description: 'Import lifecycle: requested, completed, failed.',
+    key: 'customerId',
+    partitions: 6,
+    owner: 'scheduler',
+    producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
+    consumers: ['scheduler', 'lock-service'],
+    events: [ImportRequestedV1, ImportCompletedV1, ImportFailedV1],
+  }),
+  leases: topic({
+    name: 'reportline.leases.v1',
+    description: 'Decisions of the lock-service: grants, renewals and expiries of NAVER leases.',
+    key: 'customerId',
+    partitions: 6,
+    owner: 'lock-service',
+    producers: ['lock-service'],
+    consumers: ['naver-fetcher', 'scheduler'],
+    events: [LockGrantedV1, LeaseRenewedV1, LeaseExpiredV1],
+  }),
+  leaseReleases: topic({
+    name: 'reportline.lease-releases.v1',
+    description: 'Holders giving their lease back. Keyed like the lock so one lock-service instance sees both.',
+    key: 'customerId',
+    partitions: 6,
+    owner: 'lock-service',
+    producers: ['naver-fetcher'],
+    consumers: ['lock-service', 'scheduler'],
+    events: [LeaseReleasedV1],
+  }),
+  downloads: topic({
+    name: 'reportline.downloads.v1',
+    description: 'NAVER reports stored by the fetcher: per-day progress and the finished set.',
+    key: 'importId',
+    partitions: 6,
+    owner: 'naver-fetcher',
+    producers: ['naver-fetcher'],
+    consumers: ['processor', 'scheduler'],
+    events: [ChunkDownloadedV1, ReportsDownloadedV1],
+  }),
+  rows: topic({
+    name: 'reportline.rows.v1',
+    description: 'Parsed, joined rows ready for a sheet (claim check).',
+    key: 'importId',
+    partitions: 6,
+    owner: 'processor',
+    producers: ['processor'],
+    consumers: ['sheets-writer', 'scheduler'],
+    events: [RowsProcessedV1],
+  }),
+  sheetWrites: topic({
+    name: 'reportline.sheet-writes.v1',
+    description: 'Rows committed to a Google Sheet.',
+    key: 'importId',
+    partitions: 6,
+    owner: 'sheets-writer',
+    producers: ['sheets-writer'],
+    consumers: ['scheduler'],
+    events: [SheetWrittenV1],
+  }),
+} as const satisfies Record<string, TopicManifest>;
+
+export type TopicName = keyof typeof topics;
+export const allTopics: readonly TopicManifest[] = Object.values(topics);
+
+/** The topic an event is published to. Each (type, version) lives on exactly one topic. */
+export function topicOf(type: string, version: number): TopicManifest {
+  const t = allTopics.find((m) => m.events.some((e) => e.type === type && e.version === version));
+  if (!t) throw new Error(`no topic carries event ${type} v${version}`);
+  return t;
+}

@@ -1,0 +1,60 @@
+import type { ReportlineEvent, TopicManifest } from '@reportline/contracts';
+
+/**
+ * One transport interface for every service. Two implementations: `KafkaBus` (production, integration tests) and
+ * `InMemoryBus` (unit tests). Both pass the same conformance suite (`conformance.ts`).
+ */
+export interface Bus {
+  /** Publishes events to the topic their (type, version) belongs to, keyed per the topic manifest. Resolves once acknowledged by the broker. */
+  publish(events: readonly ReportlineEvent[]): Promise<void>;
+  /** Starts consuming. Resolves once the subscription is running (consumer joined its group). */
+  subscribe(subscription: Subscription): Promise<Subscriber>;
+  /** Stops all subscribers (finishing in-flight handlers, committing their offsets) and disconnects. */
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  /** Consumer group id; instances with the same group share partitions. */
+  group: string;
+  topics: readonly TopicManifest[];
+  /**
+   * Called once per message, in partition order. The offset is committed only after the promise resolves, so the
+   * handler must make its effect durable before resolving (and be idempotent: delivery is at least once).
+   * Throwing a `PoisonMessageError` sends the message to the topic's dead-letter topic and moves on; any other error
+   * is retried with backoff and never skips the message.
+   */
+  handle: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
+  /** Read from the beginning of the topic when the group has no committed offset. Default true. */
+  fromBeginning?: boolean;
+}
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Keeps the group membership alive during a long handler (kafkajs heartbeat); cheap to call often. */
+  heartbeat: () => Promise<void>;
+  /** Aborted when the subscriber is stopping or the partition was revoked; long handlers should stop early. */
+  signal: AbortSignal;
+}
+
+export interface Subscriber {
+  stop(): Promise<void>;
+}
+
+/** A message that can never be handled (invalid schema, impossible state): dead-lettered with this reason. */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}
+
+/** What lands on a dead-letter topic: the original message untouched plus why it was rejected. */
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: string | null;
+  reason: string;
+  group: string;
+}
