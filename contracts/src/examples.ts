@@ -103,7 +103,7 @@ export const examples: readonly ReportlineEvent[] = [
     ...base('99999999-9999-4999-8999-999999999999', 'sheets-writer', correlationId),
     type: 'ImportCompleted',
     version: 1,
-    data: { rowsWritten: 812, naverRequests: 31, spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
+    data: { rowsWritten: 812, spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
   },
   {
     ...base('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'naver-fetcher', correlationId),

@@ -25,7 +25,6 @@ export const ImportCompletedV1 = defineEvent(
   1,
   z.object({
     rowsWritten: z.number().int().nonnegative(),
-    naverRequests: z.number().int().nonnegative(),
     spreadsheetId: z.string().min(1),
     sheetName: z.string().min(1),
   }),

@@ -1,0 +1,92 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from './log.ts';
+
+export type HealthCheck = () => Promise<void>;
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  logger: Logger;
+  /** Named dependency checks for /health; each throws when its dependency is unusable. */
+  health?: Record<string, HealthCheck>;
+  openapi?: { title: string; description: string };
+}
+
+/**
+ * One way to build a service's HTTP surface: zod schemas drive validation and the OpenAPI document, errors are
+ * problem+json (RFC 9457) with 5xx details hidden, and every service answers /health.
+ */
+export async function buildHttpApp(opts: HttpAppOptions) {
+  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: opts.openapi?.title ?? `Reportline ${opts.service}`,
+        description: opts.openapi?.description ?? '',
+        version: opts.version ?? '1.0.0',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const validation = err.validation ? { detail: `invalid request: ${err.message}` } : undefined;
+    reply
+      .status(status)
+      .type('application/problem+json')
+      .send({
+        type: `urn:reportline:problem:${status === 400 ? 'invalid-request' : status >= 500 ? 'internal' : (err.code ?? 'error').toLowerCase()}`,
+        title: status >= 500 ? 'Internal error' : err.message,
+        status,
+        ...(status >= 500 ? { detail: 'The error was logged; retrying may help.' } : validation ?? { detail: err.message }),
+        instance: req.url,
+      });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).type('application/problem+json').send({
+      type: 'urn:reportline:problem:not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `${req.method} ${req.url} is not a route of ${opts.service}`,
+      instance: req.url,
+    });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+    const results: Record<string, string> = {};
+    let ok = true;
+    for (const [name, check] of Object.entries(opts.health ?? {})) {
+      try {
+        await check();
+        results[name] = 'ok';
+      } catch (err) {
+        ok = false;
+        results[name] = err instanceof Error ? err.message : 'failed';
+      }
+    }
+    reply.status(ok ? 200 : 503).send({ service: opts.service, status: ok ? 'ok' : 'degraded', checks: results });
+  });
+  return app;
+}
+
+export type HttpApp = Awaited<ReturnType<typeof buildHttpApp>>;
+
+/** A problem with a status code for the error handler; use for 4xx the caller can fix. */
+export function httpError(statusCode: number, message: string, code = 'request-rejected') {
+  return Object.assign(new Error(message), { statusCode, code });
+}
+
+export type { FastifyInstance };

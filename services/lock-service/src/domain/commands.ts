@@ -1,0 +1,23 @@
+import type { ReportlineEvent } from '@reportline/contracts';
+import type { LockCommand } from './lock.ts';
+
+/** What an incoming event asks of the lock, if anything. */
+export function commandFor(event: ReportlineEvent): LockCommand | undefined {
+  switch (event.type) {
+    case 'ImportRequested':
+      return {
+        kind: 'request',
+        importId: event.importId,
+        priority: event.data.priority,
+        eventId: event.id,
+        correlationId: event.correlationId,
+      };
+    case 'LeaseReleased':
+      return { kind: 'release', importId: event.importId, token: event.fencingToken };
+    case 'ImportFailed':
+      // A queued import that failed or was cancelled elsewhere leaves the queue; a holder releases on its own.
+      return { kind: 'cancel', importId: event.importId };
+    default:
+      return undefined;
+  }
+}

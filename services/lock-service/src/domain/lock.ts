@@ -1,0 +1,59 @@
+/**
+ * The lock of one NAVER customer id: who holds the lease, who waits, and the last fencing token handed out.
+ * Pure data; `decide` and `evolve` below are the only rules.
+ */
+export type Priority = 'on-demand' | 'scheduled';
+
+export interface Waiter {
+  importId: string;
+  priority: Priority;
+  requestedAt: string;
+  requestEventId: string;
+  correlationId: string;
+}
+
+export interface Holder {
+  importId: string;
+  token: number;
+  grantedAt: string;
+  expiresAt: string;
+  requestEventId: string;
+  correlationId: string;
+}
+
+export interface CustomerLock {
+  customerId: string;
+  holder: Holder | null;
+  queue: Waiter[];
+  /** Strictly increasing per customer id, never reused, survives releases and expiries. */
+  lastToken: number;
+  /** After an expiry nobody is granted before this instant (Chubby's lock-delay): the old holder may still be mid-call. */
+  lockDelayUntil: string | null;
+}
+
+export const emptyLock = (customerId: string): CustomerLock => ({
+  customerId,
+  holder: null,
+  queue: [],
+  lastToken: 0,
+  lockDelayUntil: null,
+});
+
+export type LockCommand =
+  | { kind: 'request'; importId: string; priority: Priority; eventId: string; correlationId: string }
+  | { kind: 'release'; importId: string; token: number }
+  | { kind: 'cancel'; importId: string }
+  | { kind: 'tick' };
+
+export type LockEvent =
+  | { kind: 'queued'; waiter: Waiter }
+  | { kind: 'granted'; holder: Holder; waitedMs: number }
+  | { kind: 'released'; importId: string; token: number; at: string }
+  | { kind: 'expired'; importId: string; token: number; at: string; lockDelayUntil: string; correlationId: string }
+  | { kind: 'dequeued'; importId: string };
+
+export interface LockPolicy {
+  leaseTtlMs: number;
+  /** At least the longest NAVER request the client allows plus a clock-drift margin. */
+  lockDelayMs: number;
+}
