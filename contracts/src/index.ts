@@ -8,3 +8,4 @@ export * from './make-event.ts';
 export * from './primitives.ts';
 export * from './registry.ts';
 export * from './topics.ts';
+export * from './secrets.ts';

@@ -10,3 +10,4 @@ export * from './pg/outbox.ts';
 export * from './pg/pool.ts';
 export * from './service.ts';
 export * from './runtime.ts';
+export * from './pg/secrets.ts';

@@ -1,0 +1,64 @@
+import type { EventOfType } from '@reportline/contracts';
+import type { Queryable } from '@reportline/platform';
+
+export type ImportRequested = EventOfType<'ImportRequested'>;
+
+export async function saveRequest(db: Queryable, event: ImportRequested): Promise<void> {
+  await db.query(
+    'INSERT INTO fetcher.requests (import_id, customer_id, event) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [event.importId, event.customerId, JSON.stringify(event)],
+  );
+}
+
+export async function findRequest(db: Queryable, importId: string): Promise<ImportRequested | undefined> {
+  const { rows } = await db.query<{ event: ImportRequested }>('SELECT event FROM fetcher.requests WHERE import_id = $1', [
+    importId,
+  ]);
+  return rows[0]?.event;
+}
+
+/** Starts (or finds) the record of work under one lease. Returns its outcome when that lease was already finished. */
+export async function beginFetch(db: Queryable, importId: string, token: number, customerId: string): Promise<string | null> {
+  await db.query(
+    'INSERT INTO fetcher.fetches (import_id, token, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [importId, token, customerId],
+  );
+  const { rows } = await db.query<{ outcome: string | null }>(
+    'SELECT outcome FROM fetcher.fetches WHERE import_id = $1 AND token = $2',
+    [importId, token],
+  );
+  return rows[0]?.outcome ?? null;
+}
+
+export async function finishFetch(
+  db: Queryable,
+  f: { importId: string; token: number; outcome: 'done' | 'failed'; naverRequests: number },
+): Promise<void> {
+  await db.query(
+    'UPDATE fetcher.fetches SET finished_at = now(), outcome = $3, naver_requests = $4 WHERE import_id = $1 AND token = $2',
+    [f.importId, f.token, f.outcome, f.naverRequests],
+  );
+}
+
+export async function recordJob(db: Queryable, customerId: string, reportJobId: number, importId: string): Promise<void> {
+  await db.query(
+    'INSERT INTO fetcher.naver_jobs (customer_id, report_job_id, import_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [customerId, reportJobId, importId],
+  );
+}
+
+export async function markJobDeleted(db: Queryable, customerId: string, reportJobId: number): Promise<void> {
+  await db.query('UPDATE fetcher.naver_jobs SET deleted_at = now() WHERE customer_id = $1 AND report_job_id = $2', [
+    customerId,
+    reportJobId,
+  ]);
+}
+
+/** Our jobs for this customer id that a crash or a lost lease left behind; deleted first under the next lease. */
+export async function leftoverJobs(db: Queryable, customerId: string): Promise<number[]> {
+  const { rows } = await db.query<{ report_job_id: number }>(
+    'SELECT report_job_id FROM fetcher.naver_jobs WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY created_at',
+    [customerId],
+  );
+  return rows.map((r) => r.report_job_id);
+}

@@ -1,0 +1,140 @@
+import {
+  ChunkDownloadedV1,
+  type EventOfType,
+  ImportFailedV1,
+  LeaseReleasedV1,
+  makeEvent,
+  NaverCredentials,
+  naverSecretRef,
+  ReportsDownloadedV1,
+} from '@reportline/contracts';
+import { createNaverClient, type RateBudget } from '@reportline/naver-client';
+import {
+  appendToOutbox,
+  type BlobStore,
+  type Clock,
+  type Logger,
+  type OutboxRelay,
+  type Pool,
+  type SecretStore,
+  withTransaction,
+} from '@reportline/platform';
+import { lookBack, type FetcherConfig } from './config.ts';
+import { describeFailure } from './domain/failure.ts';
+import { leaseDeadline } from './domain/lease-deadline.ts';
+import { planReports } from './domain/plan.ts';
+import { downloadAll } from './download-window.ts';
+import { beginFetch, findRequest, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
+
+export const SERVICE = 'naver-fetcher';
+
+export interface WorkDeps {
+  config: FetcherConfig;
+  pool: Pool;
+  blobs: BlobStore;
+  secrets: SecretStore;
+  relay: OutboxRelay;
+  clock: Clock;
+  logger: Logger;
+  budget: RateBudget;
+  fetch?: typeof fetch;
+}
+
+/** Thrown when a grant arrives before its request: retried by the bus until the request has been consumed. */
+export class RequestNotYetKnownError extends Error {
+  override readonly name = 'RequestNotYetKnownError';
+}
+
+/**
+ * All NAVER work of one import under its lease: plan the days, run the job window, store files, then release the
+ * lease and hand over in one transaction. Processing and writing happen elsewhere, without the lease.
+ */
+export async function workUnderLease(deps: WorkDeps, grant: EventOfType<'LockGranted'>, heartbeat: () => Promise<void>) {
+  const { importId, customerId, fencingToken: token } = grant;
+  const log = deps.logger.child({ importId, customerId, fencingToken: token });
+  const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
+  const request = await findRequest(deps.pool, importId);
+  if (!request) {
+    lease.dispose();
+    throw new RequestNotYetKnownError(`grant for import ${importId} arrived before its ImportRequested`);
+  }
+  if ((await beginFetch(deps.pool, importId, token, customerId)) !== null) {
+    lease.dispose();
+    return log.info('lease already worked and released; redelivered grant ignored');
+  }
+
+  let naverRequests = 0;
+  const counting: typeof fetch = (input, init) => {
+    naverRequests++;
+    return (deps.fetch ?? fetch)(input, init);
+  };
+  const ctx = (causedBy: { id: string; correlationId: string }) => ({
+    source: SERVICE,
+    importId,
+    customerId,
+    fencingToken: token,
+    causedBy,
+    now: deps.clock.now(),
+  });
+
+  try {
+    const credentials = await deps.secrets.get(naverSecretRef(request.data.connectionId), NaverCredentials);
+    const client = createNaverClient({
+      ...credentials,
+      baseUrl: deps.config.NAVER_BASE_URL,
+      fetch: counting,
+      timeoutMs: deps.config.NAVER_TIMEOUT_MS,
+      limiter: deps.budget,
+      origin: `${importId}#${token}`,
+      guard: () => lease.check(),
+    });
+    for (const jobId of await leftoverJobs(deps.pool, customerId)) {
+      await client.deleteStatReport(jobId, { signal: lease.signal });
+      await markJobDeleted(deps.pool, customerId, jobId);
+    }
+    const { tasks, clamped } = planReports(request.data, lookBack(deps.config), deps.clock.now());
+    if (tasks.length === 0) throw new Error('no day of the requested range is within NAVER look-back');
+    log.info({ days: tasks.length, clamped: clamped.length }, 'downloading under lease');
+    let completed = 0;
+    const days = await downloadAll(tasks, {
+      client,
+      lease,
+      maxOpenJobs: deps.config.NAVER_MAX_OPEN_JOBS,
+      pollMs: deps.config.NAVER_POLL_MS,
+      maxAttempts: deps.config.NAVER_MAX_ATTEMPTS,
+      recordJob: (id) => recordJob(deps.pool, customerId, id, importId),
+      jobDeleted: (id) => markJobDeleted(deps.pool, customerId, id),
+      storeFile: (t, content) =>
+        deps.blobs.put(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
+      onDay: async (day) => {
+        completed++;
+        await heartbeat();
+        const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
+        const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
+        await appendToOutbox(deps.pool, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);
+        deps.relay.nudge();
+      },
+    });
+    days.sort((a, b) => a.reportType.localeCompare(b.reportType) || a.statDate.localeCompare(b.statDate));
+    await withTransaction(deps.pool, async (tx) => {
+      const downloaded = makeEvent(ReportsDownloadedV1, { reports: days, naverRequests, clamped }, ctx(grant));
+      const released = makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests }, ctx(grant));
+      await appendToOutbox(tx, SERVICE, [released, downloaded]);
+      await finishFetch(tx, { importId, token, outcome: 'done', naverRequests });
+    });
+    deps.relay.nudge();
+    log.info({ naverRequests, days: days.length }, 'NAVER work done; lease released');
+  } catch (error) {
+    const failure = describeFailure(error, customerId);
+    log.warn({ err: error, code: failure.code }, 'NAVER work failed; releasing the lease');
+    await withTransaction(deps.pool, async (tx) => {
+      const released = makeEvent(LeaseReleasedV1, { outcome: 'failed', naverRequests }, ctx(grant));
+      const failed = makeEvent(ImportFailedV1, { stage: 'download', ...failure }, ctx(grant));
+      await appendToOutbox(tx, SERVICE, [released, failed]);
+      await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests });
+    });
+    deps.relay.nudge();
+  } finally {
+    lease.dispose();
+  }
+}

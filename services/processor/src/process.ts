@@ -1,0 +1,47 @@
+import { type EventOfType, ImportFailedV1, makeEvent, type ReportlineEvent, RowsProcessedV1 } from '@reportline/contracts';
+import { appendToOutbox, type BlobStore, claimEvent, type Clock, type Pool, withTransaction } from '@reportline/platform';
+import { ReportFormatError } from './domain/parse.ts';
+import { buildRows, COLUMNS, type ReportFile } from './domain/rows.ts';
+
+export const SERVICE = 'processor';
+
+/**
+ * Turns an import's downloaded files into sheet rows (stored as a claim check) and announces them. A file that does
+ * not parse fails the import with the file and line named; the raw files stay stored, so nothing is lost.
+ */
+export async function processDownload(
+  deps: { pool: Pool; blobs: BlobStore; clock: Clock },
+  event: EventOfType<'ReportsDownloaded'>,
+): Promise<'processed' | 'failed' | 'duplicate'> {
+  const files: ReportFile[] = [];
+  for (const r of event.data.reports) {
+    if (!r.file) continue;
+    const content = await deps.blobs.get(r.file);
+    files.push({ reportType: r.reportType, statDate: r.statDate, name: `${r.reportType} ${r.statDate}`, text: content.toString('utf8') });
+  }
+  const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event, now: deps.clock.now() };
+  let result: ReportlineEvent;
+  try {
+    const rows = buildRows(files);
+    const dates = event.data.reports.map((r) => r.statDate).sort();
+    const content = Buffer.from(JSON.stringify({ columns: COLUMNS, rows }));
+    const ref = await deps.blobs.put(`rows/${event.importId}`, content, 'application/json');
+    result = makeEvent(
+      RowsProcessedV1,
+      { rows: ref, rowCount: rows.length, columns: [...COLUMNS], dateRange: { from: dates[0]!, to: dates.at(-1)! } },
+      ctx,
+    );
+  } catch (error) {
+    if (!(error instanceof ReportFormatError)) throw error;
+    result = makeEvent(
+      ImportFailedV1,
+      { stage: 'process', code: 'report-format', message: `a NAVER report did not have the expected layout: ${error.message}`, retryable: false },
+      ctx,
+    );
+  }
+  return withTransaction(deps.pool, async (tx) => {
+    if (!(await claimEvent(tx, SERVICE, event.id))) return 'duplicate';
+    await appendToOutbox(tx, SERVICE, [result]);
+    return result.type === 'RowsProcessed' ? 'processed' : 'failed';
+  });
+}

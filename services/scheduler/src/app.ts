@@ -1,0 +1,47 @@
+import { allTopics } from '@reportline/contracts';
+import {
+  type Bus,
+  type Clock,
+  createServiceRuntime,
+  type Logger,
+  postgresSecretStore,
+  type Running,
+  systemClock,
+} from '@reportline/platform';
+import type { SchedulerConfig } from './config.ts';
+import { PROJECTION, project } from './projection.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { importRoutes, SERVICE } from './routes/imports.ts';
+
+export interface SchedulerDeps {
+  bus?: Bus;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function startScheduler(config: SchedulerConfig, deps: SchedulerDeps = {}): Promise<Running & { url: string }> {
+  const clock = deps.clock ?? systemClock;
+  const rt = await createServiceRuntime({
+    service: SERVICE,
+    config,
+    bus: deps.bus,
+    logger: deps.logger,
+    openapi: { title: 'Reportline scheduler API', description: 'Connections, imports and their progress.' },
+  });
+  connectionRoutes(rt.http, { pool: rt.pool, secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY) });
+  importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+
+  const subscriber = await rt.bus.subscribe({
+    group: PROJECTION,
+    topics: allTopics,
+    handle: (event) => project(rt.pool, event),
+  });
+  const url = await rt.listen();
+  return {
+    url,
+    async close() {
+      await subscriber.stop();
+      await rt.close();
+    },
+  };
+}

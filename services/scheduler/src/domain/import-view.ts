@@ -1,0 +1,85 @@
+import type { ReportlineEvent } from '@reportline/contracts';
+
+export type ImportStatus = 'requested' | 'downloading' | 'processing' | 'writing' | 'completed' | 'failed';
+
+export interface ImportView {
+  importId: string;
+  customerId: string;
+  status: ImportStatus;
+  requestedAt: string | null;
+  fencingToken: number | null;
+  progress: { completed: number; total: number } | null;
+  naverRequests: number | null;
+  rowsWritten: number | null;
+  failure: { stage: string; code: string; message: string; retryable: boolean } | null;
+  steps: { type: string; time: string; eventId: string }[];
+}
+
+export const initialView = (importId: string, customerId: string): ImportView => ({
+  importId,
+  customerId,
+  status: 'requested',
+  requestedAt: null,
+  fencingToken: null,
+  progress: null,
+  naverRequests: null,
+  rowsWritten: null,
+  failure: null,
+  steps: [],
+});
+
+// Events of one import arrive on several topics, so their order is not guaranteed: status only moves forward.
+const RANK: Record<ImportStatus, number> = {
+  requested: 0,
+  downloading: 1,
+  processing: 2,
+  writing: 3,
+  completed: 4,
+  failed: 4,
+};
+const advance = (from: ImportStatus, to: ImportStatus) => (RANK[to] > RANK[from] ? to : from);
+
+const STATUS_AFTER: Partial<Record<ReportlineEvent['type'], ImportStatus>> = {
+  LockGranted: 'downloading',
+  ChunkDownloaded: 'downloading',
+  ReportsDownloaded: 'processing',
+  RowsProcessed: 'writing',
+  SheetWritten: 'writing',
+  ImportCompleted: 'completed',
+  ImportFailed: 'failed',
+};
+
+export function evolveView(view: ImportView, event: ReportlineEvent): ImportView {
+  if (view.steps.some((s) => s.eventId === event.id)) return view;
+  const steps = [...view.steps, { type: event.type, time: event.time, eventId: event.id }].sort((a, b) =>
+    a.time.localeCompare(b.time),
+  );
+  const next: ImportView = { ...view, steps };
+  const to = STATUS_AFTER[event.type];
+  if (to) next.status = advance(view.status, to);
+  switch (event.type) {
+    case 'ImportRequested':
+      next.requestedAt = event.time;
+      break;
+    case 'LockGranted':
+      next.fencingToken = event.fencingToken;
+      break;
+    case 'ChunkDownloaded':
+      if (!view.progress || event.data.completed > view.progress.completed) {
+        next.progress = { completed: event.data.completed, total: event.data.total };
+      }
+      break;
+    case 'ReportsDownloaded':
+      next.naverRequests = event.data.naverRequests;
+      next.progress = { completed: event.data.reports.length, total: event.data.reports.length };
+      break;
+    case 'ImportCompleted':
+      next.rowsWritten = event.data.rowsWritten;
+      break;
+    case 'ImportFailed':
+      // The first failure is the cause; later ones are consequences.
+      if (view.status !== 'completed') next.failure = view.failure ?? { ...event.data };
+      break;
+  }
+  return next;
+}

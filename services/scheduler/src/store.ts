@@ -1,0 +1,78 @@
+import type { Queryable } from '@reportline/platform';
+import type { ReportType } from '@reportline/contracts';
+import type { ImportView } from './domain/import-view.ts';
+
+export interface Connection {
+  id: string;
+  customerId: string;
+  reportTypes: ReportType[];
+  historyDays: number;
+  spreadsheetId: string;
+  sheetName: string;
+  createdAt: string;
+}
+
+export async function insertConnection(db: Queryable, c: Omit<Connection, 'createdAt'>): Promise<Connection> {
+  const { rows } = await db.query<{ created_at: Date }>(
+    `INSERT INTO scheduler.connections (id, customer_id, report_types, history_days, spreadsheet_id, sheet_name)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at`,
+    [c.id, c.customerId, c.reportTypes, c.historyDays, c.spreadsheetId, c.sheetName],
+  );
+  return { ...c, createdAt: rows[0]!.created_at.toISOString() };
+}
+
+export async function findConnection(db: Queryable, id: string): Promise<Connection | undefined> {
+  const { rows } = await db.query(
+    `SELECT id, customer_id AS "customerId", report_types AS "reportTypes", history_days AS "historyDays",
+            spreadsheet_id AS "spreadsheetId", sheet_name AS "sheetName", created_at AS "createdAt"
+     FROM scheduler.connections WHERE id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  return r && { ...r, createdAt: new Date(r.createdAt).toISOString() };
+}
+
+export async function findImportByIdempotencyKey(db: Queryable, key: string): Promise<ImportView | undefined> {
+  const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE idempotency_key = $1', [key]);
+  return rows[0]?.view;
+}
+
+export async function insertImport(
+  db: Queryable,
+  row: { view: ImportView; connectionId: string; idempotencyKey: string | null; requestedAt: Date },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO scheduler.imports (import_id, connection_id, customer_id, idempotency_key, status, view, requested_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [row.view.importId, row.connectionId, row.view.customerId, row.idempotencyKey, row.view.status, row.view, row.requestedAt],
+  );
+}
+
+export async function loadImportForUpdate(db: Queryable, importId: string): Promise<ImportView | undefined> {
+  const { rows } = await db.query<{ view: ImportView }>(
+    'SELECT view FROM scheduler.imports WHERE import_id = $1 FOR UPDATE',
+    [importId],
+  );
+  return rows[0]?.view;
+}
+
+export async function saveImportView(db: Queryable, view: ImportView): Promise<void> {
+  await db.query('UPDATE scheduler.imports SET view = $2, status = $3, updated_at = now() WHERE import_id = $1', [
+    view.importId,
+    view,
+    view.status,
+  ]);
+}
+
+export async function findImport(db: Queryable, importId: string): Promise<ImportView | undefined> {
+  const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE import_id = $1', [importId]);
+  return rows[0]?.view;
+}
+
+export async function listImports(db: Queryable, connectionId: string, limit: number): Promise<ImportView[]> {
+  const { rows } = await db.query<{ view: ImportView }>(
+    'SELECT view FROM scheduler.imports WHERE connection_id = $1 ORDER BY requested_at DESC LIMIT $2',
+    [connectionId, limit],
+  );
+  return rows.map((r) => r.view);
+}
