@@ -1,0 +1,161 @@
+// `npm run demo`: Kafka + Postgres (found or started), both simulators, all five services, and one import of a
+// simulated NAVER account into a fake Google Sheet with a progress bar. `--once` exits after the import with a
+// one-line JSON summary; otherwise everything keeps running until Ctrl-C. Every process started here is stopped.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTopics, ensureDatabase, migrateAll, withDatabase } from '@reportline/dev';
+import { startEnvironment } from '@reportline/dev/environment';
+import { freePort } from '@reportline/dev/ports';
+import { type Child, spawnNode, stopAll, waitForHealth } from './demo-processes.ts';
+
+const once = process.argv.includes('--once');
+const t0 = Date.now();
+const demoDir = join('.cache', 'demo');
+mkdirSync(join(demoDir, 'logs'), { recursive: true });
+const log = (msg: string) => process.stderr.write(`[demo] ${msg}\n`);
+const children: Child[] = [];
+let environment: Awaited<ReturnType<typeof startEnvironment>> | undefined;
+
+async function shutdown(code: number): Promise<never> {
+  await stopAll(children);
+  await environment?.stop().catch(() => {});
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
+
+try {
+  environment = await startEnvironment({ log, docker: 'compose' });
+  const databaseUrl = withDatabase(environment.databaseUrl, 'reportline_demo');
+  await ensureDatabase(environment.databaseUrl, 'reportline_demo');
+  await migrateAll(databaseUrl);
+  await createTopics(environment.kafkaBrokers, '');
+
+  // One simulated NAVER account; the key and secret exist only in this file and in the encrypted secret store.
+  const customer = { customerId: '1234567', apiKey: `0100000000${randomBytes(8).toString('hex')}`, secret: randomBytes(16).toString('base64'), size: 'small', seed: 7 };
+  const naverConfig = join(demoDir, 'naver-simulator.json');
+  writeFileSync(naverConfig, JSON.stringify({ customers: [customer], reportBuildMs: 400, latencyMs: 5 }, null, 2));
+  const keyFile = join(demoDir, 'secrets-key');
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+
+  const [naverPort, sheetsPort, schedulerPort, lockPort, fetcherPort, processorPort, writerPort] = await Promise.all(
+    Array.from({ length: 7 }, () => freePort()),
+  );
+  const naverUrl = `http://127.0.0.1:${naverPort}`;
+  const sheetsUrl = `http://127.0.0.1:${sheetsPort}`;
+  const common = {
+    KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+    DATABASE_URL: databaseUrl,
+    SECRETS_KEY: readFileSync(keyFile, 'utf8'),
+    LOG_LEVEL: 'info',
+  };
+  children.push(
+    spawnNode('naver-simulator', 'infra/simulators/naver-searchad/src/main.ts', ['--port', String(naverPort), '--config', naverConfig], {}),
+    spawnNode('sheets-fake', 'infra/simulators/google-sheets/src/main.ts', ['--port', String(sheetsPort)], {}),
+    spawnNode('scheduler', 'services/scheduler/src/server.ts', [], { ...common, PORT: String(schedulerPort) }),
+    spawnNode('lock-service', 'services/lock-service/src/server.ts', [], { ...common, PORT: String(lockPort) }),
+    spawnNode('naver-fetcher', 'services/naver-fetcher/src/server.ts', [], {
+      ...common,
+      PORT: String(fetcherPort),
+      NAVER_BASE_URL: naverUrl,
+      NAVER_POLL_MS: '500',
+    }),
+    spawnNode('processor', 'services/processor/src/server.ts', [], { ...common, PORT: String(processorPort) }),
+    spawnNode('sheets-writer', 'services/sheets-writer/src/server.ts', [], { ...common, PORT: String(writerPort), SHEETS_API_URL: `${sheetsUrl}/` }),
+  );
+  const schedulerUrl = `http://127.0.0.1:${schedulerPort}`;
+  await Promise.all([
+    waitForHealth(`${naverUrl}/_sim/requests`, children[0]!),
+    waitForHealth(`${sheetsUrl}/_fake/spreadsheets`, children[1]!),
+    ...[schedulerPort, lockPort, fetcherPort, processorPort, writerPort].map((p, i) =>
+      waitForHealth(`http://127.0.0.1:${p}/health`, children[i + 2]!),
+    ),
+  ]);
+  log(`all services up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`POST ${url} answered ${res.status}: ${JSON.stringify(json)}`);
+    return json as Record<string, unknown>;
+  };
+  const spreadsheetId = `demo-${randomBytes(4).toString('hex')}`;
+  await post(`${sheetsUrl}/_fake/spreadsheets`, { spreadsheetId, title: 'Reportline demo', sheets: ['Sheet1'] });
+  const connection = await post(`${schedulerUrl}/connections`, {
+    customerId: customer.customerId,
+    apiKey: customer.apiKey,
+    secret: customer.secret,
+    reportTypes: ['AD', 'AD_CONVERSION'],
+    historyDays: 14,
+    spreadsheetId,
+    sheetName: '로우데이터',
+  });
+  const requested = await post(`${schedulerUrl}/imports`, { connectionId: connection.id, trigger: 'first-link' });
+  const importUrl = `${schedulerUrl}/imports/${requested.importId}`;
+  log(`import ${requested.importId} requested: 14 days of AD + AD_CONVERSION for customer ${customer.customerId}`);
+
+  const view = await followImport(importUrl, once ? 300_000 : 1_800_000);
+  const overlaps = (await (await fetch(`${naverUrl}/_sim/overlaps`)).json()) as unknown[];
+  console.error(`
+Where to look:
+  import progress    ${importUrl}
+  scheduler API      ${schedulerUrl}/openapi.json
+  NAVER lock         http://127.0.0.1:${lockPort}/locks/${customer.customerId}
+  NAVER requests     ${naverUrl}/_sim/requests?customerId=${customer.customerId}   overlaps: ${naverUrl}/_sim/overlaps
+  the sheet          ${sheetsUrl}/v4/spreadsheets/${spreadsheetId}/values/${encodeURIComponent("'로우데이터'!A1:O20")}
+  service logs       ${join(demoDir, 'logs')}/`);
+  const summary = {
+    importId: view.importId,
+    status: view.status,
+    rowsWritten: view.rowsWritten,
+    naverRequests: view.naverRequests,
+    naverOverlaps: Array.isArray(overlaps) ? overlaps.length : null,
+    kafka: environment.kafkaSource,
+    postgres: environment.postgresSource,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+  if (once) {
+    console.log(JSON.stringify(summary));
+    await shutdown(view.status === 'completed' ? 0 : 1);
+  }
+  log('running; press Ctrl-C to stop everything');
+} catch (err) {
+  log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}
+
+interface ImportView {
+  importId: string;
+  status: string;
+  progress: { completed: number; total: number } | null;
+  rowsWritten: number | null;
+  naverRequests: number | null;
+  failure: { code: string; message: string } | null;
+}
+
+/** Polls the import until it ends, drawing a progress bar (one line per change when not on a terminal). */
+async function followImport(url: string, timeoutMs: number): Promise<ImportView> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const view = (await (await fetch(url)).json()) as ImportView;
+    const done = view.progress?.completed ?? 0;
+    const total = view.progress?.total ?? 0;
+    const width = 30;
+    const filled = total > 0 ? Math.round((done / total) * width) : 0;
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total || '?'} days  ${view.status}`;
+    if (line !== last) {
+      if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+      else process.stderr.write(`${line}\n`);
+      last = line;
+    }
+    if (view.status === 'completed' || view.status === 'failed') {
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (view.failure) log(`import failed: ${view.failure.code}: ${view.failure.message}`);
+      return view;
+    }
+    if (Date.now() > deadline) throw new Error(`import did not finish within ${timeoutMs / 1000} s; see ${url}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
