@@ -60,7 +60,7 @@ function manifestsHash() {
     const dir = join(root, group);
     if (existsSync(dir)) for (const d of readdirSync(dir).sort()) files.push(join(group, d, 'package.json'));
   }
-  files.push('contracts/package.json', 'infra/dev/package.json');
+  files.push('contracts/package.json', 'infra/dev/package.json', 'infra/e2e/package.json');
   for (const f of files) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   return h.digest('hex');
 }
