@@ -1,4 +1,4 @@
-export * from './bus/bus.ts';
+export * from './bus/index.ts';
 export * from './clock.ts';
 export * from './config.ts';
 export * from './http.ts';

@@ -58,3 +58,18 @@ export interface DeadLetter {
   reason: string;
   group: string;
 }
+
+/** A message as it sits on a topic, before decoding: what a raw produce writes and a dead letter keeps. */
+export interface RawMessage {
+  key: string | null;
+  headers: Record<string, string>;
+  value: string | null;
+}
+
+/** The subset of pino the bus logs through; a pino logger fits as is. */
+export interface BusLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}

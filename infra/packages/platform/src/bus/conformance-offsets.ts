@@ -1,0 +1,180 @@
+import { topics, toWire } from '@reportline/contracts';
+import { expect, it } from 'vitest';
+import { type DeadLetter, PoisonMessageError } from './bus.ts';
+import type { BusHarness } from './conformance.ts';
+import { aborted, importRequested, uniqueCustomerId, uniqueGroup, waitFor } from './conformance-helpers.ts';
+
+const imports = topics.imports;
+
+/** Three events on one key: they share a partition, so their order is the delivery order. */
+const sameKey = () => {
+  const customerId = uniqueCustomerId();
+  return [importRequested(customerId), importRequested(customerId), importRequested(customerId)] as const;
+};
+
+/** Waits until at least `count` messages of the imports topic were dead-lettered, and returns them all. */
+async function deadLettersOf(h: BusHarness, count: number): Promise<DeadLetter[]> {
+  let letters: DeadLetter[] = [];
+  await waitFor(async () => {
+    letters = await h.deadLetters(imports);
+    return letters.length >= count;
+  }, `${count} dead letter(s) on ${imports.deadLetterTopic}`);
+  return letters;
+}
+
+/** Failure, poison, undecodable messages and commits: the cases where a bus can lose or skip a message. */
+export function offsetConformance(harness: () => BusHarness): void {
+  it('retries a failing handler without skipping: later messages of the key wait', async () => {
+    const { bus } = harness();
+    const [e1, e2, e3] = sameKey();
+    const attempts: string[] = [];
+    let failuresLeft = 3;
+    await bus.subscribe({
+      group: uniqueGroup('retry'),
+      topics: [imports],
+      handle: async (event) => {
+        attempts.push(event.id);
+        if (event.id === e1.id && failuresLeft-- > 0) throw new Error('transient: downstream unavailable');
+      },
+    });
+    await bus.publish([e1, e2, e3]);
+    await waitFor(() => attempts.includes(e3.id), 'the last event handled');
+    expect(attempts).toEqual([e1.id, e1.id, e1.id, e1.id, e2.id, e3.id]);
+  });
+
+  it('dead-letters a PoisonMessageError with its reason and moves on', async () => {
+    const { bus } = harness();
+    const [poison, next] = sameKey();
+    const group = uniqueGroup('poison');
+    const seen: string[] = [];
+    await bus.subscribe({
+      group,
+      topics: [imports],
+      handle: async (event) => {
+        seen.push(event.id);
+        if (event.id === poison.id) throw new PoisonMessageError(`cannot import ${event.id}: connection is gone`);
+      },
+    });
+    await bus.publish([poison, next]);
+    await waitFor(() => seen.includes(next.id), 'the message after the poison one handled');
+    expect(seen).toEqual([poison.id, next.id]);
+    const letters = await deadLettersOf(harness(), 1);
+    expect(letters).toHaveLength(1);
+    const [letter] = letters;
+    expect(letter!.reason).toBe(`cannot import ${poison.id}: connection is gone`);
+    expect(letter!.group).toBe(group);
+    expect(letter!.topic.endsWith(imports.name)).toBe(true);
+    expect(letter!.offset).toMatch(/^\d+$/);
+    expect(letter!.key).toBe(poison.customerId);
+    expect(letter!.headers).toEqual(toWire(poison).headers);
+    expect(letter!.value).toBe(toWire(poison).value);
+  });
+
+  it('dead-letters undecodable messages without calling the handler', async () => {
+    const { bus, publishRaw } = harness();
+    const [template, valid] = sameKey();
+    const key = valid.customerId;
+    await publishRaw(imports, {
+      key,
+      headers: { ce_specversion: '1.0', ce_type: 'dev.reportline.Nope.v1' },
+      value: '{}',
+    });
+    await publishRaw(imports, { key, headers: toWire(template).headers, value: 'not json' });
+    await bus.publish([valid]);
+    const seen: string[] = [];
+    await bus.subscribe({
+      group: uniqueGroup('undecodable'),
+      topics: [imports],
+      handle: async (event) => {
+        seen.push(event.id);
+      },
+    });
+    await waitFor(() => seen.includes(valid.id), 'the valid message after two bad ones handled');
+    expect(seen).toEqual([valid.id]);
+    const letters = await deadLettersOf(harness(), 2);
+    expect(letters.map((l) => l.reason)).toEqual(['unknown event Nope v1', 'message value is not JSON']);
+    expect(letters.map((l) => l.value)).toEqual(['{}', 'not json']);
+  });
+
+  it('redelivers a message whose handler was interrupted by stop, but not finished ones', async () => {
+    const { bus } = harness();
+    const [e1, e2, e3] = sameKey();
+    const group = uniqueGroup('interrupted');
+    const first: string[] = [];
+    const sub = await bus.subscribe({
+      group,
+      topics: [imports],
+      handle: async (event, { signal }) => {
+        first.push(event.id);
+        if (event.id !== e2.id) return;
+        await aborted(signal);
+        throw new Error('interrupted by shutdown');
+      },
+    });
+    await bus.publish([e1, e2, e3]);
+    await waitFor(() => first.includes(e2.id), 'the second event in flight');
+    await sub.stop();
+    expect(first).toEqual([e1.id, e2.id]);
+    const second: string[] = [];
+    await bus.subscribe({ group, topics: [imports], handle: async (event) => void second.push(event.id) });
+    await waitFor(() => second.includes(e3.id), 'the rest delivered to the next member');
+    expect(second).toEqual([e2.id, e3.id]);
+  });
+
+  it('redelivers a message whose handler kept failing when the subscriber stopped', async () => {
+    const { bus } = harness();
+    const [e1, e2, e3] = sameKey();
+    const group = uniqueGroup('failing');
+    const first: string[] = [];
+    const sub = await bus.subscribe({
+      group,
+      topics: [imports],
+      handle: async (event) => {
+        first.push(event.id);
+        if (event.id === e2.id) throw new Error('transient: still failing');
+      },
+    });
+    await bus.publish([e1, e2, e3]);
+    await waitFor(() => first.filter((id) => id === e2.id).length >= 2, 'the second event retried');
+    await sub.stop();
+    expect(first.includes(e3.id)).toBe(false);
+    const second: string[] = [];
+    await bus.subscribe({ group, topics: [imports], handle: async (event) => void second.push(event.id) });
+    await waitFor(() => second.includes(e3.id), 'the rest delivered to the next member');
+    expect(second).toEqual([e2.id, e3.id]);
+  });
+
+  it('stop waits for the in-flight handler and commits its offset', async () => {
+    const { bus } = harness();
+    const [slow, later] = sameKey();
+    const group = uniqueGroup('graceful');
+    const gate = Promise.withResolvers<void>();
+    const log: string[] = [];
+    let stopSignalled = false;
+    const sub = await bus.subscribe({
+      group,
+      topics: [imports],
+      handle: async (event, { signal }) => {
+        log.push(`start ${event.id}`);
+        signal.addEventListener('abort', () => {
+          stopSignalled = true;
+        });
+        await gate.promise;
+        log.push(`finish ${event.id}`);
+      },
+    });
+    await bus.publish([slow]);
+    await waitFor(() => log.length > 0, 'the handler started');
+    const stopping = sub.stop().then(() => log.push('stopped'));
+    await waitFor(() => stopSignalled, 'the handler told about the stop');
+    expect(log).toEqual([`start ${slow.id}`]);
+    gate.resolve();
+    await stopping;
+    expect(log).toEqual([`start ${slow.id}`, `finish ${slow.id}`, 'stopped']);
+    const second: string[] = [];
+    await bus.subscribe({ group, topics: [imports], handle: async (event) => void second.push(event.id) });
+    await bus.publish([later]);
+    await waitFor(() => second.includes(later.id), 'the next event delivered');
+    expect(second).toEqual([later.id]);
+  });
+}

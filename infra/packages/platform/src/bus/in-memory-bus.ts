@@ -1,0 +1,265 @@
+import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
+import { type Backoff, backoffDelay, sleep } from './backoff.ts';
+import {
+  type Bus,
+  type DeadLetter,
+  PoisonMessageError,
+  type RawMessage,
+  type Subscriber,
+  type Subscription,
+} from './bus.ts';
+import { encodeEvent } from './event-wire.ts';
+import {
+  type Assignment,
+  assignRoundRobin,
+  type Member,
+  partitionOf,
+  type TopicPartition,
+  tpKey,
+} from './in-memory-log.ts';
+
+export interface InMemoryBusOptions {
+  /** Partitions per topic; defaults to each manifest's count. */
+  partitions?: number;
+  /** Backoff between attempts of a failing handler; tiny by default so unit tests stay fast. */
+  backoff?: Backoff;
+}
+
+export interface InMemoryBus extends Bus {
+  readonly deadLetters: DeadLetter[];
+  readonly published: ReportlineEvent[];
+  /** Test hook: appends a message as is, bypassing encoding, to exercise the undecodable-message path. */
+  publishRaw(topic: TopicManifest, message: RawMessage): void;
+  /** Resolves once every running subscriber has handled (committed) everything on its topics. */
+  drain(): Promise<void>;
+}
+
+interface Group {
+  committed: Map<string, number>;
+  members: MemberState[];
+  /** Rebalances run one at a time so a partition is never worked by two members. */
+  rebalancing: Promise<void>;
+}
+
+interface MemberState extends Member {
+  subscription: Subscription;
+  workers: Map<string, Worker>;
+  stopping: boolean;
+}
+
+interface Worker {
+  stop: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Kafka semantics in one process: keyed partitions, consumer groups with round-robin assignment and committed
+ * offsets, commit only after the handler resolves, retry without skipping, poison messages to dead letters. Messages
+ * go through the CloudEvents wire format so serialization bugs surface in unit tests.
+ */
+export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
+  const backoff = opts.backoff ?? { initialMs: 1, maxMs: 20 };
+  const logs = new Map<string, { manifest: TopicManifest; partitions: RawMessage[][] }>();
+  const groups = new Map<string, Group>();
+  const deadLetters: DeadLetter[] = [];
+  const published: ReportlineEvent[] = [];
+  let progress = Promise.withResolvers<void>();
+  const subscribers = new Set<() => Promise<void>>();
+  let nextMemberId = 0;
+  let closed = false;
+
+  // Wakes every waiting worker and drain(); cheaper than per-partition wake-ups and fine at test scale.
+  const notify = () => {
+    progress.resolve();
+    progress = Promise.withResolvers<void>();
+  };
+
+  const logOf = (manifest: TopicManifest) => {
+    let log = logs.get(manifest.name);
+    if (!log) {
+      const count = opts.partitions ?? manifest.partitions;
+      log = { manifest, partitions: Array.from({ length: count }, () => []) };
+      logs.set(manifest.name, log);
+    }
+    return log;
+  };
+
+  const append = (manifest: TopicManifest, message: RawMessage) => {
+    const log = logOf(manifest);
+    log.partitions[partitionOf(message.key, log.partitions.length)]!.push(message);
+  };
+
+  const ensureOpen = () => {
+    if (closed) throw new Error('the in-memory bus is closed');
+  };
+
+  const topicPartitions = (topics: readonly TopicManifest[]): TopicPartition[] =>
+    topics.flatMap((m) => logOf(m).partitions.map((_, partition) => ({ topic: m.name, partition })));
+
+  /** One message through decode → handler → dead letter; retried until done or told to stop. Returns true once done. */
+  async function deliver(member: MemberState, tp: TopicPartition, offset: number, stop: AbortSignal): Promise<boolean> {
+    const { subscription } = member;
+    const log = logs.get(tp.topic)!;
+    const message = log.partitions[tp.partition]![offset]!;
+    const deadLetter = (reason: string) =>
+      deadLetters.push({
+        ...tp,
+        offset: String(offset),
+        ...structuredClone(message),
+        reason,
+        group: subscription.group,
+      });
+    for (let failures = 0; ; ) {
+      if (stop.aborted) return false;
+      const parsed = fromWire(message.headers, message.value ?? undefined);
+      if (!parsed.ok) {
+        deadLetter(parsed.reason);
+        return true;
+      }
+      try {
+        await subscription.handle(parsed.event, {
+          topic: tp.topic,
+          partition: tp.partition,
+          offset: String(offset),
+          heartbeat: async () => {},
+          signal: stop,
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof PoisonMessageError) {
+          deadLetter(err.message);
+          return true;
+        }
+        failures += 1;
+        await sleep(backoffDelay(failures, backoff), stop);
+      }
+    }
+  }
+
+  function startWorker(group: Group, member: MemberState, tp: TopicPartition): Worker {
+    const stop = new AbortController();
+    const key = tpKey(tp);
+    const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+    const done = (async () => {
+      while (!stop.signal.aborted) {
+        const offset = group.committed.get(key) ?? 0;
+        const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
+        if (offset >= partition.length) {
+          await Promise.race([progress.promise, stopped]);
+          continue;
+        }
+        if (!(await deliver(member, tp, offset, stop.signal))) break;
+        group.committed.set(key, offset + 1);
+        notify();
+      }
+    })();
+    return { stop, done };
+  }
+
+  /** Stops workers of revoked partitions first, then starts the new owners: a partition never has two workers. */
+  function rebalance(groupId: string, group: Group): Promise<void> {
+    group.rebalancing = group.rebalancing.then(async () => {
+      const active = group.members.filter((m) => !m.stopping);
+      const assignment: Assignment = assignRoundRobin(active, (topics) => topicPartitions(topics));
+      const revoked: Promise<void>[] = [];
+      for (const member of group.members) {
+        const keep = assignment.get(member.id) ?? new Map<string, TopicPartition>();
+        for (const [key, worker] of member.workers) {
+          if (keep.has(key)) continue;
+          worker.stop.abort(new Error(`partition ${key} revoked from group ${groupId}`));
+          revoked.push(worker.done);
+          member.workers.delete(key);
+        }
+      }
+      await Promise.all(revoked);
+      for (const member of active) {
+        for (const [key, tp] of assignment.get(member.id) ?? []) {
+          if (!member.workers.has(key)) member.workers.set(key, startWorker(group, member, tp));
+        }
+      }
+      notify();
+    });
+    return group.rebalancing;
+  }
+
+  function initialOffsets(group: Group, subscription: Subscription) {
+    for (const tp of topicPartitions(subscription.topics)) {
+      const key = tpKey(tp);
+      if (group.committed.has(key)) continue;
+      const end = subscription.fromBeginning === false ? logs.get(tp.topic)!.partitions[tp.partition]!.length : 0;
+      group.committed.set(key, end);
+    }
+  }
+
+  async function subscribe(subscription: Subscription): Promise<Subscriber> {
+    ensureOpen();
+    if (!subscription.group) throw new Error('subscribe: group must be a non-empty consumer group id');
+    if (subscription.topics.length === 0)
+      throw new Error(`subscribe (${subscription.group}): topics must not be empty`);
+    let group = groups.get(subscription.group);
+    if (!group) {
+      group = { committed: new Map(), members: [], rebalancing: Promise.resolve() };
+      groups.set(subscription.group, group);
+    }
+    initialOffsets(group, subscription);
+    const member: MemberState = {
+      id: `m${nextMemberId++}`,
+      topics: subscription.topics,
+      subscription,
+      workers: new Map(),
+      stopping: false,
+    };
+    group.members.push(member);
+    await rebalance(subscription.group, group);
+    let stopped: Promise<void> | undefined;
+    const g = group;
+    const stop = () => {
+      stopped ??= (async () => {
+        member.stopping = true;
+        await rebalance(subscription.group, g);
+        g.members = g.members.filter((m) => m !== member);
+      })();
+      return stopped;
+    };
+    subscribers.add(stop);
+    return { stop: () => stop().finally(() => subscribers.delete(stop)) };
+  }
+
+  /** Every group with a running member has committed to the end of every partition its members read. */
+  const caughtUp = () =>
+    [...groups.values()].every((group) =>
+      group.members
+        .filter((m) => !m.stopping)
+        .every((member) =>
+          topicPartitions(member.topics).every(
+            (tp) => (group.committed.get(tpKey(tp)) ?? 0) >= logs.get(tp.topic)!.partitions[tp.partition]!.length,
+          ),
+        ),
+    );
+
+  return {
+    deadLetters,
+    published,
+    async publish(events) {
+      ensureOpen();
+      const outgoing = events.map(encodeEvent);
+      for (const { topic, message } of outgoing) append(topic, message);
+      published.push(...events);
+      notify();
+    },
+    publishRaw(topic, message) {
+      ensureOpen();
+      append(topic, structuredClone(message));
+      notify();
+    },
+    subscribe,
+    async drain() {
+      while (!caughtUp()) await progress.promise;
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...subscribers].map((stop) => stop()));
+      subscribers.clear();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
+import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import { type Backoff, backoffDelay } from './backoff.ts';
+import { type BusLogger, PoisonMessageError, type Subscriber, type Subscription } from './bus.ts';
+import { eventLogFields } from './event-wire.ts';
+import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
+
+/** kafkajs' retry settings for broker requests. */
+export interface BrokerRetry {
+  retries: number;
+  initialRetryTime: number;
+  maxRetryTime: number;
+}
+
+export interface KafkaSubscriberDeps {
+  kafka: Kafka;
+  subscription: Subscription;
+  topicPrefix: string;
+  logger: BusLogger;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  brokerRetry: BrokerRetry;
+  backoff: Backoff;
+  /** Writes the message to the dead-letter topic of `manifest`; rejects if the broker did not take it. */
+  deadLetter(manifest: TopicManifest, letter: DeadLetterMeta, original: KafkaMessage): Promise<void>;
+}
+
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+const isRebalancing = (err: unknown) => REBALANCING.has((err as { type?: string } | null)?.type ?? '');
+
+/**
+ * One kafkajs consumer for one subscription. Offsets are committed by hand after the handler resolves. A failed
+ * message pauses only its partition and is fetched again after a backoff (seek), so other partitions keep flowing
+ * and nothing is skipped.
+ */
+export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<Subscriber> {
+  const { subscription: sub, logger, topicPrefix } = deps;
+  if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
+  if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
+  const manifests = new Map(sub.topics.map((m) => [topicPrefix + m.name, m]));
+  const group = sub.group;
+
+  const consumer = deps.kafka.consumer({
+    groupId: group,
+    sessionTimeout: deps.sessionTimeoutMs,
+    heartbeatInterval: deps.heartbeatIntervalMs,
+    // The runner heartbeats between fetches; an idle long-poll longer than the interval would delay rebalances.
+    maxWaitTimeInMs: Math.min(deps.heartbeatIntervalMs, 5_000),
+    allowAutoTopicCreation: false,
+    retry: {
+      ...deps.brokerRetry,
+      restartOnFailure: async (err) => {
+        logger.warn({ err, group }, 'kafka consumer failed with a retriable error; restarting it');
+        return true;
+      },
+    },
+  });
+
+  let stopping = false;
+  const inFlight = new Set<Promise<void>>();
+  const controllers = new Set<AbortController>();
+  const resumeTimers = new Set<NodeJS.Timeout>();
+  const failures = new Map<string, { offset: string; count: number }>();
+  const joined = Promise.withResolvers<void>();
+  joined.promise.catch(() => {}); // awaited below; this only keeps an early crash from counting as unhandled
+  let hasJoined = false;
+
+  const removeListeners = [
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }: ConsumerGroupJoinEvent) => {
+      hasJoined = true;
+      logger.info({ group, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
+      joined.resolve();
+    }),
+    consumer.on(consumer.events.CRASH, ({ payload }: ConsumerCrashEvent) => {
+      const msg = payload.restart ? 'kafka consumer crashed; restarting' : 'kafka consumer crashed and stopped';
+      logger.error({ err: payload.error, group, restart: payload.restart }, msg);
+      if (!payload.restart && !hasJoined) joined.reject(payload.error);
+    }),
+    // kafkajs rebalances eagerly: every partition is revoked, so every running handler is told to wind down.
+    consumer.on(consumer.events.REBALANCING, () => {
+      for (const c of controllers) c.abort(new Error(`consumer group ${group} is rebalancing`));
+    }),
+  ];
+
+  const commitAfter = (topic: string, partition: number, offset: string) =>
+    consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+
+  /** Decode, handle, dead-letter. Throws only for failures worth retrying. */
+  async function process(
+    payload: EachMessagePayload,
+    manifest: TopicManifest,
+    signal: AbortSignal,
+    seen: { event?: ReportlineEvent },
+  ) {
+    const { topic, partition, message } = payload;
+    const where = { topic, partition, offset: message.offset, group };
+    const parsed = fromWire(headersToRecord(message.headers), message.value?.toString());
+    const deadLetter = (reason: string) => deps.deadLetter(manifest, { ...where, reason }, message);
+    if (!parsed.ok) {
+      logger.warn({ ...where, reason: parsed.reason }, 'undecodable message; dead-lettering it');
+      return deadLetter(parsed.reason);
+    }
+    seen.event = parsed.event;
+    try {
+      await sub.handle(parsed.event, {
+        topic,
+        partition,
+        offset: message.offset,
+        heartbeat: payload.heartbeat,
+        signal,
+      });
+    } catch (err) {
+      if (!(err instanceof PoisonMessageError)) throw err;
+      logger.warn(
+        { ...where, ...eventLogFields(parsed.event), reason: err.message },
+        'poison message; dead-lettering it',
+      );
+      await deadLetter(err.message);
+    }
+  }
+
+  /** Leaves the message uncommitted and asks kafkajs to fetch it again once the backoff has passed. */
+  function retryLater(payload: EachMessagePayload, err: unknown, event: ReportlineEvent | undefined) {
+    const { topic, partition, message } = payload;
+    const key = `${topic}:${partition}`;
+    const previous = failures.get(key);
+    const count = previous?.offset === message.offset ? previous.count + 1 : 1;
+    failures.set(key, { offset: message.offset, count });
+    const delay = backoffDelay(count, deps.backoff);
+    const fields = {
+      err,
+      group,
+      topic,
+      partition,
+      offset: message.offset,
+      attempt: count,
+      ...(event && eventLogFields(event)),
+    };
+    logger.warn({ ...fields, retryInMs: delay }, 'message handling failed; will retry it');
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset: message.offset });
+    if (stopping) return;
+    const timer = setTimeout(() => {
+      resumeTimers.delete(timer);
+      if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    }, delay);
+    resumeTimers.add(timer);
+  }
+
+  async function eachMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    if (stopping) {
+      // Not handled, so not committed: the next member of the group starts from this message.
+      consumer.pause([{ topic, partitions: [partition] }]);
+      return;
+    }
+    const manifest = manifests.get(topic);
+    if (!manifest) throw new Error(`received a message from ${topic}, which subscription ${group} does not cover`);
+    const controller = new AbortController();
+    controllers.add(controller);
+    // kafkajs only heartbeats between messages; a long handler would otherwise lose the group membership.
+    const keepAlive = setInterval(() => {
+      payload.heartbeat().catch((err) => {
+        if (isRebalancing(err)) controller.abort(new Error(`partition ${topic}:${partition} is being revoked`));
+      });
+    }, deps.heartbeatIntervalMs);
+    const seen: { event?: ReportlineEvent } = {};
+    const run = (async () => {
+      try {
+        await process(payload, manifest, controller.signal, seen);
+        await commitAfter(topic, partition, message.offset);
+        failures.delete(`${topic}:${partition}`);
+      } catch (err) {
+        retryLater(payload, err, seen.event);
+      } finally {
+        clearInterval(keepAlive);
+        controllers.delete(controller);
+      }
+    })();
+    inFlight.add(run);
+    try {
+      await run;
+    } finally {
+      inFlight.delete(run);
+    }
+  }
+
+  const topics = [...manifests.keys()];
+  const partitions = sub.topics.reduce((n, m) => n + m.partitions, 0);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: sub.fromBeginning ?? true });
+    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: partitions, eachMessage });
+    await joined.promise;
+  } catch (err) {
+    for (const remove of removeListeners) remove();
+    await consumer.disconnect().catch(() => {});
+    throw err;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        for (const timer of resumeTimers) clearTimeout(timer);
+        resumeTimers.clear();
+        for (const c of controllers) c.abort(new Error(`subscriber ${group} is stopping`));
+        // Handlers finish and commit while the consumer is still running: kafkajs drops commits once it stops.
+        await Promise.allSettled([...inFlight]);
+        await consumer.disconnect();
+        for (const remove of removeListeners) remove();
+        logger.info({ group, topics }, 'subscriber stopped');
+      })();
+      return stopped;
+    },
+  };
+}
