@@ -1,0 +1,93 @@
+import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { type Bus, createKafkaBus, loadConfig, type Running } from '@reportline/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLockService } from '../src/app.ts';
+import { lockServiceConfig } from '../src/config.ts';
+
+const customerId = '5550001';
+let service: (Running & { url: string }) | undefined;
+let bus: Bus;
+const grants: ReportlineEvent[] = [];
+
+const request = (importId: string, priority: 'on-demand' | 'scheduled' = 'scheduled') =>
+  makeEvent(
+    ImportRequestedV1,
+    {
+      connectionId: crypto.randomUUID(),
+      trigger: 'manual',
+      priority,
+      reportTypes: ['AD'],
+      dateRange: { from: '2026-11-01', to: '2026-11-02' },
+      target: { spreadsheetId: 's', sheetName: 't' },
+    },
+    { source: 'test', importId, customerId, now: new Date() },
+  );
+const release = (importId: string, token: number) =>
+  makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests: 3 }, { source: 'test', importId, customerId, fencingToken: token, now: new Date() });
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  const env = await testEnvironment();
+  const prefix = uniquePrefix();
+  await createTopics(prefix);
+  const config = loadConfig(lockServiceConfig, {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: env.databaseUrl,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    TICK_MS: '100',
+  });
+  service = await startLockService(config);
+  bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'lock-test', topicPrefix: prefix });
+  await bus.subscribe({
+    group: 'lock-test-observer',
+    topics: [topics.leases],
+    handle: async (e) => {
+      if (e.type === 'LockGranted') grants.push(e);
+    },
+  });
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await service?.close();
+});
+
+describe('lock-service over Kafka and Postgres', () => {
+  it('grants one import at a time per customer id, in order, with increasing tokens, ignoring duplicates and stale releases', async () => {
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const requestB = request(b);
+    await bus.publish([request(a), requestB, requestB, request(c, 'on-demand')]);
+    const first = await until('first grant', () => grants[0]);
+    expect(first).toMatchObject({ importId: a, fencingToken: 1 });
+
+    const lock = async () => (await (await fetch(`${service!.url}/locks/${customerId}`)).json()) as { queue: { importId: string }[] };
+    let queue: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (queue.length < 2 && Date.now() < deadline) {
+      queue = (await lock()).queue.map((w) => w.importId);
+      if (queue.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(queue).toEqual([b, c]);
+
+    await bus.publish([release(a, 7), release(b, 1)]); // stale: wrong token, wrong holder
+    await bus.publish([release(a, 1)]);
+    const second = await until('second grant', () => grants[1]);
+    expect(second).toMatchObject({ importId: c, fencingToken: 2 }); // on-demand goes first
+    expect(second.causationId).toBeTruthy();
+    await bus.publish([release(c, 2)]);
+    const third = await until('third grant', () => grants[2]);
+    expect(third).toMatchObject({ importId: b, fencingToken: 3 });
+    expect(grants).toHaveLength(3);
+  });
+});
