@@ -24,7 +24,7 @@ export interface HttpAppOptions {
  * problem+json (RFC 9457) with 5xx details hidden, and every service answers /health.
  */
 export async function buildHttpApp(opts: HttpAppOptions) {
-  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: opts.logger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
