@@ -54,7 +54,8 @@ async function fetchDay(task: ReportTask, deps: WindowDeps): Promise<DownloadedD
         current = await deps.client.getStatReport(job.reportJobId, { signal });
       }
     } catch (error) {
-      const retry = isNaverError(error, 'job-vanished') || (isNaverError(error, 'transient') && error.naverCode !== undefined);
+      // The client retries only 429s; a vanished job, an ERROR/CHANGED job or a 5xx is worth a fresh job here.
+      const retry = isNaverError(error, 'job-vanished') || isNaverError(error, 'transient');
       if (!retry) throw error;
       lastError = error;
     } finally {

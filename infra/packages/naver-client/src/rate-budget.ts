@@ -1,0 +1,111 @@
+/**
+ * One request budget per NAVER customer id, shared by every client in the process: NAVER limits report endpoints to
+ * roughly 10 requests/s per customer id (#50), adaptively, and answers 429 without Retry-After. Two things combine:
+ * - steady pacing: request starts for one customer id are spaced at least 1000/maxPerSecond ms apart;
+ * - adaptive backoff: the first 429 widens the spacing to ~0.1 s more, further 429s grow it gradually (×growth, capped),
+ *   each success shrinks it again (×shrink) until it falls back to plain pacing (#761: "sleep ~0.1 s and grow gradually").
+ */
+export interface RateBudgetOptions {
+  /** Steady-state ceiling of request starts per second per customer id (default 8, under NAVER's ~10). 0 = unpaced. */
+  maxPerSecond?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  growth?: number;
+  shrink?: number;
+  /** Monotonic milliseconds (default performance.now). */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface RateBudgetSnapshot {
+  backoffMs: number;
+  consecutiveRateLimited: number;
+}
+
+interface Lane {
+  lastStart: number;
+  backoffMs: number;
+  consecutiveRateLimited: number;
+}
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class RateBudget {
+  readonly #lanes = new Map<string, Lane>();
+  readonly #intervalMs: number;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #growth: number;
+  readonly #shrink: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(options: RateBudgetOptions = {}) {
+    const maxPerSecond = options.maxPerSecond ?? 8;
+    if (!(maxPerSecond >= 0)) throw new RangeError('maxPerSecond must be >= 0');
+    this.#intervalMs = maxPerSecond === 0 ? 0 : 1000 / maxPerSecond;
+    this.#initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.#growth = options.growth ?? 1.5;
+    this.#shrink = options.shrink ?? 0.7;
+    this.#now = options.now ?? (() => performance.now());
+    this.#sleep = options.sleep ?? abortableSleep;
+  }
+
+  #lane(customerId: string): Lane {
+    let lane = this.#lanes.get(customerId);
+    if (!lane) {
+      lane = { lastStart: Number.NEGATIVE_INFINITY, backoffMs: 0, consecutiveRateLimited: 0 };
+      this.#lanes.set(customerId, lane);
+    }
+    return lane;
+  }
+
+  /** Reserves the next start slot for this customer id and waits for it. Slots are handed out in call order. */
+  async acquire(customerId: string, signal?: AbortSignal): Promise<void> {
+    const lane = this.#lane(customerId);
+    const now = this.#now();
+    const slot = Math.max(now, lane.lastStart + this.#intervalMs + lane.backoffMs);
+    lane.lastStart = slot;
+    await this.#sleep(slot - now, signal);
+  }
+
+  recordSuccess(customerId: string): void {
+    const lane = this.#lane(customerId);
+    lane.consecutiveRateLimited = 0;
+    lane.backoffMs = lane.backoffMs * this.#shrink;
+    if (lane.backoffMs < this.#initialBackoffMs / 4) lane.backoffMs = 0;
+  }
+
+  /** Grows the backoff and restarts spacing from now, so every caller of this customer id pauses, not just this one. */
+  recordRateLimited(customerId: string): number {
+    const lane = this.#lane(customerId);
+    lane.consecutiveRateLimited += 1;
+    lane.backoffMs =
+      lane.backoffMs === 0 ? this.#initialBackoffMs : Math.min(this.#maxBackoffMs, lane.backoffMs * this.#growth);
+    lane.lastStart = Math.max(lane.lastStart, this.#now());
+    return lane.backoffMs;
+  }
+
+  snapshot(customerId: string): RateBudgetSnapshot {
+    const lane = this.#lane(customerId);
+    return { backoffMs: lane.backoffMs, consecutiveRateLimited: lane.consecutiveRateLimited };
+  }
+}
+
+/** The process-wide budget clients use unless given their own (tests and benchmarks pass a private one). */
+export const sharedRateBudget = new RateBudget();
