@@ -35,7 +35,9 @@ try {
   // One simulated NAVER account; the key and secret exist only in this file and in the encrypted secret store.
   const customer = { customerId: '1234567', apiKey: `0100000000${randomBytes(8).toString('hex')}`, secret: randomBytes(16).toString('base64'), size: 'small', seed: 7 };
   const naverConfig = join(demoDir, 'naver-simulator.json');
-  writeFileSync(naverConfig, JSON.stringify({ customers: [customer], reportBuildMs: 400, latencyMs: 5 }, null, 2));
+  // Data-ready hour 0: the demo may run before 06:00 KST, when real NAVER would still answer 20007 for yesterday.
+  const knobs = { reportBuildMs: 400, latencyMs: 5, dataReadyHourKst: 0 };
+  writeFileSync(naverConfig, JSON.stringify({ customers: [customer], knobs }, null, 2));
   const keyFile = join(demoDir, 'secrets-key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 
@@ -67,7 +69,7 @@ try {
   const schedulerUrl = `http://127.0.0.1:${schedulerPort}`;
   await Promise.all([
     waitForHealth(`${naverUrl}/_sim/requests`, children[0]!),
-    waitForHealth(`${sheetsUrl}/_fake/spreadsheets`, children[1]!),
+    waitForHealth(`${sheetsUrl}/_fake/requests`, children[1]!),
     ...[schedulerPort, lockPort, fetcherPort, processorPort, writerPort].map((p, i) =>
       waitForHealth(`http://127.0.0.1:${p}/health`, children[i + 2]!),
     ),
@@ -81,7 +83,7 @@ try {
     return json as Record<string, unknown>;
   };
   const spreadsheetId = `demo-${randomBytes(4).toString('hex')}`;
-  await post(`${sheetsUrl}/_fake/spreadsheets`, { spreadsheetId, title: 'Reportline demo', sheets: ['Sheet1'] });
+  await post(`${sheetsUrl}/_fake/spreadsheets`, { spreadsheetId, title: 'Reportline demo', sheets: [{ title: 'Sheet1' }] });
   const connection = await post(`${schedulerUrl}/connections`, {
     customerId: customer.customerId,
     apiKey: customer.apiKey,
@@ -96,7 +98,7 @@ try {
   log(`import ${requested.importId} requested: 14 days of AD + AD_CONVERSION for customer ${customer.customerId}`);
 
   const view = await followImport(importUrl, once ? 300_000 : 1_800_000);
-  const overlaps = (await (await fetch(`${naverUrl}/_sim/overlaps`)).json()) as unknown[];
+  const { overlaps } = (await (await fetch(`${naverUrl}/_sim/overlaps`)).json()) as { overlaps: unknown[] };
   console.error(`
 Where to look:
   import progress    ${importUrl}
@@ -110,7 +112,7 @@ Where to look:
     status: view.status,
     rowsWritten: view.rowsWritten,
     naverRequests: view.naverRequests,
-    naverOverlaps: Array.isArray(overlaps) ? overlaps.length : null,
+    naverOverlaps: overlaps.length,
     kafka: environment.kafkaSource,
     postgres: environment.postgresSource,
     seconds: Math.round((Date.now() - t0) / 100) / 10,

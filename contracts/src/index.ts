@@ -9,3 +9,4 @@ export * from './primitives.ts';
 export * from './registry.ts';
 export * from './topics.ts';
 export * from './secrets.ts';
+export * from './row-set.ts';

@@ -1,7 +1,7 @@
-import { type EventOfType, ImportFailedV1, makeEvent, type ReportlineEvent, RowsProcessedV1 } from '@reportline/contracts';
+import { type EventOfType, ImportFailedV1, makeEvent, type ReportlineEvent, RowSetV1, RowsProcessedV1 } from '@reportline/contracts';
 import { appendToOutbox, type BlobStore, claimEvent, type Clock, type Pool, withTransaction } from '@reportline/platform';
 import { ReportFormatError } from './domain/parse.ts';
-import { buildRows, COLUMNS, type ReportFile } from './domain/rows.ts';
+import { buildRows, COLUMN_TYPES, COLUMNS, type ReportFile } from './domain/rows.ts';
 
 export const SERVICE = 'processor';
 
@@ -24,7 +24,13 @@ export async function processDownload(
   try {
     const rows = buildRows(files);
     const dates = event.data.reports.map((r) => r.statDate).sort();
-    const content = Buffer.from(JSON.stringify({ columns: COLUMNS, rows }));
+    // The stored row set says its column types, so the writer needs no knowledge of NAVER layouts.
+    const rowSet: RowSetV1 = {
+      format: 'reportline.rows.v1',
+      columns: COLUMNS.map((name) => ({ name, type: COLUMN_TYPES[name] })),
+      rows,
+    };
+    const content = Buffer.from(JSON.stringify(rowSet));
     const ref = await deps.blobs.put(`rows/${event.importId}`, content, 'application/json');
     result = makeEvent(
       RowsProcessedV1,

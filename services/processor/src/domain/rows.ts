@@ -6,6 +6,12 @@ export const COLUMNS = [
   'date', 'campaignId', 'adgroupId', 'keywordId', 'adId', 'bizChannelId', 'media', 'device',
   'impressions', 'clicks', 'cost', 'avgRank', 'views', 'conversions', 'conversionSales',
 ] as const;
+/** Column types for the writer: dates become date cells, metrics numbers, ids text. */
+export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'date' | 'number' | 'string'> = {
+  date: 'date', campaignId: 'string', adgroupId: 'string', keywordId: 'string', adId: 'string', bizChannelId: 'string',
+  media: 'string', device: 'string', impressions: 'number', clicks: 'number', cost: 'number', avgRank: 'number',
+  views: 'number', conversions: 'number', conversionSales: 'number',
+};
 export type SheetRow = [string, string, string, string, string, string, string, string, number, number, number, number, number, number, number];
 
 export interface ReportFile {

@@ -1,0 +1,140 @@
+import { loadConfig, type Running } from '@reportline/platform';
+import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { startSimulator, entitiesFor, statRows } from '@reportline/naver-simulator';
+import { startSheetsFake } from '@reportline/sheets-fake';
+import { startScheduler } from '@reportline/scheduler/app';
+import { schedulerConfig } from '@reportline/scheduler/config';
+import { startLockService } from '@reportline/lock-service/app';
+import { lockServiceConfig } from '@reportline/lock-service/config';
+import { startFetcher } from '@reportline/naver-fetcher/app';
+import { fetcherConfig } from '@reportline/naver-fetcher/config';
+import { startProcessor } from '@reportline/processor/app';
+import { processorConfig } from '@reportline/processor/config';
+import { startSheetsWriter } from '@reportline/sheets-writer/app';
+import { sheetsWriterConfig } from '@reportline/sheets-writer/config';
+import { buildRows } from '@reportline/processor/domain/rows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The walking skeleton, end to end over a real broker and real Postgres: HTTP import request → lock → NAVER
+ * simulator over signed HTTP → processing → Google Sheets fake → ImportCompleted. Two users share one NAVER
+ * customer id, the seeds' failure case: the simulator's request recorder is the oracle that they never overlapped.
+ */
+const customer = { customerId: '7654321', apiKey: `0100000000${randomBytes(6).toString('hex')}`, secret: randomBytes(16).toString('base64'), size: 'tiny' as const, seed: 11 };
+const services: Running[] = [];
+let naver: Awaited<ReturnType<typeof startSimulator>>;
+let sheets: Awaited<ReturnType<typeof startSheetsFake>>;
+let schedulerUrl: string;
+let lockUrl: string;
+
+async function call(method: string, url: string, body?: unknown) {
+  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  const env = await testEnvironment();
+  const prefix = uniquePrefix();
+  await createTopics(prefix);
+  naver = await startSimulator({ customers: [customer], knobs: { reportBuildMs: 150, dataReadyHourKst: 0 } });
+  sheets = await startSheetsFake();
+  const base = {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: env.databaseUrl,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+  };
+  const scheduler = await startScheduler(loadConfig(schedulerConfig, base));
+  const lock = await startLockService(loadConfig(lockServiceConfig, { ...base, TICK_MS: '100' }));
+  services.push(scheduler, lock);
+  services.push(await startFetcher(loadConfig(fetcherConfig, { ...base, NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200' })));
+  services.push(await startProcessor(loadConfig(processorConfig, base)));
+  services.push(await startSheetsWriter(loadConfig(sheetsWriterConfig, { ...base, SHEETS_API_URL: `${sheets.url}/` })));
+  schedulerUrl = scheduler.url;
+  lockUrl = lock.url;
+});
+
+afterAll(async () => {
+  for (const s of services.reverse()) await s.close();
+  await naver?.close();
+  await sheets?.close();
+});
+
+describe('one import flowing through all five services', () => {
+  it('imports NAVER reports into the sheet for two users of one customer id without overlapping NAVER use', async () => {
+    const range = { from: '2026-11-10', to: '2026-11-14' };
+    const imports: string[] = [];
+    for (const sheetName of ['로우데이터', 'second user']) {
+      const spreadsheetId = `e2e-${randomBytes(4).toString('hex')}`;
+      await call('POST', `${sheets.url}/_fake/spreadsheets`, { spreadsheetId, title: 'e2e', sheets: [{ title: 'Sheet1' }] });
+      const connection = await call('POST', `${schedulerUrl}/connections`, {
+        customerId: customer.customerId,
+        apiKey: customer.apiKey,
+        secret: customer.secret,
+        reportTypes: ['AD', 'AD_CONVERSION'],
+        historyDays: 5,
+        spreadsheetId,
+        sheetName,
+      });
+      expect(connection.status).toBe(201);
+      expect(JSON.stringify(connection.body)).not.toContain(customer.secret);
+      const requested = await call('POST', `${schedulerUrl}/imports`, { connectionId: connection.body.id, dateRange: range });
+      expect(requested.status).toBe(202);
+      imports.push(requested.body.importId);
+    }
+
+    const views = await Promise.all(
+      imports.map((id) =>
+        until(`import ${id} to end`, async () => {
+          const { body } = await call('GET', `${schedulerUrl}/imports/${id}`);
+          return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+        }),
+      ),
+    );
+    for (const view of views) {
+      expect(view.failure).toBeNull();
+      expect(view.status).toBe('completed');
+      expect(view.progress).toEqual({ completed: 10, total: 10 });
+      expect(view.steps.map((s: { type: string }) => s.type)).toEqual(
+        expect.arrayContaining(['ImportRequested', 'LockGranted', 'ChunkDownloaded', 'ReportsDownloaded', 'RowsProcessed', 'SheetWritten', 'ImportCompleted']),
+      );
+    }
+
+    // What the sheet holds equals what NAVER reported for those dates.
+    const entities = entitiesFor(customer.customerId, customer.seed, customer.size);
+    const files = ['AD', 'AD_CONVERSION'].flatMap((type) =>
+      ['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'].map((date) => ({
+        reportType: type as 'AD' | 'AD_CONVERSION',
+        statDate: date,
+        name: `${type} ${date}`,
+        text: statRows(type as 'AD', entities, customer.seed, date).map((r) => r.join('\t')).join('\n'),
+      })),
+    );
+    const expected = buildRows(files);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(views[0]!.rowsWritten).toBe(expected.length);
+    expect(views[1]!.rowsWritten).toBe(expected.length);
+
+    const overlaps = await call('GET', `${naver.url}/_sim/overlaps?customerId=${customer.customerId}`);
+    expect(overlaps.body.overlaps).toEqual([]);
+    expect(overlaps.body.unattributed).toBe(0);
+    const lock = await call('GET', `${lockUrl}/locks/${customer.customerId}`);
+    expect(lock.body.holder).toBeNull();
+    expect(lock.body.history.map((h: { token: number; endedBy: string }) => [h.token, h.endedBy])).toEqual([
+      [2, 'released'],
+      [1, 'released'],
+    ]);
+  });
+});
