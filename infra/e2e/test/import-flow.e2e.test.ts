@@ -76,8 +76,10 @@ describe('one import flowing through all five services', () => {
   it('imports NAVER reports into the sheet for two users of one customer id without overlapping NAVER use', async () => {
     const range = { from: '2026-11-10', to: '2026-11-14' };
     const imports: string[] = [];
+    const targets: { spreadsheetId: string; sheetName: string }[] = [];
     for (const sheetName of ['로우데이터', 'second user']) {
       const spreadsheetId = `e2e-${randomBytes(4).toString('hex')}`;
+      targets.push({ spreadsheetId, sheetName });
       await call('POST', `${sheets.url}/_fake/spreadsheets`, { spreadsheetId, title: 'e2e', sheets: [{ title: 'Sheet1' }] });
       const connection = await call('POST', `${schedulerUrl}/connections`, {
         customerId: customer.customerId,
@@ -126,6 +128,12 @@ describe('one import flowing through all five services', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(views[0]!.rowsWritten).toBe(expected.length);
     expect(views[1]!.rowsWritten).toBe(expected.length);
+    const serial = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000);
+    for (const { spreadsheetId, sheetName } of targets) {
+      const [header, ...cells] = sheets.state.readTab(spreadsheetId, sheetName);
+      expect(header?.[0]).toBe('date');
+      expect(cells).toEqual(expected.map(([date, ...rest]) => [serial(date), ...rest]));
+    }
 
     const overlaps = await call('GET', `${naver.url}/_sim/overlaps?customerId=${customer.customerId}`);
     expect(overlaps.body.overlaps).toEqual([]);

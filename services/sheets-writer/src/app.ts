@@ -1,0 +1,66 @@
+import { topics } from '@reportline/contracts';
+import {
+  type Bus,
+  type Clock,
+  createServiceRuntime,
+  eventLogContext,
+  type Logger,
+  postgresBlobStore,
+  type Running,
+  systemClock,
+} from '@reportline/platform';
+import type { SheetsWriterConfig } from './config.ts';
+import { createQuotaScheduler, createSheetsPort, createSheetsWriter, serviceAccountAuth } from './sheets/index.ts';
+import { saveTarget } from './store.ts';
+import { SERVICE, writeImportRows } from './write.ts';
+
+export async function startSheetsWriter(
+  config: SheetsWriterConfig,
+  deps: { bus?: Bus; clock?: Clock; logger?: Logger } = {},
+): Promise<Running & { url: string }> {
+  const rt = await createServiceRuntime({ service: SERVICE, config, bus: deps.bus, logger: deps.logger });
+  const keyFile = config.GOOGLE_APPLICATION_CREDENTIALS;
+  const port = createSheetsPort({
+    rootUrl: config.SHEETS_API_URL,
+    timeoutMs: config.SHEETS_TIMEOUT_MS,
+    ...(keyFile ? { auth: serviceAccountAuth(keyFile) } : {}),
+  });
+  // One quota scheduler per process and Google principal: every write of this process shares Google's per-user limit.
+  const quota = createQuotaScheduler({
+    limits: { writesPerMinutePerUser: config.SHEETS_WRITES_PER_MINUTE_PER_USER, writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT },
+    onRetry: (info) => rt.logger.warn(info, 'Google Sheets asked us to back off'),
+  }).forPrincipal(keyFile ?? 'anonymous');
+  const writeDeps = {
+    pool: rt.pool,
+    blobs: postgresBlobStore(rt.pool),
+    writer: createSheetsWriter({ port, quota }),
+    clock: deps.clock ?? systemClock,
+    maxAttempts: 3,
+  };
+
+  const requests = await rt.bus.subscribe({
+    group: 'sheets-writer-requests',
+    topics: [topics.imports],
+    handle: async (event) => {
+      if (event.type === 'ImportRequested') await saveTarget(rt.pool, event);
+    },
+  });
+  const rows = await rt.bus.subscribe({
+    group: SERVICE,
+    topics: [topics.rows],
+    handle: async (event) => {
+      if (event.type !== 'RowsProcessed') return;
+      const outcome = await writeImportRows(writeDeps, event);
+      rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');
+      rt.relay.nudge();
+    },
+  });
+  const url = await rt.listen();
+  return {
+    url,
+    async close() {
+      await Promise.all([requests.stop(), rows.stop()]);
+      await rt.close();
+    },
+  };
+}

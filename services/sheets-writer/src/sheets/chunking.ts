@@ -1,0 +1,41 @@
+import type { RawCell } from './cells.ts';
+
+/** Google recommends payloads of at most 2 MB; its hard cap is 10 MiB. */
+export const DEFAULT_MAX_CHUNK_BYTES = 2_000_000;
+// The request body around the rows: `{"values":[…],"majorDimension":"ROWS","range":"'<100-char tab>'!A1"}` and slack.
+const ENVELOPE_BYTES = 512;
+
+export interface Chunk {
+  /** 0-based row offset of the chunk's first row within all rows. */
+  startRow: number;
+  rows: RawCell[][];
+  /** Estimated JSON payload size in bytes. */
+  bytes: number;
+}
+
+/** Bytes a row adds to `{"values":[…]}`: its JSON (UTF-8) and the comma before the next row. */
+export function rowBytes(row: readonly RawCell[]): number {
+  return Buffer.byteLength(JSON.stringify(row), 'utf8') + 1;
+}
+
+/**
+ * Splits rows into consecutive chunks whose JSON payload stays within `maxBytes`. A single row larger than that
+ * cannot be sent in any chunk and is an error naming the row.
+ */
+export function chunkRows(rows: readonly RawCell[][], maxBytes = DEFAULT_MAX_CHUNK_BYTES): Chunk[] {
+  const budget = maxBytes - ENVELOPE_BYTES;
+  if (budget <= 0) throw new Error(`maxBytes must exceed ${ENVELOPE_BYTES}, got ${maxBytes}`);
+  const chunks: Chunk[] = [];
+  let current: Chunk | undefined;
+  rows.forEach((row, i) => {
+    const size = rowBytes(row);
+    if (size > budget) throw new Error(`row ${i} alone is ${size} bytes, over the ${maxBytes}-byte chunk limit`);
+    if (!current || current.bytes + size > maxBytes) {
+      current = { startRow: i, rows: [], bytes: ENVELOPE_BYTES };
+      chunks.push(current);
+    }
+    current.rows.push(row);
+    current.bytes += size;
+  });
+  return chunks;
+}

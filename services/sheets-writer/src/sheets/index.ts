@@ -1,0 +1,37 @@
+export {
+  type CellInput,
+  type Column,
+  type ColumnType,
+  dateToSerial,
+  type RawCell,
+  RowValueError,
+  toCellRows,
+} from './cells.ts';
+export { type Chunk, chunkRows, DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
+export {
+  AmbiguousOutcomeError,
+  CellLimitError,
+  RetriesExhaustedError,
+  SheetsApiError,
+  SpreadsheetUnreachableError,
+} from './errors.ts';
+export { METADATA_TAB } from './metadata.ts';
+export { GOOGLE_MAX_CELLS, stagingTabName } from './plan.ts';
+export {
+  backoffDelay,
+  createQuotaScheduler,
+  type PrincipalQuota,
+  type QuotaClock,
+  type QuotaLimits,
+  type QuotaOptions,
+  type QuotaScheduler,
+  type SheetsMethod,
+} from './quota.ts';
+export { createSheetsPort, serviceAccountAuth, type SheetsAuth, type SheetsPort, type SheetsPortOptions } from './sheets-port.ts';
+export {
+  createSheetsWriter,
+  type SheetsWriter,
+  type SheetsWriterDeps,
+  type WriteRowsInput,
+  type WriteRowsResult,
+} from './write-protocol.ts';

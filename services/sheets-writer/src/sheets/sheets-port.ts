@@ -1,0 +1,127 @@
+import { auth, sheets, type sheets_v4 } from '@googleapis/sheets';
+import type { RawCell } from './cells.ts';
+import { SheetsApiError } from './errors.ts';
+
+/** The only file that touches @googleapis/sheets: the protocol talks to this interface and is tested against it. */
+
+export interface SheetInfo {
+  sheetId: number;
+  title: string;
+  index: number;
+  hidden: boolean;
+  rowCount: number;
+  columnCount: number;
+}
+
+export interface SpreadsheetInfo {
+  spreadsheetId: string;
+  sheets: SheetInfo[];
+}
+
+export type BatchRequest = sheets_v4.Schema$Request;
+export type SheetsAuth = sheets_v4.Options['auth'];
+
+/** Service-account credentials from a JSON key file; the target spreadsheets must be shared with its email. */
+export function serviceAccountAuth(keyFile: string): SheetsAuth {
+  return new auth.GoogleAuth({ keyFile, scopes: ['https://www.googleapis.com/auth/spreadsheets'] });
+}
+
+export interface SheetsPort {
+  getSpreadsheet(spreadsheetId: string): Promise<SpreadsheetInfo>;
+  /** Values as stored (UNFORMATTED_VALUE): numbers as numbers, dates as serials. */
+  getValues(spreadsheetId: string, range: string): Promise<unknown[][]>;
+  /** A fixed-position RAW write (values.update, PUT): repeating it yields the same cells. */
+  updateValues(spreadsheetId: string, range: string, values: RawCell[][]): Promise<void>;
+  /** spreadsheets.batchUpdate: all subrequests applied atomically, in order. */
+  batchUpdate(spreadsheetId: string, requests: BatchRequest[]): Promise<void>;
+}
+
+export interface SheetsPortOptions {
+  /** Origin of the API; the simulator's `url + '/'` in tests and local runs. Google's when absent. */
+  rootUrl?: string;
+  auth?: SheetsAuth;
+  /** gaxios has no timeout by default; Sheets itself gives up on requests after 180 s. */
+  timeoutMs?: number;
+}
+
+export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
+  const client = sheets({
+    version: 'v4',
+    ...(options.rootUrl ? { rootUrl: options.rootUrl } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
+    retry: false,
+    timeout: options.timeoutMs ?? 200_000,
+  });
+
+  return {
+    async getSpreadsheet(spreadsheetId) {
+      const res = await translate(() =>
+        client.spreadsheets.get({ spreadsheetId, fields: 'spreadsheetId,sheets.properties' }),
+      );
+      return {
+        spreadsheetId: res.data.spreadsheetId ?? spreadsheetId,
+        sheets: (res.data.sheets ?? []).map(({ properties: p }) => ({
+          sheetId: p?.sheetId ?? 0,
+          title: p?.title ?? '',
+          index: p?.index ?? 0,
+          hidden: p?.hidden === true,
+          rowCount: p?.gridProperties?.rowCount ?? 0,
+          columnCount: p?.gridProperties?.columnCount ?? 0,
+        })),
+      };
+    },
+    async getValues(spreadsheetId, range) {
+      const res = await translate(() =>
+        client.spreadsheets.values.get({ spreadsheetId, range, valueRenderOption: 'UNFORMATTED_VALUE' }),
+      );
+      return (res.data.values ?? []) as unknown[][];
+    },
+    async updateValues(spreadsheetId, range, values) {
+      await translate(() =>
+        client.spreadsheets.values.update({
+          spreadsheetId,
+          range,
+          valueInputOption: 'RAW',
+          requestBody: { range, majorDimension: 'ROWS', values },
+        }),
+      );
+    },
+    async batchUpdate(spreadsheetId, requests) {
+      await translate(() => client.spreadsheets.batchUpdate({ spreadsheetId, requestBody: { requests } }));
+    },
+  };
+}
+
+interface GaxiosLikeError {
+  message?: string;
+  code?: unknown;
+  status?: number;
+  response?: { status?: number; data?: unknown };
+}
+
+/** Rethrows client errors as SheetsApiError, keeping status and Google's error body but not the request config. */
+async function translate<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!err || typeof err !== 'object') throw err;
+    const e = err as GaxiosLikeError;
+    const status = e.response?.status ?? e.status;
+    const body = e.response?.data;
+    const googleError =
+      body && typeof body === 'object' && 'error' in body && body.error && typeof body.error === 'object'
+        ? (body.error as { status?: unknown; message?: unknown })
+        : undefined;
+    const googleStatus = typeof googleError?.status === 'string' ? googleError.status : undefined;
+    const message =
+      typeof googleError?.message === 'string' ? googleError.message : redactQuery(e.message ?? 'request failed');
+    throw new SheetsApiError(status === undefined ? message : `${status} ${message}`, {
+      ...(status === undefined ? {} : { status }),
+      ...(googleStatus ? { googleStatus } : {}),
+      ...(typeof e.code === 'string' && status === undefined ? { transportCode: e.code } : {}),
+    });
+  }
+}
+
+// An API-key auth puts `key=` in the query string, and gaxios's transport errors quote the URL.
+const redactQuery = (text: string) => text.replace(/\?[^\s]*/g, '?…');

@@ -1,0 +1,84 @@
+import {
+  type EventOfType,
+  ImportCompletedV1,
+  ImportFailedV1,
+  makeEvent,
+  type ReportlineEvent,
+  RowSetV1,
+  SheetWrittenV1,
+} from '@reportline/contracts';
+import { appendToOutbox, type BlobStore, claimEvent, type Clock, type Pool, withTransaction } from '@reportline/platform';
+import {
+  CellLimitError,
+  RetriesExhaustedError,
+  RowValueError,
+  type SheetsWriter,
+  SpreadsheetUnreachableError,
+} from './sheets/index.ts';
+import { findTarget } from './store.ts';
+
+export const SERVICE = 'sheets-writer';
+
+export class TargetNotYetKnownError extends Error {
+  override readonly name = 'TargetNotYetKnownError';
+}
+
+/** Errors a person must act on; retrying the same write cannot help. */
+function permanentFailure(error: unknown): { code: string; message: string } | undefined {
+  if (error instanceof SpreadsheetUnreachableError) return { code: 'sheet-unreachable', message: error.message };
+  if (error instanceof CellLimitError) return { code: 'sheet-too-large', message: error.message };
+  if (error instanceof RowValueError) return { code: 'rows-invalid', message: error.message };
+  return undefined;
+}
+
+/**
+ * Writes one import's rows to its sheet. The write is idempotent per import (its id is the write job id), so a
+ * redelivered event re-runs it safely; the inbox mark and the resulting events commit in one transaction.
+ */
+export async function writeImportRows(
+  deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock; maxAttempts: number },
+  event: EventOfType<'RowsProcessed'>,
+): Promise<'written' | 'failed' | 'duplicate'> {
+  const handled = await deps.pool.query('SELECT 1 FROM platform.inbox WHERE consumer = $1 AND event_id = $2', [SERVICE, event.id]);
+  // Skipping a handled event matters here: re-writing an older import's rows could overwrite a newer import's.
+  if (handled.rowCount) return 'duplicate';
+  const target = await findTarget(deps.pool, event.importId);
+  if (!target) throw new TargetNotYetKnownError(`rows for import ${event.importId} arrived before its ImportRequested`);
+  const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event };
+
+  let outcome: ReportlineEvent[];
+  try {
+    const parsed = RowSetV1.safeParse(JSON.parse((await deps.blobs.get(event.data.rows)).toString('utf8')));
+    if (!parsed.success) throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
+    const { columns, rows } = parsed.data;
+    const request = { ...target, writeJobId: event.importId, columns, rows };
+    let result: Awaited<ReturnType<SheetsWriter['writeRows']>> | undefined;
+    for (let attempt = 1; !result; attempt++) {
+      try {
+        result = await deps.writer.writeRows(request);
+      } catch (error) {
+        if (!(error instanceof RetriesExhaustedError) || attempt >= deps.maxAttempts) throw error;
+      }
+    }
+    const now = deps.clock.now();
+    const written = makeEvent(SheetWrittenV1, { ...target, rowsWritten: result.rowsWritten, writeJobId: event.importId }, { ...ctx, now });
+    outcome = [
+      written,
+      makeEvent(ImportCompletedV1, { ...target, rowsWritten: result.rowsWritten }, { ...ctx, causedBy: written, now }),
+    ];
+  } catch (error) {
+    const permanent = permanentFailure(error);
+    const failure = permanent
+      ? { ...permanent, retryable: false }
+      : error instanceof RetriesExhaustedError
+        ? { code: 'sheets-unavailable', message: `Google Sheets kept failing: ${error.message}`, retryable: true }
+        : undefined;
+    if (!failure) throw error;
+    outcome = [makeEvent(ImportFailedV1, { stage: 'write', ...failure }, { ...ctx, now: deps.clock.now() })];
+  }
+  return withTransaction(deps.pool, async (tx) => {
+    if (!(await claimEvent(tx, SERVICE, event.id))) return 'duplicate';
+    await appendToOutbox(tx, SERVICE, outcome);
+    return outcome[0]!.type === 'ImportFailed' ? 'failed' : 'written';
+  });
+}
