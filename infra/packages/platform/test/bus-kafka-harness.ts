@@ -68,7 +68,9 @@ export async function makeKafkaHarness(): Promise<BusHarness> {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await admin.deleteTopics({ topics: specs.map((s) => s.topic) });
+        // Best effort: under load KRaft can answer a concurrent deletion with a retriable error until kafkajs gives
+        // up. Topics left behind live under the run's prefix, which the run's teardown deletes (or the run's broker).
+        await admin.deleteTopics({ topics: specs.map((s) => s.topic) }).catch(() => {});
       } finally {
         await admin.disconnect();
       }
