@@ -4,7 +4,7 @@
 // (each step is skipped when already done), then hands over to scripts/<command>.ts running on Node 24.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,9 +45,20 @@ function ensureToolchain() {
     const wanted = [needNode && `node@${NODE_VERSION}`, needPnpm && `pnpm@${PNPM_VERSION}`].filter(Boolean);
     say(`installing ${wanted.join(' and ')} into .cache/toolchain (machine Node is ${process.versions.node})`);
     mkdirSync(toolchain, { recursive: true });
-    if (!existsSync(join(toolchain, 'package.json'))) writeFileSync(join(toolchain, 'package.json'), '{"private":true}\n');
-    run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', toolchain, ...wanted]);
-    if (!machineNodeOk && versionOf(localNode) !== NODE_VERSION) fail(`Node ${NODE_VERSION} did not install at ${localNode}`);
+    if (!existsSync(join(toolchain, 'package.json')))
+      writeFileSync(join(toolchain, 'package.json'), '{"private":true}\n');
+    run('npm', [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      toolchain,
+      ...wanted,
+    ]);
+    if (!machineNodeOk && versionOf(localNode) !== NODE_VERSION)
+      fail(`Node ${NODE_VERSION} did not install at ${localNode}`);
   }
   return { nodeBin, pnpmCli };
 }

@@ -33,7 +33,13 @@ try {
   await createTopics(environment.kafkaBrokers, '');
 
   // One simulated NAVER account; the key and secret exist only in this file and in the encrypted secret store.
-  const customer = { customerId: '1234567', apiKey: `0100000000${randomBytes(8).toString('hex')}`, secret: randomBytes(16).toString('base64'), size: 'small', seed: 7 };
+  const customer = {
+    customerId: '1234567',
+    apiKey: `0100000000${randomBytes(8).toString('hex')}`,
+    secret: randomBytes(16).toString('base64'),
+    size: 'small',
+    seed: 7,
+  };
   const naverConfig = join(demoDir, 'naver-simulator.json');
   // Data-ready hour 0: the demo may run before 06:00 KST, when real NAVER would still answer 20007 for yesterday.
   const knobs = { reportBuildMs: 400, latencyMs: 5, dataReadyHourKst: 0 };
@@ -53,7 +59,12 @@ try {
     LOG_LEVEL: 'info',
   };
   children.push(
-    spawnNode('naver-simulator', 'infra/simulators/naver-searchad/src/main.ts', ['--port', String(naverPort), '--config', naverConfig], {}),
+    spawnNode(
+      'naver-simulator',
+      'infra/simulators/naver-searchad/src/main.ts',
+      ['--port', String(naverPort), '--config', naverConfig],
+      {},
+    ),
     spawnNode('sheets-fake', 'infra/simulators/google-sheets/src/main.ts', ['--port', String(sheetsPort)], {}),
     spawnNode('scheduler', 'services/scheduler/src/server.ts', [], { ...common, PORT: String(schedulerPort) }),
     spawnNode('lock-service', 'services/lock-service/src/server.ts', [], { ...common, PORT: String(lockPort) }),
@@ -64,7 +75,11 @@ try {
       NAVER_POLL_MS: '500',
     }),
     spawnNode('processor', 'services/processor/src/server.ts', [], { ...common, PORT: String(processorPort) }),
-    spawnNode('sheets-writer', 'services/sheets-writer/src/server.ts', [], { ...common, PORT: String(writerPort), SHEETS_API_URL: `${sheetsUrl}/` }),
+    spawnNode('sheets-writer', 'services/sheets-writer/src/server.ts', [], {
+      ...common,
+      PORT: String(writerPort),
+      SHEETS_API_URL: `${sheetsUrl}/`,
+    }),
   );
   const schedulerUrl = `http://127.0.0.1:${schedulerPort}`;
   await Promise.all([
@@ -77,13 +92,21 @@ try {
   log(`all services up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = await res.json();
     if (!res.ok) throw new Error(`POST ${url} answered ${res.status}: ${JSON.stringify(json)}`);
     return json as Record<string, unknown>;
   };
   const spreadsheetId = `demo-${randomBytes(4).toString('hex')}`;
-  await post(`${sheetsUrl}/_fake/spreadsheets`, { spreadsheetId, title: 'Reportline demo', sheets: [{ title: 'Sheet1' }] });
+  await post(`${sheetsUrl}/_fake/spreadsheets`, {
+    spreadsheetId,
+    title: 'Reportline demo',
+    sheets: [{ title: 'Sheet1' }],
+  });
   const connection = await post(`${schedulerUrl}/connections`, {
     customerId: customer.customerId,
     apiKey: customer.apiKey,

@@ -8,7 +8,9 @@ import { startEnvironment } from '@reportline/dev/environment';
 const log = (msg: string) => process.stderr.write(`[test] ${msg}\n`);
 const started = Date.now();
 const env = await startEnvironment({ log });
-log(`kafka ${env.kafkaBrokers.join(',')} (${env.kafkaSource}), postgres (${env.postgresSource}) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+log(
+  `kafka ${env.kafkaBrokers.join(',')} (${env.kafkaSource}), postgres (${env.postgresSource}) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 
 const resultsFile = '.cache/test-results.json';
 const vitest = spawn(
@@ -35,7 +37,9 @@ vitest.on('exit', (code) => {
   try {
     const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
     // The plain closing line CI reads, whatever the reporter prints above it.
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+    console.log(
+      `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+    );
   } catch {
     log('no test results were written');
   }

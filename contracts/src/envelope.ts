@@ -21,12 +21,14 @@ export interface EventDefinition<T extends string, V extends number, D extends z
   /** True for events about work done under a lease: they must carry the fencing token. */
   readonly leased: L;
   readonly data: D;
-  readonly schema: z.ZodObject<{
-    type: z.ZodLiteral<T>;
-    version: z.ZodLiteral<V>;
-    fencingToken: L extends true ? z.ZodNumber : z.ZodOptional<z.ZodNumber>;
-    data: D;
-  } & typeof envelopeFields>;
+  readonly schema: z.ZodObject<
+    {
+      type: z.ZodLiteral<T>;
+      version: z.ZodLiteral<V>;
+      fencingToken: L extends true ? z.ZodNumber : z.ZodOptional<z.ZodNumber>;
+      data: D;
+    } & typeof envelopeFields
+  >;
 }
 
 export function defineEvent<T extends string, V extends number, D extends z.ZodType, L extends boolean>(
@@ -40,7 +42,9 @@ export function defineEvent<T extends string, V extends number, D extends z.ZodT
     ...envelopeFields,
     type: z.literal(type),
     version: z.literal(version),
-    fencingToken: (options.leased ? token : token.optional()) as L extends true ? z.ZodNumber : z.ZodOptional<z.ZodNumber>,
+    fencingToken: (options.leased ? token : token.optional()) as L extends true
+      ? z.ZodNumber
+      : z.ZodOptional<z.ZodNumber>,
     data,
   });
   return { type, version, leased: options.leased, data, schema };

@@ -7,6 +7,6 @@ export { examples } from './examples.ts';
 export * from './make-event.ts';
 export * from './primitives.ts';
 export * from './registry.ts';
-export * from './topics.ts';
-export * from './secrets.ts';
 export * from './row-set.ts';
+export * from './secrets.ts';
+export * from './topics.ts';

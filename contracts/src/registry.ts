@@ -2,12 +2,7 @@ import type { z } from 'zod';
 import type { EventDefinition } from './envelope.ts';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
 import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
-import {
-  ChunkDownloadedV1,
-  ReportsDownloadedV1,
-  RowsProcessedV1,
-  SheetWrittenV1,
-} from './events/pipeline.ts';
+import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
 
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
 export const eventDefinitions = [

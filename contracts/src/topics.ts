@@ -1,7 +1,7 @@
-import type { AnyEventDefinition } from './registry.ts';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
 import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
 import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
+import type { AnyEventDefinition } from './registry.ts';
 
 export type ServiceName = 'scheduler' | 'lock-service' | 'naver-fetcher' | 'processor' | 'sheets-writer';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { allTopics, eventDefinitions, examples, fromWire, toWire, topicOf } from '../src/index.ts';
+import { allTopics, eventDefinitions, examples, fromWire, topicOf, toWire } from '../src/index.ts';
 
 const snapshots = join(import.meta.dirname, '..', 'schemas');
 
@@ -24,7 +24,10 @@ describe('contracts', () => {
 
   it('explains why a message is rejected', () => {
     const wire = toWire(examples[0]!);
-    expect(fromWire({ ...wire.headers, ce_type: 'dev.reportline.Nope.v1' }, wire.value)).toEqual({ ok: false, reason: 'unknown event Nope v1' });
+    expect(fromWire({ ...wire.headers, ce_type: 'dev.reportline.Nope.v1' }, wire.value)).toEqual({
+      ok: false,
+      reason: 'unknown event Nope v1',
+    });
     expect(fromWire(wire.headers, '{')).toEqual({ ok: false, reason: 'message value is not JSON' });
     const bad = fromWire({ ...wire.headers, ce_customerid: 'abc' }, wire.value);
     expect(bad.ok === false && bad.reason).toContain('customerId');
@@ -51,14 +54,17 @@ describe('contracts', () => {
 
   // A published version never changes in place: its JSON Schema is frozen in contracts/schemas. A new version gets a
   // new file (create it with UPDATE_CONTRACT_SNAPSHOTS=1); changing an existing file is a breaking change.
-  it.each(eventDefinitions.map((d) => [`${d.type}.v${d.version}`, d] as const))('%s matches its frozen schema', (name, def) => {
-    const file = join(snapshots, `${name}.json`);
-    const current = `${JSON.stringify(z.toJSONSchema(def.schema), null, 2)}\n`;
-    if (!existsSync(file) && process.env.UPDATE_CONTRACT_SNAPSHOTS === '1') {
-      mkdirSync(snapshots, { recursive: true });
-      writeFileSync(file, current);
-    }
-    expect(existsSync(file), `no frozen schema for ${name}; run with UPDATE_CONTRACT_SNAPSHOTS=1 once`).toBe(true);
-    expect(current, `${name} changed in place: publish a new version instead`).toBe(readFileSync(file, 'utf8'));
-  });
+  it.each(eventDefinitions.map((d) => [`${d.type}.v${d.version}`, d] as const))(
+    '%s matches its frozen schema',
+    (name, def) => {
+      const file = join(snapshots, `${name}.json`);
+      const current = `${JSON.stringify(z.toJSONSchema(def.schema), null, 2)}\n`;
+      if (!existsSync(file) && process.env.UPDATE_CONTRACT_SNAPSHOTS === '1') {
+        mkdirSync(snapshots, { recursive: true });
+        writeFileSync(file, current);
+      }
+      expect(existsSync(file), `no frozen schema for ${name}; run with UPDATE_CONTRACT_SNAPSHOTS=1 once`).toBe(true);
+      expect(current, `${name} changed in place: publish a new version instead`).toBe(readFileSync(file, 'utf8'));
+    },
+  );
 });

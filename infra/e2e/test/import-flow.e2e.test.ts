@@ -1,27 +1,33 @@
-import { loadConfig, type Running } from '@reportline/platform';
+import { randomBytes } from 'node:crypto';
 import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
-import { startSimulator, entitiesFor, statRows } from '@reportline/naver-simulator';
-import { startSheetsFake } from '@reportline/sheets-fake';
-import { startScheduler } from '@reportline/scheduler/app';
-import { schedulerConfig } from '@reportline/scheduler/config';
 import { startLockService } from '@reportline/lock-service/app';
 import { lockServiceConfig } from '@reportline/lock-service/config';
 import { startFetcher } from '@reportline/naver-fetcher/app';
 import { fetcherConfig } from '@reportline/naver-fetcher/config';
+import { entitiesFor, startSimulator, statRows } from '@reportline/naver-simulator';
+import { loadConfig, type Running } from '@reportline/platform';
 import { startProcessor } from '@reportline/processor/app';
 import { processorConfig } from '@reportline/processor/config';
+import { buildRows } from '@reportline/processor/domain/rows';
+import { startScheduler } from '@reportline/scheduler/app';
+import { schedulerConfig } from '@reportline/scheduler/config';
+import { startSheetsFake } from '@reportline/sheets-fake';
 import { startSheetsWriter } from '@reportline/sheets-writer/app';
 import { sheetsWriterConfig } from '@reportline/sheets-writer/config';
-import { buildRows } from '@reportline/processor/domain/rows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 
 /**
  * The walking skeleton, end to end over a real broker and real Postgres: HTTP import request → lock → NAVER
  * simulator over signed HTTP → processing → Google Sheets fake → ImportCompleted. Two users share one NAVER
  * customer id, the seeds' failure case: the simulator's request recorder is the oracle that they never overlapped.
  */
-const customer = { customerId: '7654321', apiKey: `0100000000${randomBytes(6).toString('hex')}`, secret: randomBytes(16).toString('base64'), size: 'tiny' as const, seed: 11 };
+const customer = {
+  customerId: '7654321',
+  apiKey: `0100000000${randomBytes(6).toString('hex')}`,
+  secret: randomBytes(16).toString('base64'),
+  size: 'tiny' as const,
+  seed: 11,
+};
 const services: Running[] = [];
 let naver: Awaited<ReturnType<typeof startSimulator>>;
 let sheets: Awaited<ReturnType<typeof startSheetsFake>>;
@@ -29,7 +35,12 @@ let schedulerUrl: string;
 let lockUrl: string;
 
 async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: assertions below read these JSON answers field by field
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -59,7 +70,9 @@ beforeAll(async () => {
   const scheduler = await startScheduler(loadConfig(schedulerConfig, base));
   const lock = await startLockService(loadConfig(lockServiceConfig, { ...base, TICK_MS: '100' }));
   services.push(scheduler, lock);
-  services.push(await startFetcher(loadConfig(fetcherConfig, { ...base, NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200' })));
+  services.push(
+    await startFetcher(loadConfig(fetcherConfig, { ...base, NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200' })),
+  );
   services.push(await startProcessor(loadConfig(processorConfig, base)));
   services.push(await startSheetsWriter(loadConfig(sheetsWriterConfig, { ...base, SHEETS_API_URL: `${sheets.url}/` })));
   schedulerUrl = scheduler.url;
@@ -80,7 +93,11 @@ describe('one import flowing through all five services', () => {
     for (const sheetName of ['로우데이터', 'second user']) {
       const spreadsheetId = `e2e-${randomBytes(4).toString('hex')}`;
       targets.push({ spreadsheetId, sheetName });
-      await call('POST', `${sheets.url}/_fake/spreadsheets`, { spreadsheetId, title: 'e2e', sheets: [{ title: 'Sheet1' }] });
+      await call('POST', `${sheets.url}/_fake/spreadsheets`, {
+        spreadsheetId,
+        title: 'e2e',
+        sheets: [{ title: 'Sheet1' }],
+      });
       const connection = await call('POST', `${schedulerUrl}/connections`, {
         customerId: customer.customerId,
         apiKey: customer.apiKey,
@@ -92,7 +109,10 @@ describe('one import flowing through all five services', () => {
       });
       expect(connection.status).toBe(201);
       expect(JSON.stringify(connection.body)).not.toContain(customer.secret);
-      const requested = await call('POST', `${schedulerUrl}/imports`, { connectionId: connection.body.id, dateRange: range });
+      const requested = await call('POST', `${schedulerUrl}/imports`, {
+        connectionId: connection.body.id,
+        dateRange: range,
+      });
       expect(requested.status).toBe(202);
       imports.push(requested.body.importId);
     }
@@ -110,7 +130,15 @@ describe('one import flowing through all five services', () => {
       expect(view.status).toBe('completed');
       expect(view.progress).toEqual({ completed: 10, total: 10 });
       expect(view.steps.map((s: { type: string }) => s.type)).toEqual(
-        expect.arrayContaining(['ImportRequested', 'LockGranted', 'ChunkDownloaded', 'ReportsDownloaded', 'RowsProcessed', 'SheetWritten', 'ImportCompleted']),
+        expect.arrayContaining([
+          'ImportRequested',
+          'LockGranted',
+          'ChunkDownloaded',
+          'ReportsDownloaded',
+          'RowsProcessed',
+          'SheetWritten',
+          'ImportCompleted',
+        ]),
       );
     }
 
@@ -121,14 +149,17 @@ describe('one import flowing through all five services', () => {
         reportType: type as 'AD' | 'AD_CONVERSION',
         statDate: date,
         name: `${type} ${date}`,
-        text: statRows(type as 'AD', entities, customer.seed, date).map((r) => r.join('\t')).join('\n'),
+        text: statRows(type as 'AD', entities, customer.seed, date)
+          .map((r) => r.join('\t'))
+          .join('\n'),
       })),
     );
     const expected = buildRows(files);
     expect(expected.length).toBeGreaterThan(0);
     expect(views[0]!.rowsWritten).toBe(expected.length);
     expect(views[1]!.rowsWritten).toBe(expected.length);
-    const serial = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000);
+    const serial = (date: string) =>
+      Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000);
     for (const { spreadsheetId, sheetName } of targets) {
       const [header, ...cells] = sheets.state.readTab(spreadsheetId, sheetName);
       expect(header?.[0]).toBe('date');

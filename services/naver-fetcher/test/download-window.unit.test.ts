@@ -13,7 +13,14 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {})
   let maxOpen = 0;
   const deleted: number[] = [];
   const job = (id: number, status: string): StatReportJob =>
-    ({ reportJobId: id, reportTp: 'AD', statDt: '2026-11-14T15:00:00Z', status, downloadUrl: status === 'BUILT' ? `http://x/report-download?authtoken=${id}` : '', updateTm: '2026-11-14T15:00:00Z' }) as StatReportJob;
+    ({
+      reportJobId: id,
+      reportTp: 'AD',
+      statDt: '2026-11-14T15:00:00Z',
+      status,
+      downloadUrl: status === 'BUILT' ? `http://x/report-download?authtoken=${id}` : '',
+      updateTm: '2026-11-14T15:00:00Z',
+    }) as StatReportJob;
   const client: WindowDeps['client'] = {
     async createStatReport(type, date) {
       const id = nextId++;
@@ -23,11 +30,20 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {})
     },
     async getStatReport(id) {
       const j = jobs.get(id);
-      if (!j) throw new NaverError('job-vanished', 'gone', { endpoint: 'GET /stat-reports/{id}', httpStatus: 404, naverCode: 20011 });
+      if (!j)
+        throw new NaverError('job-vanished', 'gone', {
+          endpoint: 'GET /stat-reports/{id}',
+          httpStatus: 404,
+          naverCode: 20011,
+        });
       if (opts.vanishOnce?.delete(j.task)) {
         jobs.delete(id);
         open--;
-        throw new NaverError('job-vanished', 'gone', { endpoint: 'GET /stat-reports/{id}', httpStatus: 404, naverCode: 20011 });
+        throw new NaverError('job-vanished', 'gone', {
+          endpoint: 'GET /stat-reports/{id}',
+          httpStatus: 404,
+          naverCode: 20011,
+        });
       }
       return job(id, ++j.polls >= 1 ? 'BUILT' : 'RUNNING');
     },
@@ -57,7 +73,12 @@ function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}): Win
     maxAttempts: 3,
     recordJob: async () => {},
     jobDeleted: async () => {},
-    storeFile: async (t, content) => ({ uri: `blob://pg/${t.statDate}`, bytes: content.length, sha256: '0'.repeat(64), contentType: 'text/tab-separated-values' }),
+    storeFile: async (t, content) => ({
+      uri: `blob://pg/${t.statDate}`,
+      bytes: content.length,
+      sha256: '0'.repeat(64),
+      contentType: 'text/tab-separated-values',
+    }),
     onDay: async () => {},
     ...over,
   };
@@ -80,7 +101,9 @@ describe('download window', () => {
   });
 
   it('fails on an empty BUILT file rather than writing an empty sheet', async () => {
-    await expect(downloadAll(tasks(1), deps(fakeNaver({ emptyFile: true }).client))).rejects.toThrow(/BUILT but its file is empty/);
+    await expect(downloadAll(tasks(1), deps(fakeNaver({ emptyFile: true }).client))).rejects.toThrow(
+      /BUILT but its file is empty/,
+    );
   });
 });
 

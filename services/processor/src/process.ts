@@ -1,5 +1,19 @@
-import { type EventOfType, ImportFailedV1, makeEvent, type ReportlineEvent, RowSetV1, RowsProcessedV1 } from '@reportline/contracts';
-import { appendToOutbox, type BlobStore, claimEvent, type Clock, type Pool, withTransaction } from '@reportline/platform';
+import {
+  type EventOfType,
+  ImportFailedV1,
+  makeEvent,
+  type ReportlineEvent,
+  type RowSetV1,
+  RowsProcessedV1,
+} from '@reportline/contracts';
+import {
+  appendToOutbox,
+  type BlobStore,
+  type Clock,
+  claimEvent,
+  type Pool,
+  withTransaction,
+} from '@reportline/platform';
 import { ReportFormatError } from './domain/parse.ts';
 import { buildRows, COLUMN_TYPES, COLUMNS, type ReportFile } from './domain/rows.ts';
 
@@ -17,9 +31,20 @@ export async function processDownload(
   for (const r of event.data.reports) {
     if (!r.file) continue;
     const content = await deps.blobs.get(r.file);
-    files.push({ reportType: r.reportType, statDate: r.statDate, name: `${r.reportType} ${r.statDate}`, text: content.toString('utf8') });
+    files.push({
+      reportType: r.reportType,
+      statDate: r.statDate,
+      name: `${r.reportType} ${r.statDate}`,
+      text: content.toString('utf8'),
+    });
   }
-  const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event, now: deps.clock.now() };
+  const ctx = {
+    source: SERVICE,
+    importId: event.importId,
+    customerId: event.customerId,
+    causedBy: event,
+    now: deps.clock.now(),
+  };
   let result: ReportlineEvent;
   try {
     const rows = buildRows(files);
@@ -41,7 +66,12 @@ export async function processDownload(
     if (!(error instanceof ReportFormatError)) throw error;
     result = makeEvent(
       ImportFailedV1,
-      { stage: 'process', code: 'report-format', message: `a NAVER report did not have the expected layout: ${error.message}`, retryable: false },
+      {
+        stage: 'process',
+        code: 'report-format',
+        message: `a NAVER report did not have the expected layout: ${error.message}`,
+        retryable: false,
+      },
       ctx,
     );
   }

@@ -19,7 +19,10 @@ export interface SchedulerDeps {
   logger?: Logger;
 }
 
-export async function startScheduler(config: SchedulerConfig, deps: SchedulerDeps = {}): Promise<Running & { url: string }> {
+export async function startScheduler(
+  config: SchedulerConfig,
+  deps: SchedulerDeps = {},
+): Promise<Running & { url: string }> {
   const clock = deps.clock ?? systemClock;
   const rt = await createServiceRuntime({
     service: SERVICE,

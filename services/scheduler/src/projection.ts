@@ -11,7 +11,8 @@ export async function project(pool: Pool, event: ReportlineEvent): Promise<void>
     if (!(await claimEvent(tx, PROJECTION, event.id))) return;
     const view = await loadImportForUpdate(tx, event.importId);
     // Imports are only created through this service's API, in the same transaction as their ImportRequested.
-    if (!view) throw new PoisonMessageError(`event ${event.type} ${event.id} refers to unknown import ${event.importId}`);
+    if (!view)
+      throw new PoisonMessageError(`event ${event.type} ${event.id} refers to unknown import ${event.importId}`);
     await tx.query(
       'INSERT INTO scheduler.import_events (event_id, import_id, type, time, event) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
       [event.id, event.importId, event.type, event.time, JSON.stringify(event)],

@@ -1,5 +1,5 @@
-import type { Queryable } from '@reportline/platform';
 import type { ReportType } from '@reportline/contracts';
+import type { Queryable } from '@reportline/platform';
 import type { ImportView } from './domain/import-view.ts';
 
 export interface Connection {
@@ -33,7 +33,10 @@ export async function findConnection(db: Queryable, id: string): Promise<Connect
 }
 
 export async function findImportByIdempotencyKey(db: Queryable, key: string): Promise<ImportView | undefined> {
-  const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE idempotency_key = $1', [key]);
+  const { rows } = await db.query<{ view: ImportView }>(
+    'SELECT view FROM scheduler.imports WHERE idempotency_key = $1',
+    [key],
+  );
   return rows[0]?.view;
 }
 
@@ -44,7 +47,15 @@ export async function insertImport(
   await db.query(
     `INSERT INTO scheduler.imports (import_id, connection_id, customer_id, idempotency_key, status, view, requested_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [row.view.importId, row.connectionId, row.view.customerId, row.idempotencyKey, row.view.status, row.view, row.requestedAt],
+    [
+      row.view.importId,
+      row.connectionId,
+      row.view.customerId,
+      row.idempotencyKey,
+      row.view.status,
+      row.view,
+      row.requestedAt,
+    ],
   );
 }
 
@@ -65,7 +76,9 @@ export async function saveImportView(db: Queryable, view: ImportView): Promise<v
 }
 
 export async function findImport(db: Queryable, importId: string): Promise<ImportView | undefined> {
-  const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE import_id = $1', [importId]);
+  const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE import_id = $1', [
+    importId,
+  ]);
   return rows[0]?.view;
 }
 

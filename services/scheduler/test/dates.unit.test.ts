@@ -12,8 +12,17 @@ describe('import date range', () => {
   });
 
   it('refuses today, reversed ranges and more than 400 days, saying why', () => {
-    expect(importRange(now, 7, { from: '2026-11-20', to: '2026-11-22' })).toMatchObject({ ok: false, reason: expect.stringContaining('after yesterday') });
-    expect(importRange(now, 7, { from: '2026-11-20', to: '2026-11-19' })).toMatchObject({ ok: false, reason: expect.stringContaining('is after') });
-    expect(importRange(now, 7, { from: '2025-01-01', to: '2026-11-21' })).toMatchObject({ ok: false, reason: expect.stringContaining('at most 400') });
+    expect(importRange(now, 7, { from: '2026-11-20', to: '2026-11-22' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('after yesterday'),
+    });
+    expect(importRange(now, 7, { from: '2026-11-20', to: '2026-11-19' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('is after'),
+    });
+    expect(importRange(now, 7, { from: '2025-01-01', to: '2026-11-21' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('at most 400'),
+    });
   });
 });

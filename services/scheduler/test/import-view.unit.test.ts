@@ -2,13 +2,29 @@ import { examples, type ReportlineEvent } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
 import { evolveView, initialView } from '../src/domain/import-view.ts';
 
-const ex = <T extends ReportlineEvent['type']>(type: T) => examples.find((e) => e.type === type) as Extract<ReportlineEvent, { type: T }>;
-const fold = (events: ReportlineEvent[]) => events.reduce(evolveView, initialView(ex('ImportRequested').importId, '338047'));
+const ex = <T extends ReportlineEvent['type']>(type: T) =>
+  examples.find((e) => e.type === type) as Extract<ReportlineEvent, { type: T }>;
+const fold = (events: ReportlineEvent[]) =>
+  events.reduce(evolveView, initialView(ex('ImportRequested').importId, '338047'));
 
 describe('import view', () => {
   it('follows the flow from requested to completed', () => {
-    const view = fold([ex('ImportRequested'), ex('LockGranted'), ex('ChunkDownloaded'), ex('ReportsDownloaded'), ex('RowsProcessed'), ex('SheetWritten'), ex('ImportCompleted')]);
-    expect(view).toMatchObject({ status: 'completed', fencingToken: 42, naverRequests: 31, rowsWritten: 812, failure: null });
+    const view = fold([
+      ex('ImportRequested'),
+      ex('LockGranted'),
+      ex('ChunkDownloaded'),
+      ex('ReportsDownloaded'),
+      ex('RowsProcessed'),
+      ex('SheetWritten'),
+      ex('ImportCompleted'),
+    ]);
+    expect(view).toMatchObject({
+      status: 'completed',
+      fencingToken: 42,
+      naverRequests: 31,
+      rowsWritten: 812,
+      failure: null,
+    });
     expect(view.steps.map((s) => s.type)).toContain('LockGranted');
   });
 

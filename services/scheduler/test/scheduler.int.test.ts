@@ -17,6 +17,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
+  // biome-ignore lint/suspicious/noExplicitAny: assertions below read these JSON answers field by field
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> };
 }
 
@@ -24,8 +25,15 @@ beforeAll(async () => {
   const env = await testEnvironment();
   const prefix = uniquePrefix();
   await createTopics(prefix);
-  const base = { KAFKA_BROKERS: env.kafkaBrokers.join(','), DATABASE_URL: env.databaseUrl, TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' };
-  scheduler = await startScheduler(loadConfig(schedulerConfig, { ...base, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }));
+  const base = {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: env.databaseUrl,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+  };
+  scheduler = await startScheduler(
+    loadConfig(schedulerConfig, { ...base, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }),
+  );
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'scheduler-test', topicPrefix: prefix });
   await bus.subscribe({ group: 'scheduler-test', topics: [topics.imports], handle: async (e) => void seen.push(e) });
   pool = createPool(env.databaseUrl);
@@ -37,14 +45,24 @@ afterAll(async () => {
   await pool?.end();
 });
 
-const connection = { customerId: '338047', apiKey: '0100000000abc', secret, reportTypes: ['AD'], historyDays: 7, spreadsheetId: 'sheet-1', sheetName: '로우데이터' };
+const connection = {
+  customerId: '338047',
+  apiKey: '0100000000abc',
+  secret,
+  reportTypes: ['AD'],
+  historyDays: 7,
+  spreadsheetId: 'sheet-1',
+  sheetName: '로우데이터',
+};
 
 describe('scheduler API', () => {
   it('creates a connection without ever returning or storing the secret in clear', async () => {
     const created = await call('POST', '/connections', connection);
     expect(created.status).toBe(201);
     expect(JSON.stringify(created.body)).not.toContain(secret);
-    const { rows } = await pool.query("SELECT ciphertext::text AS c FROM platform.secrets WHERE ref = 'naver/' || $1", [created.body.id]);
+    const { rows } = await pool.query("SELECT ciphertext::text AS c FROM platform.secrets WHERE ref = 'naver/' || $1", [
+      created.body.id,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].c).not.toContain(secret);
   });
@@ -61,15 +79,30 @@ describe('scheduler API', () => {
   it('requests an import once per idempotency key and publishes one ImportRequested', async () => {
     const { body: c } = await call('POST', '/connections', connection);
     const key = { 'idempotency-key': crypto.randomUUID() };
-    const first = await call('POST', '/imports', { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-03' } }, key);
-    const again = await call('POST', '/imports', { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-03' } }, key);
+    const first = await call(
+      'POST',
+      '/imports',
+      { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-03' } },
+      key,
+    );
+    const again = await call(
+      'POST',
+      '/imports',
+      { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-03' } },
+      key,
+    );
     expect(first.status).toBe(202);
     expect(again.body.importId).toBe(first.body.importId);
     const deadline = Date.now() + 30_000;
-    while (!seen.some((e) => e.importId === first.body.importId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!seen.some((e) => e.importId === first.body.importId) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const published = seen.filter((e) => e.importId === first.body.importId);
     expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ type: 'ImportRequested', customerId: '338047', data: { priority: 'on-demand', reportTypes: ['AD'] } });
+    expect(published[0]).toMatchObject({
+      type: 'ImportRequested',
+      customerId: '338047',
+      data: { priority: 'on-demand', reportTypes: ['AD'] },
+    });
     expect(JSON.stringify(published[0])).not.toContain(secret);
     const view = await call('GET', `/imports/${first.body.importId}`);
     expect(view.body).toMatchObject({ status: 'requested', steps: [{ type: 'ImportRequested' }] });

@@ -27,7 +27,10 @@ export async function startSheetsWriter(
   });
   // One quota scheduler per process and Google principal: every write of this process shares Google's per-user limit.
   const quota = createQuotaScheduler({
-    limits: { writesPerMinutePerUser: config.SHEETS_WRITES_PER_MINUTE_PER_USER, writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT },
+    limits: {
+      writesPerMinutePerUser: config.SHEETS_WRITES_PER_MINUTE_PER_USER,
+      writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT,
+    },
     onRetry: (info) => rt.logger.warn(info, 'Google Sheets asked us to back off'),
   }).forPrincipal(keyFile ?? 'anonymous');
   const writeDeps = {

@@ -7,7 +7,14 @@ import {
   RowSetV1,
   SheetWrittenV1,
 } from '@reportline/contracts';
-import { appendToOutbox, type BlobStore, claimEvent, type Clock, type Pool, withTransaction } from '@reportline/platform';
+import {
+  appendToOutbox,
+  type BlobStore,
+  type Clock,
+  claimEvent,
+  type Pool,
+  withTransaction,
+} from '@reportline/platform';
 import {
   CellLimitError,
   RetriesExhaustedError,
@@ -39,7 +46,10 @@ export async function writeImportRows(
   deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock; maxAttempts: number },
   event: EventOfType<'RowsProcessed'>,
 ): Promise<'written' | 'failed' | 'duplicate'> {
-  const handled = await deps.pool.query('SELECT 1 FROM platform.inbox WHERE consumer = $1 AND event_id = $2', [SERVICE, event.id]);
+  const handled = await deps.pool.query('SELECT 1 FROM platform.inbox WHERE consumer = $1 AND event_id = $2', [
+    SERVICE,
+    event.id,
+  ]);
   // Skipping a handled event matters here: re-writing an older import's rows could overwrite a newer import's.
   if (handled.rowCount) return 'duplicate';
   const target = await findTarget(deps.pool, event.importId);
@@ -49,7 +59,8 @@ export async function writeImportRows(
   let outcome: ReportlineEvent[];
   try {
     const parsed = RowSetV1.safeParse(JSON.parse((await deps.blobs.get(event.data.rows)).toString('utf8')));
-    if (!parsed.success) throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
+    if (!parsed.success)
+      throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
     const { columns, rows } = parsed.data;
     const request = { ...target, writeJobId: event.importId, columns, rows };
     let result: Awaited<ReturnType<SheetsWriter['writeRows']>> | undefined;
@@ -61,7 +72,11 @@ export async function writeImportRows(
       }
     }
     const now = deps.clock.now();
-    const written = makeEvent(SheetWrittenV1, { ...target, rowsWritten: result.rowsWritten, writeJobId: event.importId }, { ...ctx, now });
+    const written = makeEvent(
+      SheetWrittenV1,
+      { ...target, rowsWritten: result.rowsWritten, writeJobId: event.importId },
+      { ...ctx, now },
+    );
     outcome = [
       written,
       makeEvent(ImportCompletedV1, { ...target, rowsWritten: result.rowsWritten }, { ...ctx, causedBy: written, now }),

@@ -18,7 +18,12 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 
 const brokerList = z
   .string({ message: 'required: comma-separated host:port list' })
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one broker'));
 
 const postgresUrl = z
@@ -29,7 +34,10 @@ const postgresUrl = z
 export const baseConfig = z.object({
   KAFKA_BROKERS: brokerList,
   DATABASE_URL: postgresUrl,
-  TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lower-case letters, digits, . _ -').default(''),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/, 'lower-case letters, digits, . _ -')
+    .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HOST: z.string().default('127.0.0.1'),

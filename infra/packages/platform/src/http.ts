@@ -51,18 +51,23 @@ export async function buildHttpApp(opts: HttpAppOptions) {
         type: `urn:reportline:problem:${status === 400 ? 'invalid-request' : status >= 500 ? 'internal' : (err.code ?? 'error').toLowerCase()}`,
         title: status >= 500 ? 'Internal error' : err.message,
         status,
-        ...(status >= 500 ? { detail: 'The error was logged; retrying may help.' } : validation ?? { detail: err.message }),
+        ...(status >= 500
+          ? { detail: 'The error was logged; retrying may help.' }
+          : (validation ?? { detail: err.message })),
         instance: req.url,
       });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).type('application/problem+json').send({
-      type: 'urn:reportline:problem:not-found',
-      title: 'Not found',
-      status: 404,
-      detail: `${req.method} ${req.url} is not a route of ${opts.service}`,
-      instance: req.url,
-    });
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send({
+        type: 'urn:reportline:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        detail: `${req.method} ${req.url} is not a route of ${opts.service}`,
+        instance: req.url,
+      });
   });
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {

@@ -8,6 +8,6 @@ export * from './pg/inbox.ts';
 export * from './pg/migrate.ts';
 export * from './pg/outbox.ts';
 export * from './pg/pool.ts';
-export * from './service.ts';
-export * from './runtime.ts';
 export * from './pg/secrets.ts';
+export * from './runtime.ts';
+export * from './service.ts';

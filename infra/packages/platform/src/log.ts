@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -28,7 +28,13 @@ export function createLogger(service: string, level = 'info', destination?: pino
 }
 
 /** The per-event log context every handler uses. */
-export function eventLogContext(event: { id: string; type: string; importId: string; customerId: string; fencingToken?: number }) {
+export function eventLogContext(event: {
+  id: string;
+  type: string;
+  importId: string;
+  customerId: string;
+  fencingToken?: number;
+}) {
   return {
     eventId: event.id,
     eventType: event.type,

@@ -1,5 +1,5 @@
-import { createKafkaBus } from './bus/kafka-bus.ts';
 import type { Bus } from './bus/bus.ts';
+import { createKafkaBus } from './bus/kafka-bus.ts';
 import type { BaseConfig } from './config.ts';
 import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
 import { createLogger, type Logger } from './log.ts';

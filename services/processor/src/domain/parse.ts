@@ -22,7 +22,9 @@ export function parseReport<T extends ReportType>(type: T, text: string, file: s
       throw new ReportFormatError(`${file} line ${i + 1}: ${type} has ${layout.length} columns, found ${cells.length}`);
     }
     if (!/^\d{8}$/.test(cells[0]!)) {
-      throw new ReportFormatError(`${file} line ${i + 1}: first column must be a YYYYMMDD date, found "${cells[0]!.slice(0, 20)}"`);
+      throw new ReportFormatError(
+        `${file} line ${i + 1}: first column must be a YYYYMMDD date, found "${cells[0]!.slice(0, 20)}"`,
+      );
     }
     const row = {} as Record<string, string>;
     layout.forEach((field, j) => {

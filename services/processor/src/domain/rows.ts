@@ -3,16 +3,57 @@ import { isoDate, metric, parseReport } from './parse.ts';
 
 /** The sheet's columns: one row per day × ad × media × device, performance and conversions side by side. */
 export const COLUMNS = [
-  'date', 'campaignId', 'adgroupId', 'keywordId', 'adId', 'bizChannelId', 'media', 'device',
-  'impressions', 'clicks', 'cost', 'avgRank', 'views', 'conversions', 'conversionSales',
+  'date',
+  'campaignId',
+  'adgroupId',
+  'keywordId',
+  'adId',
+  'bizChannelId',
+  'media',
+  'device',
+  'impressions',
+  'clicks',
+  'cost',
+  'avgRank',
+  'views',
+  'conversions',
+  'conversionSales',
 ] as const;
 /** Column types for the writer: dates become date cells, metrics numbers, ids text. */
 export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'date' | 'number' | 'string'> = {
-  date: 'date', campaignId: 'string', adgroupId: 'string', keywordId: 'string', adId: 'string', bizChannelId: 'string',
-  media: 'string', device: 'string', impressions: 'number', clicks: 'number', cost: 'number', avgRank: 'number',
-  views: 'number', conversions: 'number', conversionSales: 'number',
+  date: 'date',
+  campaignId: 'string',
+  adgroupId: 'string',
+  keywordId: 'string',
+  adId: 'string',
+  bizChannelId: 'string',
+  media: 'string',
+  device: 'string',
+  impressions: 'number',
+  clicks: 'number',
+  cost: 'number',
+  avgRank: 'number',
+  views: 'number',
+  conversions: 'number',
+  conversionSales: 'number',
 };
-export type SheetRow = [string, string, string, string, string, string, string, string, number, number, number, number, number, number, number];
+export type SheetRow = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 export interface ReportFile {
   reportType: ReportType;
@@ -44,7 +85,16 @@ export function buildRows(files: readonly ReportFile[]): SheetRow[] {
   const conv = pick(types, CONVERSION);
   const acc = new Map<string, Acc>();
   const at = (l: Record<string, string>) => {
-    const key = [isoDate(l.date!), l.campaignId!, l.adgroupId!, l.keywordId!, l.adId!, l.bizChannelId!, l.media!, l.device!];
+    const key = [
+      isoDate(l.date!),
+      l.campaignId!,
+      l.adgroupId!,
+      l.keywordId!,
+      l.adId!,
+      l.bizChannelId!,
+      l.media!,
+      l.device!,
+    ];
     const k = key.join('\t');
     let a = acc.get(k);
     if (!a) {

@@ -27,11 +27,16 @@ export function importRange(
 ): { ok: true; range: { from: string; to: string } } | { ok: false; reason: string } {
   const yesterday = addDays(kstDate(now), -1);
   const range = requested ?? { from: addDays(yesterday, -(historyDays - 1)), to: yesterday };
-  if (range.from > range.to) return { ok: false, reason: `dateRange.from ${range.from} is after dateRange.to ${range.to}` };
+  if (range.from > range.to)
+    return { ok: false, reason: `dateRange.from ${range.from} is after dateRange.to ${range.to}` };
   if (range.to > yesterday) {
-    return { ok: false, reason: `dateRange.to ${range.to} is after yesterday in KST (${yesterday}); NAVER has no report for today yet` };
+    return {
+      ok: false,
+      reason: `dateRange.to ${range.to} is after yesterday in KST (${yesterday}); NAVER has no report for today yet`,
+    };
   }
   const days = daysBetween(range.from, range.to);
-  if (days > MAX_RANGE_DAYS) return { ok: false, reason: `dateRange spans ${days} days; at most ${MAX_RANGE_DAYS} per import` };
+  if (days > MAX_RANGE_DAYS)
+    return { ok: false, reason: `dateRange spans ${days} days; at most ${MAX_RANGE_DAYS} per import` };
   return { ok: true, range };
 }

@@ -1,5 +1,12 @@
 import { naverSecretRef } from '@reportline/contracts';
-import { type HttpApp, httpError, type Pool, type Queryable, type SecretStore, withTransaction } from '@reportline/platform';
+import {
+  type HttpApp,
+  httpError,
+  type Pool,
+  type Queryable,
+  type SecretStore,
+  withTransaction,
+} from '@reportline/platform';
 import { z } from 'zod';
 import { findConnection, insertConnection } from '../store.ts';
 import { ConnectionInput, ConnectionOutput, Problem } from './schemas.ts';
@@ -9,7 +16,8 @@ export function connectionRoutes(app: HttpApp, deps: { pool: Pool; secrets: (db:
     '/connections',
     {
       schema: {
-        description: 'Connect a NAVER customer id to a Google Sheet. The API key and secret are stored encrypted and never returned.',
+        description:
+          'Connect a NAVER customer id to a Google Sheet. The API key and secret are stored encrypted and never returned.',
         body: ConnectionInput,
         response: { 201: ConnectionOutput, 400: Problem },
       },

@@ -1,5 +1,13 @@
 import { ImportRequestedV1, makeEvent } from '@reportline/contracts';
-import { appendToOutbox, type Clock, type HttpApp, httpError, type OutboxRelay, type Pool, withTransaction } from '@reportline/platform';
+import {
+  appendToOutbox,
+  type Clock,
+  type HttpApp,
+  httpError,
+  type OutboxRelay,
+  type Pool,
+  withTransaction,
+} from '@reportline/platform';
 import { z } from 'zod';
 import { importRange } from '../domain/dates.ts';
 import { evolveView, initialView } from '../domain/import-view.ts';
@@ -49,7 +57,10 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
       const view = evolveView(initialView(importId, connection.customerId), requested);
       await withTransaction(deps.pool, async (tx) => {
         await insertImport(tx, { view, connectionId: connection.id, idempotencyKey: key, requestedAt: now });
-        await tx.query('INSERT INTO platform.inbox (consumer, event_id) VALUES ($1, $2)', ['scheduler-projection', requested.id]);
+        await tx.query('INSERT INTO platform.inbox (consumer, event_id) VALUES ($1, $2)', [
+          'scheduler-projection',
+          requested.id,
+        ]);
         await tx.query(
           'INSERT INTO scheduler.import_events (event_id, import_id, type, time, event) VALUES ($1, $2, $3, $4, $5)',
           [requested.id, importId, requested.type, requested.time, JSON.stringify(requested)],

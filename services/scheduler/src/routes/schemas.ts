@@ -40,4 +40,9 @@ export const ImportOutput = z.object({
   steps: z.array(z.object({ type: z.string(), time: z.string(), eventId: z.string() })),
 });
 
-export const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() });
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string().optional(),
+});

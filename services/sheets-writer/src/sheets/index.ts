@@ -27,7 +27,13 @@ export {
   type QuotaScheduler,
   type SheetsMethod,
 } from './quota.ts';
-export { createSheetsPort, serviceAccountAuth, type SheetsAuth, type SheetsPort, type SheetsPortOptions } from './sheets-port.ts';
+export {
+  createSheetsPort,
+  type SheetsAuth,
+  type SheetsPort,
+  type SheetsPortOptions,
+  serviceAccountAuth,
+} from './sheets-port.ts';
 export {
   createSheetsWriter,
   type SheetsWriter,

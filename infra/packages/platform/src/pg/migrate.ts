@@ -11,7 +11,11 @@ export interface MigrationSet {
  * Applies every pending migration of each set, in order. Each service owns one schema and records its own
  * migration history there, so services migrate independently in production.
  */
-export async function runMigrations(databaseUrl: string, sets: readonly MigrationSet[], log: (msg: string) => void = () => {}) {
+export async function runMigrations(
+  databaseUrl: string,
+  sets: readonly MigrationSet[],
+  log: (msg: string) => void = () => {},
+) {
   for (const set of sets) {
     await runner({
       databaseUrl,

@@ -4,7 +4,11 @@ import type { Logger } from '../log.ts';
 import type { Pool, Queryable } from './pool.ts';
 
 /** Records events to publish, inside the caller's transaction. */
-export async function appendToOutbox(tx: Queryable, service: string, events: readonly ReportlineEvent[]): Promise<void> {
+export async function appendToOutbox(
+  tx: Queryable,
+  service: string,
+  events: readonly ReportlineEvent[],
+): Promise<void> {
   for (const event of events) {
     await tx.query('INSERT INTO platform.outbox (service, event_id, event) VALUES ($1, $2, $3)', [
       service,
