@@ -8,6 +8,8 @@ import { jobJson, type StatJob, type StatPlan } from '../stat-pool.ts';
 import type { SimulatorState } from '../state.ts';
 import { baseUrlOf, sendFailure } from './reply.ts';
 
+// Listed here rather than imported from the client: the simulator is an independent model of NAVER, so a mistake in
+// the client's list cannot hide by being in both.
 const KNOWN_TYPES = new Set([
   'AD',
   'AD_DETAIL',
