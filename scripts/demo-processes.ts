@@ -2,11 +2,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { guardProcess, type Watchdog } from '@reportline/dev/watchdog';
 
 export interface Child {
   name: string;
   process: ChildProcess;
   logFile: string;
+  /** Stops the child even if the demo itself is killed without running any hook. */
+  watchdog: Watchdog;
 }
 
 export function spawnNode(name: string, script: string, args: string[], env: Record<string, string>): Child {
@@ -18,7 +21,7 @@ export function spawnNode(name: string, script: string, args: string[], env: Rec
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
-  return { name, process: child, logFile };
+  return { name, process: child, logFile, watchdog: guardProcess(child.pid!) };
 }
 
 /** Waits until `url` answers 2xx; fails fast, naming the log, when the process exits first. */
@@ -44,10 +47,14 @@ export async function stopAll(children: readonly Child[]): Promise<void> {
     children.map(
       (c) =>
         new Promise<void>((resolve) => {
-          if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve();
+          if (c.process.exitCode !== null || c.process.signalCode !== null) {
+            c.watchdog.release();
+            return resolve();
+          }
           const kill = setTimeout(() => c.process.kill('SIGKILL'), 10_000);
           c.process.once('exit', () => {
             clearTimeout(kill);
+            c.watchdog.release();
             resolve();
           });
           c.process.kill('SIGTERM');
