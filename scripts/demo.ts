@@ -72,6 +72,7 @@ try {
       ...common,
       PORT: String(fetcherPort),
       NAVER_BASE_URL: naverUrl,
+      LOCK_SERVICE_URL: `http://127.0.0.1:${lockPort}`,
       NAVER_POLL_MS: '500',
     }),
     spawnNode('processor', 'services/processor/src/server.ts', [], { ...common, PORT: String(processorPort) }),

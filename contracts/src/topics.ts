@@ -30,13 +30,15 @@ const topic = (m: Omit<TopicManifest, 'deadLetterTopic'>): TopicManifest => ({
 export const topics = {
   imports: topic({
     name: 'reportline.imports.v1',
-    description: 'Import lifecycle: requested, completed, failed.',
+    description:
+      'Import lifecycle (requested, completed, failed) and lease releases: everything the lock decides on travels on ' +
+      'this one topic keyed by customer id, so one lock-service instance sees all of a customer id, in order.',
     key: 'customerId',
     partitions: 6,
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
     consumers: ['scheduler', 'lock-service'],
-    events: [ImportRequestedV1, ImportCompletedV1, ImportFailedV1],
+    events: [ImportRequestedV1, LeaseReleasedV1, ImportCompletedV1, ImportFailedV1],
   }),
   leases: topic({
     name: 'reportline.leases.v1',
@@ -47,16 +49,6 @@ export const topics = {
     producers: ['lock-service'],
     consumers: ['naver-fetcher', 'scheduler'],
     events: [LockGrantedV1, LeaseRenewedV1, LeaseExpiredV1],
-  }),
-  leaseReleases: topic({
-    name: 'reportline.lease-releases.v1',
-    description: 'Holders giving their lease back. Keyed like the lock so one lock-service instance sees both.',
-    key: 'customerId',
-    partitions: 6,
-    owner: 'lock-service',
-    producers: ['naver-fetcher'],
-    consumers: ['lock-service', 'scheduler'],
-    events: [LeaseReleasedV1],
   }),
   downloads: topic({
     name: 'reportline.downloads.v1',

@@ -64,7 +64,9 @@ describe('contracts', () => {
         writeFileSync(file, `${JSON.stringify(current, null, 2)}\n`);
       }
       expect(existsSync(file), `no frozen schema for ${name}; run with UPDATE_CONTRACT_SNAPSHOTS=1 once`).toBe(true);
-      expect(current, `${name} changed in place: publish a new version instead`).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+      expect(current, `${name} changed in place: publish a new version instead`).toEqual(
+        JSON.parse(readFileSync(file, 'utf8')),
+      );
     },
   );
 });

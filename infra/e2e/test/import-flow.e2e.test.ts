@@ -71,7 +71,14 @@ beforeAll(async () => {
   const lock = await startLockService(loadConfig(lockServiceConfig, { ...base, TICK_MS: '100' }));
   services.push(scheduler, lock);
   services.push(
-    await startFetcher(loadConfig(fetcherConfig, { ...base, NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200' })),
+    await startFetcher(
+      loadConfig(fetcherConfig, {
+        ...base,
+        NAVER_BASE_URL: naver.url,
+        NAVER_POLL_MS: '200',
+        LOCK_SERVICE_URL: lock.url,
+      }),
+    ),
   );
   services.push(await startProcessor(loadConfig(processorConfig, base)));
   services.push(await startSheetsWriter(loadConfig(sheetsWriterConfig, { ...base, SHEETS_API_URL: `${sheets.url}/` })));

@@ -1,72 +1,126 @@
+import { hostname } from 'node:os';
 import { topics } from '@reportline/contracts';
 import {
   type Bus,
   type Clock,
+  createKafkaBus,
+  createLogger,
   createServiceRuntime,
   eventLogContext,
   type Logger,
   type Running,
   systemClock,
 } from '@reportline/platform';
-import { z } from 'zod';
+import { trackAssignment } from './assignment.ts';
 import type { LockServiceConfig } from './config.ts';
-import { applyCommand, SERVICE } from './decisions.ts';
+import { type DecisionDeps, decideOnMessage, decideTick, SERVICE } from './decisions.ts';
 import { commandFor } from './domain/commands.ts';
-import { dueCustomers, readLockView } from './store.ts';
+import { claimPartitions } from './fencing.ts';
+import { lockRoutes } from './routes.ts';
+import { dueLocks } from './store.ts';
 
 export interface LockServiceDeps {
+  /** Injected in tests (in-memory bus); otherwise a Kafka bus from the config. */
   bus?: Bus;
   clock?: Clock;
   logger?: Logger;
 }
 
-export async function startLockService(config: LockServiceConfig, deps: LockServiceDeps = {}): Promise<Running & { url: string }> {
-  const clock = deps.clock ?? systemClock;
-  const rt = await createServiceRuntime({ service: SERVICE, config, bus: deps.bus, logger: deps.logger });
-  const policy = { leaseTtlMs: config.LEASE_TTL_MS, lockDelayMs: config.LOCK_DELAY_MS };
-  const decisionDeps = { pool: rt.pool, clock, policy };
+const GROUP = 'lock-service';
 
-  rt.http.get(
-    '/locks/:customerId',
-    { schema: { params: z.object({ customerId: z.string().regex(/^\d+$/) }), description: 'Holder, queue and lease history of one NAVER customer id.' } },
-    async (req, reply) => {
-      const view = await readLockView(rt.pool, req.params.customerId);
-      return view ?? reply.status(404).send({ title: 'no lock state for this customer id', status: 404 });
+export async function startLockService(
+  config: LockServiceConfig,
+  deps: LockServiceDeps = {},
+): Promise<Running & { url: string; instanceId: string }> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(SERVICE, config.LOG_LEVEL);
+  const instanceId = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  // Requests and releases share one topic keyed by customer id: one instance decides for a customer id at a time.
+  const subscribed = [topics.imports];
+  const homeTopic = config.TOPIC_PREFIX + topics.imports.name;
+
+  const bus =
+    deps.bus ??
+    createKafkaBus({
+      brokers: config.KAFKA_BROKERS,
+      clientId: SERVICE,
+      topicPrefix: config.TOPIC_PREFIX,
+      logger,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+    });
+  const rt = await createServiceRuntime({
+    service: SERVICE,
+    config,
+    bus,
+    logger,
+    openapi: {
+      title: 'Reportline lock-service API',
+      description: 'NAVER leases per customer id: holder, queue, history, renewals.',
     },
-  );
+  });
+  const decisionDeps: DecisionDeps = {
+    pool: rt.pool,
+    clock,
+    policy: { leaseTtlMs: config.LEASE_TTL_MS, lockDelayMs: config.LOCK_DELAY_MS },
+    instanceId,
+  };
+  const assignment = trackAssignment(async (assigned) => {
+    const claims = Object.entries(assigned).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+    await claimPartitions(rt.pool, instanceId, claims);
+    logger.info({ instanceId, claims: claims.length }, 'claimed assigned partitions');
+  });
+
+  lockRoutes(rt.http, decisionDeps, () => rt.relay.nudge());
 
   const subscriber = await rt.bus.subscribe({
-    group: 'lock-service',
-    topics: [topics.imports, topics.leaseReleases],
-    handle: async (event) => {
+    group: GROUP,
+    topics: subscribed,
+    onAssigned: assignment.assigned,
+    handle: async (event, message) => {
       const command = commandFor(event);
-      if (!command) return;
-      const n = await applyCommand(decisionDeps, event.customerId, command, { consumer: SERVICE, eventId: event.id });
-      rt.logger.debug({ ...eventLogContext(event), command: command.kind, published: n }, 'decided');
-      if (n > 0) rt.relay.nudge();
+      const decided = await decideOnMessage(
+        decisionDeps,
+        { ...message, eventId: event.id, customerId: event.customerId },
+        command,
+      );
+      rt.logger.debug({ ...eventLogContext(event), command: command?.kind, published: decided?.published }, 'decided');
+      if (decided && decided.published > 0) rt.relay.nudge();
     },
   });
 
-  // Expiries and ends of lock-delay are decided by time, not by a message: a sweep ticks the locks that are due.
+  // Expiries and ends of lock-delay are decided by time, not by a message: a sweep ticks the due locks of the
+  // partitions this instance owns (fenced again in Postgres, see decideTick).
   let stopped = false;
+  let wake: (() => void) | undefined;
   const sweep = async () => {
     while (!stopped) {
       try {
-        for (const customerId of await dueCustomers(rt.pool, clock.now())) {
-          if ((await applyCommand(decisionDeps, customerId, { kind: 'tick' })) > 0) rt.relay.nudge();
+        for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
+          const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
+          if (decided && decided.published > 0) rt.relay.nudge();
         }
       } catch (err) {
         rt.logger.error({ err }, 'lease sweep failed; retrying');
       }
-      await new Promise((r) => setTimeout(r, config.TICK_MS));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, config.TICK_MS);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
     }
   };
   const sweeping = sweep();
   const url = await rt.listen();
+  logger.info({ instanceId, url }, 'lock-service started');
   return {
     url,
+    instanceId,
     async close() {
       stopped = true;
+      wake?.();
       await sweeping;
       await subscriber.stop();
       await rt.close();

@@ -1,32 +1,64 @@
 import type { PoolClient, Queryable } from '@reportline/platform';
-import { type CustomerLock, emptyLock, type LockEvent } from './domain/lock.ts';
 import { nextDeadline } from './domain/decide.ts';
+import { type CustomerLock, emptyLock, type LockEvent } from './domain/lock.ts';
+
+export interface StoredLock {
+  state: CustomerLock;
+  version: number;
+  partition: number | null;
+}
+
+/** A decision computed on a version someone else has since replaced: the transaction rolls back. */
+export class StaleLockVersionError extends Error {
+  override readonly name = 'StaleLockVersionError';
+}
 
 /** Reads a customer's lock for update: concurrent decisions for one customer id serialise on this row. */
-export async function loadLockForUpdate(tx: PoolClient, customerId: string): Promise<CustomerLock> {
+export async function loadLockForUpdate(tx: PoolClient, customerId: string): Promise<StoredLock> {
   await tx.query(
     `INSERT INTO lock.customer_locks (customer_id, state) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`,
     [customerId, JSON.stringify(emptyLock(customerId))],
   );
-  const { rows } = await tx.query<{ state: CustomerLock }>(
-    'SELECT state FROM lock.customer_locks WHERE customer_id = $1 FOR UPDATE',
+  const { rows } = await tx.query<{ state: CustomerLock; version: string; partition: number | null }>(
+    'SELECT state, version, partition FROM lock.customer_locks WHERE customer_id = $1 FOR UPDATE',
     [customerId],
   );
-  return rows[0]!.state;
+  const row = rows[0]!;
+  // Rows written before `finished` existed read as having finished nothing.
+  return {
+    state: { ...row.state, finished: row.state.finished ?? [] },
+    version: Number(row.version),
+    partition: row.partition,
+  };
 }
 
-export async function saveLock(tx: Queryable, state: CustomerLock, events: readonly LockEvent[]): Promise<void> {
-  await tx.query(
-    `UPDATE lock.customer_locks SET state = $2, next_deadline = $3, version = version + 1, updated_at = now()
-     WHERE customer_id = $1`,
-    [state.customerId, JSON.stringify(state), nextDeadline(state)],
+/** Compare-and-set on the version read: the row lock makes it hold; the check makes a broken assumption loud. */
+export async function saveLock(
+  tx: Queryable,
+  stored: StoredLock,
+  state: CustomerLock,
+  events: readonly LockEvent[],
+  partition: number | null,
+): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE lock.customer_locks SET state = $2, next_deadline = $3, version = version + 1, updated_at = now(),
+       partition = COALESCE($5, partition)
+     WHERE customer_id = $1 AND version = $4`,
+    [state.customerId, JSON.stringify(state), nextDeadline(state), stored.version, partition],
   );
+  if (rowCount !== 1)
+    throw new StaleLockVersionError(`lock of ${state.customerId} changed since version ${stored.version}`);
   for (const e of events) {
     if (e.kind === 'granted') {
       await tx.query(
-        `INSERT INTO lock.lease_history (customer_id, token, import_id, granted_at) VALUES ($1, $2, $3, $4)
+        `INSERT INTO lock.lease_history (customer_id, token, import_id, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING`,
-        [state.customerId, e.holder.token, e.holder.importId, e.holder.grantedAt],
+        [state.customerId, e.holder.token, e.holder.importId, e.holder.grantedAt, e.holder.expiresAt],
+      );
+    } else if (e.kind === 'renewed') {
+      await tx.query(
+        'UPDATE lock.lease_history SET expires_at = $3, renewals = renewals + 1 WHERE customer_id = $1 AND token = $2',
+        [state.customerId, e.token, e.expiresAt],
       );
     } else if (e.kind === 'released' || e.kind === 'expired') {
       await tx.query(
@@ -37,41 +69,18 @@ export async function saveLock(tx: Queryable, state: CustomerLock, events: reado
   }
 }
 
-/** Customer ids whose lock needs a tick now (an expiry or the end of a lock-delay). */
-export async function dueCustomers(db: Queryable, now: Date, limit = 100): Promise<string[]> {
-  const { rows } = await db.query<{ customer_id: string }>(
-    'SELECT customer_id FROM lock.customer_locks WHERE next_deadline <= $1 ORDER BY next_deadline LIMIT $2',
-    [now, limit],
+/** Locks of the given partitions that need a tick now (an expiry or the end of a lock-delay), with the version seen. */
+export async function dueLocks(
+  db: Queryable,
+  now: Date,
+  partitions: readonly number[],
+  limit = 100,
+): Promise<{ customerId: string; version: number }[]> {
+  if (partitions.length === 0) return [];
+  const { rows } = await db.query<{ customer_id: string; version: string }>(
+    `SELECT customer_id, version FROM lock.customer_locks
+     WHERE next_deadline <= $1 AND partition = ANY($2::int[]) ORDER BY next_deadline LIMIT $3`,
+    [now, partitions, limit],
   );
-  return rows.map((r) => r.customer_id);
-}
-
-export interface LockView {
-  customerId: string;
-  holder: { importId: string; token: number; expiresAt: string } | null;
-  queue: { importId: string; priority: string; requestedAt: string }[];
-  lastToken: number;
-  lockDelayUntil: string | null;
-  history: { token: number; importId: string; grantedAt: string; endedAt: string | null; endedBy: string | null }[];
-}
-
-export async function readLockView(db: Queryable, customerId: string): Promise<LockView | undefined> {
-  const { rows } = await db.query<{ state: CustomerLock }>('SELECT state FROM lock.customer_locks WHERE customer_id = $1', [
-    customerId,
-  ]);
-  const state = rows[0]?.state;
-  if (!state) return undefined;
-  const { rows: history } = await db.query(
-    `SELECT token, import_id AS "importId", granted_at AS "grantedAt", ended_at AS "endedAt", ended_by AS "endedBy"
-     FROM lock.lease_history WHERE customer_id = $1 ORDER BY token DESC LIMIT 100`,
-    [customerId],
-  );
-  return {
-    customerId,
-    holder: state.holder && { importId: state.holder.importId, token: state.holder.token, expiresAt: state.holder.expiresAt },
-    queue: state.queue.map((w) => ({ importId: w.importId, priority: w.priority, requestedAt: w.requestedAt })),
-    lastToken: state.lastToken,
-    lockDelayUntil: state.lockDelayUntil,
-    history: history.map((h) => ({ ...h, grantedAt: new Date(h.grantedAt).toISOString(), endedAt: h.endedAt && new Date(h.endedAt).toISOString() })),
-  };
+  return rows.map((r) => ({ customerId: r.customer_id, version: Number(r.version) }));
 }

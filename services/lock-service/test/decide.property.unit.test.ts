@@ -1,68 +1,124 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide, evolve } from '../src/domain/decide.ts';
-import { type CustomerLock, emptyLock, type LockCommand, type Waiter } from '../src/domain/lock.ts';
+import { type CustomerLock, emptyLock, type LockCommand, type LockEvent, type Waiter } from '../src/domain/lock.ts';
 
 const policy = { leaseTtlMs: 10_000, lockDelayMs: 3_000 };
-const ids = ['a', 'b', 'c', 'd', 'e'];
+const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
 
-/** Commands as they may really arrive: duplicated, stale, out of order, with time moving forward. */
+/** Commands as they may really arrive: duplicated, stale, reordered, with time moving forward. */
+const command = fc.oneof(
+  fc.record({
+    kind: fc.constant('request' as const),
+    importId: fc.constantFrom(...ids),
+    priority: fc.constantFrom('on-demand' as const, 'scheduled' as const),
+  }),
+  fc.record({
+    kind: fc.constant('release' as const),
+    importId: fc.constantFrom(...ids),
+    token: fc.integer({ min: 0, max: 12 }),
+  }),
+  fc.record({
+    kind: fc.constant('renew' as const),
+    importId: fc.constantFrom(...ids),
+    token: fc.integer({ min: 0, max: 12 }),
+  }),
+  fc.record({ kind: fc.constant('releaseHolder' as const) }),
+  fc.record({ kind: fc.constant('renewHolder' as const) }),
+  fc.record({ kind: fc.constant('cancel' as const), importId: fc.constantFrom(...ids) }),
+  fc.record({ kind: fc.constant('tick' as const) }),
+);
 const step = fc.record({
   advanceMs: fc.integer({ min: 0, max: 6_000 }),
-  command: fc.oneof(
-    fc.record({ kind: fc.constant('request' as const), importId: fc.constantFrom(...ids), priority: fc.constantFrom('on-demand' as const, 'scheduled' as const) }),
-    fc.record({ kind: fc.constant('release' as const), importId: fc.constantFrom(...ids), token: fc.integer({ min: 0, max: 12 }) }),
-    fc.record({ kind: fc.constant('releaseHolder' as const) }),
-    fc.record({ kind: fc.constant('cancel' as const), importId: fc.constantFrom(...ids) }),
-    fc.record({ kind: fc.constant('tick' as const) }),
-  ),
+  command,
+  /** Deliver this command twice (a redelivery). */
+  duplicate: fc.boolean(),
+  /** Deliver the previous message again after this one (a late, out-of-order redelivery). */
+  replayPrevious: fc.boolean(),
 });
-
-type Step = (typeof step extends fc.Arbitrary<infer S> ? S : never)['command'];
+type Step = typeof command extends fc.Arbitrary<infer C> ? C : never;
 
 function toCommand(c: Step, state: CustomerLock): LockCommand {
-  if (c.kind === 'request') return { ...c, eventId: crypto.randomUUID(), correlationId: crypto.randomUUID() };
-  if (c.kind === 'releaseHolder') return state.holder ? { kind: 'release', importId: state.holder.importId, token: state.holder.token } : { kind: 'tick' };
+  if (c.kind === 'request') return { ...c, eventId: `ev-${c.importId}`, correlationId: `co-${c.importId}` };
+  if (c.kind === 'releaseHolder' || c.kind === 'renewHolder') {
+    const kind = c.kind === 'releaseHolder' ? 'release' : 'renew';
+    return state.holder ? { kind, importId: state.holder.importId, token: state.holder.token } : { kind: 'tick' };
+  }
   return c;
 }
 
+/** Runs one command and checks every safety rule on what it decided. */
+function check(
+  state: CustomerLock,
+  cmd: LockCommand,
+  now: number,
+  seen: { lastToken: number; everQueued: Set<string> },
+) {
+  const events = decide(state, cmd, new Date(now), policy);
+  let s = state;
+  for (const e of events) {
+    if (e.kind === 'granted') {
+      // Never two holders: a grant only when the lock is free at that point of the decision.
+      expect(s.holder).toBeNull();
+      expect(e.holder.token).toBeGreaterThan(seen.lastToken);
+      seen.lastToken = e.holder.token;
+      // Never before a lock-delay has passed.
+      if (s.lockDelayUntil) expect(now).toBeGreaterThanOrEqual(Date.parse(s.lockDelayUntil));
+      // FIFO within a priority, and on-demand first.
+      const waiter = s.queue.find((w) => w.importId === e.holder.importId) as Waiter;
+      expect(s.queue.filter((w) => w.priority === waiter.priority && w.requestedAt < waiter.requestedAt)).toEqual([]);
+      if (waiter.priority === 'scheduled') expect(s.queue.some((w) => w.priority === 'on-demand')).toBe(false);
+    }
+    if (e.kind === 'expired') expect(now).toBeGreaterThanOrEqual(Date.parse(s.holder!.expiresAt));
+    if (e.kind === 'released' || e.kind === 'renewed') {
+      // Compare-and-set: only the current holder's own token changes anything.
+      expect(cmd).toMatchObject({ importId: s.holder!.importId, token: s.holder!.token });
+    }
+    if (e.kind === 'renewed') expect(Date.parse(e.expiresAt)).toBeGreaterThanOrEqual(Date.parse(s.holder!.expiresAt));
+    if (e.kind === 'queued') {
+      // A request never queues an import twice, however often it is delivered.
+      expect(seen.everQueued.has(e.waiter.importId)).toBe(false);
+      seen.everQueued.add(e.waiter.importId);
+    }
+    s = evolve(s, e);
+  }
+  expect(new Set(s.queue.map((w) => w.importId)).size).toBe(s.queue.length);
+  expect(s.queue.some((w) => w.importId === s.holder?.importId)).toBe(false);
+  expect(s.lastToken).toBe(seen.lastToken);
+  return { events, state: s };
+}
+
 describe('lock decider properties', () => {
-  it('one holder at a time, strictly increasing tokens, FIFO within a priority, no waiter left behind', () => {
+  it('one holder at a time, strictly increasing tokens, CAS, FIFO within a priority, no import queued twice, no waiter left behind', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
         let state = emptyLock('338047');
         let now = Date.parse('2026-11-22T00:00:00Z');
-        let lastToken = 0;
+        const seen = { lastToken: 0, everQueued: new Set<string>() };
+        let previous: LockCommand | undefined;
         for (const s of steps) {
           now += s.advanceMs;
-          const events = decide(state, toCommand(s.command, state), new Date(now), policy);
-          for (const e of events) {
-            if (e.kind === 'granted') {
-              expect(state.holder === null || events.some((x) => x.kind === 'released' || x.kind === 'expired')).toBe(true);
-              expect(e.holder.token).toBeGreaterThan(lastToken);
-              lastToken = e.holder.token;
-              // FIFO within a priority: nobody of the same priority had waited longer.
-              const waiter = state.queue.find((w) => w.importId === e.holder.importId) as Waiter;
-              const earlier = state.queue.filter((w) => w.priority === waiter.priority && w.requestedAt < waiter.requestedAt);
-              expect(earlier).toEqual([]);
-            }
-          }
-          state = events.reduce(evolve, state);
-          expect(new Set(state.queue.map((w) => w.importId)).size).toBe(state.queue.length);
-          expect(state.queue.some((w) => w.importId === state.holder?.importId)).toBe(false);
+          const cmd = toCommand(s.command, state);
+          const deliveries = [cmd, ...(s.duplicate ? [cmd] : []), ...(s.replayPrevious && previous ? [previous] : [])];
+          for (const c of deliveries) state = check(state, c, now, seen).state;
+          previous = cmd;
         }
-        // Liveness: if every holder from now on releases (or expires), every waiter gets the lock.
+        // Liveness: if every holder from now on releases or expires (stops renewing), every waiter gets the lock.
         const waiting = new Set(state.queue.map((w) => w.importId));
-        for (let i = 0; i < 20 && (state.holder || state.queue.length > 0); i++) {
+        for (let i = 0; i < 30 && (state.holder || state.queue.length > 0); i++) {
           now += policy.leaseTtlMs + policy.lockDelayMs;
-          const cmd: LockCommand = state.holder && i % 2 === 0 ? { kind: 'release', importId: state.holder.importId, token: state.holder.token } : { kind: 'tick' };
-          const events = decide(state, cmd, new Date(now), policy);
-          for (const e of events) if (e.kind === 'granted') waiting.delete(e.holder.importId);
-          state = events.reduce(evolve, state);
+          const cmd: LockCommand =
+            state.holder && i % 2 === 0
+              ? { kind: 'release', importId: state.holder.importId, token: state.holder.token }
+              : { kind: 'tick' };
+          const { events, state: next } = check(state, cmd, now, seen);
+          for (const e of events as LockEvent[]) if (e.kind === 'granted') waiting.delete(e.holder.importId);
+          state = next;
         }
         expect([...waiting]).toEqual([]);
+        expect(state.holder).toBeNull();
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });

@@ -97,7 +97,7 @@ describe('lock decider', () => {
     expect(granted(events)[0]?.importId).toBe('3');
   });
 
-  it('removes a cancelled import from the queue and ignores cancelling one that is not queued', () => {
+  it('removes a cancelled import from the queue and remembers cancelling one it has not seen yet', () => {
     const g = given([
       [request('1'), at(0)],
       [request('2'), at(1)],
@@ -105,6 +105,93 @@ describe('lock decider', () => {
     const { kinds, state } = g.when({ kind: 'cancel', importId: '2' }, at(2));
     expect(kinds).toEqual(['dequeued']);
     expect(state.queue).toEqual([]);
-    expect(g.when({ kind: 'cancel', importId: '9' }, at(2)).events).toEqual([]);
+    expect(g.when({ kind: 'cancel', importId: '9' }, at(2)).kinds).toEqual(['forgotten']);
+  });
+
+  it('renews the holder (compare-and-set on import and token), extending from now, never shortening', () => {
+    const g = given([[request('1'), at(0)]]);
+    const { kinds, state, events } = g.when({ kind: 'renew', importId: '1', token: 1 }, at(20));
+    expect(kinds).toEqual(['renewed']);
+    expect(state.holder?.expiresAt).toBe(at(80).toISOString());
+    expect(events[0]).toMatchObject({ token: 1, expiresAt: at(80).toISOString() });
+    expect(g.when({ kind: 'renew', importId: '1', token: 2 }, at(20)).events).toEqual([]);
+    expect(g.when({ kind: 'renew', importId: '9', token: 1 }, at(20)).events).toEqual([]);
+  });
+
+  it('does not revive a lease past its expiry: the late renewal is refused and the sweep expires it', () => {
+    const g = given([[request('1'), at(0)]]);
+    expect(g.when({ kind: 'renew', importId: '1', token: 1 }, at(60)).events).toEqual([]);
+    expect(g.when({ kind: 'tick' }, at(60)).kinds).toEqual(['expired']);
+  });
+
+  it('keeps a renewed lease past its original expiry', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+      [{ kind: 'renew', importId: '1', token: 1 }, at(40)],
+    ]);
+    expect(g.when({ kind: 'tick' }, at(61)).events).toEqual([]);
+    expect(g.when({ kind: 'tick' }, at(100)).kinds).toEqual(['expired']);
+  });
+
+  it('refuses renewals and releases of a lease that expired, even by its former holder', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [{ kind: 'tick' }, at(60)],
+    ]);
+    expect(g.when({ kind: 'renew', importId: '1', token: 1 }, at(61)).events).toEqual([]);
+    expect(g.when({ kind: 'release', importId: '1', token: 1 }, at(61)).events).toEqual([]);
+  });
+
+  it('takes away the lease of a granted import that never starts (never renews nor releases) at its expiry', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+    ]);
+    const expiry = g.when({ kind: 'tick' }, at(60));
+    expect(expiry.events[0]).toMatchObject({
+      kind: 'expired',
+      importId: '1',
+      token: 1,
+      lockDelayUntil: at(95).toISOString(),
+    });
+    expect(expiry.state.holder).toBeNull();
+  });
+
+  it('never queues an import twice: a request re-sent after the import held and released the lease is ignored', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [{ kind: 'release', importId: '1', token: 1 }, at(5)],
+    ]);
+    const again = { ...request('1'), eventId: '00000000-0000-4000-8000-00000000abcd' } as LockCommand;
+    expect(g.when(again, at(6)).events).toEqual([]);
+  });
+
+  it('never queues an import that was cancelled, even when its request arrives after the cancellation', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+      [{ kind: 'cancel', importId: '2' }, at(2)],
+      [{ kind: 'cancel', importId: '3' }, at(2)],
+    ]);
+    expect(g.when(request('2'), at(3)).events).toEqual([]);
+    expect(g.when(request('3'), at(3)).events).toEqual([]);
+  });
+
+  it('does not free the holder when its import fails elsewhere: only its release or its expiry does', () => {
+    const g = given([[request('1'), at(0)]]);
+    expect(g.when({ kind: 'cancel', importId: '1' }, at(2)).events).toEqual([]);
+  });
+
+  it('grants nobody during a lock-delay, whatever arrives, and the first waiter of the best priority right after', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+      [{ kind: 'tick' }, at(60)],
+      [request('3', 'on-demand'), at(70)],
+    ]);
+    expect(g.state.holder).toBeNull();
+    expect(g.when(request('4'), at(80)).kinds).toEqual(['queued']);
+    expect(granted(g.when({ kind: 'tick' }, at(95)).events)[0]).toMatchObject({ importId: '3', token: 2 });
   });
 });

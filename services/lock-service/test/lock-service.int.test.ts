@@ -24,7 +24,11 @@ const request = (importId: string, priority: 'on-demand' | 'scheduled' = 'schedu
     { source: 'test', importId, customerId, now: new Date() },
   );
 const release = (importId: string, token: number) =>
-  makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests: 3 }, { source: 'test', importId, customerId, fencingToken: token, now: new Date() });
+  makeEvent(
+    LeaseReleasedV1,
+    { outcome: 'done', naverRequests: 3 },
+    { source: 'test', importId, customerId, fencingToken: token, now: new Date() },
+  );
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -71,14 +75,15 @@ describe('lock-service over Kafka and Postgres', () => {
     const first = await until('first grant', () => grants[0]);
     expect(first).toMatchObject({ importId: a, fencingToken: 1 });
 
-    const lock = async () => (await (await fetch(`${service!.url}/locks/${customerId}`)).json()) as { queue: { importId: string }[] };
+    const lock = async () =>
+      (await (await fetch(`${service!.url}/locks/${customerId}`)).json()) as { queue: { importId: string }[] };
     let queue: string[] = [];
     const deadline = Date.now() + 30_000;
     while (queue.length < 2 && Date.now() < deadline) {
       queue = (await lock()).queue.map((w) => w.importId);
       if (queue.length < 2) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(queue).toEqual([b, c]);
+    expect(queue).toEqual([c, b]); // grant order: on-demand first
 
     await bus.publish([release(a, 7), release(b, 1)]); // stale: wrong token, wrong holder
     await bus.publish([release(a, 1)]);

@@ -1,4 +1,5 @@
 import { topics } from '@reportline/contracts';
+import { lockServiceClient } from '@reportline/lease-holder';
 import { sharedRateBudget } from '@reportline/naver-client';
 import {
   type Bus,
@@ -33,6 +34,7 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     logger: rt.logger,
     budget: sharedRateBudget,
     fetch: deps.fetch,
+    lockService: config.LOCK_SERVICE_URL ? lockServiceClient(config.LOCK_SERVICE_URL) : undefined,
   };
 
   // Two groups, so a grant waiting for its request never blocks the consumption of that request.

@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 export const fetcherConfig = baseConfig.extend({
   SECRETS_KEY: secretsKey,
+  /**
+   * The lock-service's HTTP API, for lease renewals and the guard's token check. Without it the fetcher must finish
+   * within the first lease TTL: its guard still stops every call at the deadline.
+   */
+  LOCK_SERVICE_URL: z.url().optional(),
   NAVER_BASE_URL: z.url({ message: 'required: NAVER API base URL, e.g. https://api.searchad.naver.com' }),
   NAVER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   NAVER_POLL_MS: z.coerce.number().int().min(50).default(5_000),

@@ -1,6 +1,6 @@
 import type { BlobRef } from '@reportline/contracts';
+import type { LeaseDeadline } from '@reportline/lease-holder';
 import { abortableSleep, interpretStatReport, isNaverError, type NaverClient } from '@reportline/naver-client';
-import type { LeaseDeadline } from './domain/lease-deadline.ts';
 import type { ReportTask } from './domain/plan.ts';
 
 export interface DownloadedDay extends ReportTask {

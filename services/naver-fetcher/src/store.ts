@@ -11,14 +11,20 @@ export async function saveRequest(db: Queryable, event: ImportRequested): Promis
 }
 
 export async function findRequest(db: Queryable, importId: string): Promise<ImportRequested | undefined> {
-  const { rows } = await db.query<{ event: ImportRequested }>('SELECT event FROM fetcher.requests WHERE import_id = $1', [
-    importId,
-  ]);
+  const { rows } = await db.query<{ event: ImportRequested }>(
+    'SELECT event FROM fetcher.requests WHERE import_id = $1',
+    [importId],
+  );
   return rows[0]?.event;
 }
 
 /** Starts (or finds) the record of work under one lease. Returns its outcome when that lease was already finished. */
-export async function beginFetch(db: Queryable, importId: string, token: number, customerId: string): Promise<string | null> {
+export async function beginFetch(
+  db: Queryable,
+  importId: string,
+  token: number,
+  customerId: string,
+): Promise<string | null> {
   await db.query(
     'INSERT INTO fetcher.fetches (import_id, token, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [importId, token, customerId],
@@ -40,7 +46,12 @@ export async function finishFetch(
   );
 }
 
-export async function recordJob(db: Queryable, customerId: string, reportJobId: number, importId: string): Promise<void> {
+export async function recordJob(
+  db: Queryable,
+  customerId: string,
+  reportJobId: number,
+  importId: string,
+): Promise<void> {
   await db.query(
     'INSERT INTO fetcher.naver_jobs (customer_id, report_job_id, import_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [customerId, reportJobId, importId],

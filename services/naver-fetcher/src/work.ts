@@ -8,6 +8,8 @@ import {
   naverSecretRef,
   ReportsDownloadedV1,
 } from '@reportline/contracts';
+import type { LockServiceClient } from '@reportline/lease-holder';
+import { keepLease, leaseDeadline } from '@reportline/lease-holder';
 import { createNaverClient, type RateBudget } from '@reportline/naver-client';
 import {
   appendToOutbox,
@@ -19,9 +21,8 @@ import {
   type SecretStore,
   withTransaction,
 } from '@reportline/platform';
-import { lookBack, type FetcherConfig } from './config.ts';
+import { type FetcherConfig, lookBack } from './config.ts';
 import { describeFailure } from './domain/failure.ts';
-import { leaseDeadline } from './domain/lease-deadline.ts';
 import { planReports } from './domain/plan.ts';
 import { downloadAll } from './download-window.ts';
 import { beginFetch, findRequest, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
@@ -38,6 +39,8 @@ export interface WorkDeps {
   logger: Logger;
   budget: RateBudget;
   fetch?: typeof fetch;
+  /** When set, the lease is renewed while the work runs and the guard checks the token is still current. */
+  lockService?: LockServiceClient;
 }
 
 /** Thrown when a grant arrives before its request: retried by the bus until the request has been consumed. */
@@ -49,7 +52,11 @@ export class RequestNotYetKnownError extends Error {
  * All NAVER work of one import under its lease: plan the days, run the job window, store files, then release the
  * lease and hand over in one transaction. Processing and writing happen elsewhere, without the lease.
  */
-export async function workUnderLease(deps: WorkDeps, grant: EventOfType<'LockGranted'>, heartbeat: () => Promise<void>) {
+export async function workUnderLease(
+  deps: WorkDeps,
+  grant: EventOfType<'LockGranted'>,
+  heartbeat: () => Promise<void>,
+) {
   const { importId, customerId, fencingToken: token } = grant;
   const log = deps.logger.child({ importId, customerId, fencingToken: token });
   const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
@@ -62,6 +69,16 @@ export async function workUnderLease(deps: WorkDeps, grant: EventOfType<'LockGra
     lease.dispose();
     return log.info('lease already worked and released; redelivered grant ignored');
   }
+  // Renews while the work runs; its guard also checks the token is still the current one before every NAVER call.
+  const keeper =
+    deps.lockService &&
+    keepLease({
+      clock: deps.clock,
+      lease,
+      lockService: deps.lockService,
+      grant: { customerId, importId, fencingToken: token, leaseTtlMs: grant.data.leaseTtlMs },
+      onError: (err) => log.warn({ err }, 'lease renewal or token check failed; the deadline still holds'),
+    });
 
   let naverRequests = 0;
   const counting: typeof fetch = (input, init) => {
@@ -86,7 +103,7 @@ export async function workUnderLease(deps: WorkDeps, grant: EventOfType<'LockGra
       timeoutMs: deps.config.NAVER_TIMEOUT_MS,
       limiter: deps.budget,
       origin: `${importId}#${token}`,
-      guard: () => lease.check(),
+      guard: () => (keeper ? keeper.guard() : lease.check()),
     });
     for (const jobId of await leftoverJobs(deps.pool, customerId)) {
       await client.deleteStatReport(jobId, { signal: lease.signal });
@@ -135,6 +152,7 @@ export async function workUnderLease(deps: WorkDeps, grant: EventOfType<'LockGra
     });
     deps.relay.nudge();
   } finally {
+    keeper?.stop();
     lease.dispose();
   }
 }

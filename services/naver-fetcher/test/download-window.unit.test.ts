@@ -1,7 +1,7 @@
+import { leaseDeadline } from '@reportline/lease-holder';
 import { NaverError, type StatReportJob } from '@reportline/naver-client';
 import { manualClock } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
-import { leaseDeadline } from '../src/domain/lease-deadline.ts';
 import type { ReportTask } from '../src/domain/plan.ts';
 import { downloadAll, type WindowDeps } from '../src/download-window.ts';
 

@@ -19,7 +19,12 @@ describe('configuration', () => {
     const leaked = 'postgres-password-in-a-mysql-url';
     let error: unknown;
     try {
-      loadConfig(schema, { KAFKA_BROKERS: 'no-port', DATABASE_URL: `mysql://${leaked}`, SECRETS_KEY: 'c2hvcnQ=', PORT: '99999' });
+      loadConfig(schema, {
+        KAFKA_BROKERS: 'no-port',
+        DATABASE_URL: `mysql://${leaked}`,
+        SECRETS_KEY: 'c2hvcnQ=',
+        PORT: '99999',
+      });
     } catch (e) {
       error = e;
     }

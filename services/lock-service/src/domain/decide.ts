@@ -1,9 +1,20 @@
-import type { CustomerLock, Holder, LockCommand, LockEvent, LockPolicy, Waiter } from './lock.ts';
+import {
+  type CustomerLock,
+  FINISHED_MEMORY,
+  type Holder,
+  type LockCommand,
+  type LockEvent,
+  type LockPolicy,
+  type Waiter,
+} from './lock.ts';
 
 const ms = (iso: string) => Date.parse(iso);
 const PRIORITY_RANK = { 'on-demand': 0, scheduled: 1 } as const;
 
-/** On-demand imports go before scheduled ones; within a priority, first come first served. */
+/**
+ * On-demand imports go before scheduled ones (a person is waiting for those); within a priority, first come first
+ * served. Queue order is arrival order, so the first waiter of the best priority is the next holder.
+ */
 export function nextWaiter(queue: readonly Waiter[]): Waiter | undefined {
   let best: Waiter | undefined;
   for (const w of queue) {
@@ -11,6 +22,9 @@ export function nextWaiter(queue: readonly Waiter[]): Waiter | undefined {
   }
   return best;
 }
+
+const remember = (finished: readonly string[], importId: string) =>
+  [...finished.filter((id) => id !== importId), importId].slice(-FINISHED_MEMORY);
 
 export function evolve(state: CustomerLock, event: LockEvent): CustomerLock {
   switch (event.kind) {
@@ -24,12 +38,25 @@ export function evolve(state: CustomerLock, event: LockEvent): CustomerLock {
         lockDelayUntil: null,
         queue: state.queue.filter((w) => w.importId !== event.holder.importId),
       };
+    case 'renewed':
+      return state.holder ? { ...state, holder: { ...state.holder, expiresAt: event.expiresAt } } : state;
     case 'released':
-      return { ...state, holder: null };
+      return { ...state, holder: null, finished: remember(state.finished, event.importId) };
     case 'expired':
-      return { ...state, holder: null, lockDelayUntil: event.lockDelayUntil };
+      return {
+        ...state,
+        holder: null,
+        lockDelayUntil: event.lockDelayUntil,
+        finished: remember(state.finished, event.importId),
+      };
     case 'dequeued':
-      return { ...state, queue: state.queue.filter((w) => w.importId !== event.importId) };
+      return {
+        ...state,
+        queue: state.queue.filter((w) => w.importId !== event.importId),
+        finished: remember(state.finished, event.importId),
+      };
+    case 'forgotten':
+      return { ...state, finished: remember(state.finished, event.importId) };
   }
 }
 
@@ -59,7 +86,11 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
   switch (command.kind) {
     case 'request': {
       // Idempotent: a redelivered or repeated request for an import already holding or waiting changes nothing.
-      const known = state.holder?.importId === command.importId || state.queue.some((w) => w.importId === command.importId);
+      // So is one for an import that already held the lease or left the queue: it never queues twice.
+      const known =
+        state.holder?.importId === command.importId ||
+        state.queue.some((w) => w.importId === command.importId) ||
+        state.finished.includes(command.importId);
       if (known) return [];
       const waiter: Waiter = {
         importId: command.importId,
@@ -74,12 +105,30 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
       // Compare-and-set on (import, token): a stale or duplicated release can never free someone else's lease.
       const h = state.holder;
       if (!h || h.importId !== command.importId || h.token !== command.token) return [];
-      return thenGrant(state, [{ kind: 'released', importId: h.importId, token: h.token, at: now.toISOString() }], now, policy);
+      return thenGrant(
+        state,
+        [{ kind: 'released', importId: h.importId, token: h.token, at: now.toISOString() }],
+        now,
+        policy,
+      );
+    }
+    case 'renew': {
+      // Compare-and-set like release; a renewal extends from now and never shortens the lease. A lease already past its
+      // expiry is not revived: the holder may have been paused, and the sweep expires it.
+      const h = state.holder;
+      if (!h || h.importId !== command.importId || h.token !== command.token) return [];
+      if (now.getTime() >= ms(h.expiresAt)) return [];
+      const expiresAt = new Date(Math.max(ms(h.expiresAt), now.getTime() + policy.leaseTtlMs)).toISOString();
+      return [{ kind: 'renewed', importId: h.importId, token: h.token, expiresAt, correlationId: h.correlationId }];
     }
     case 'cancel':
-      return state.queue.some((w) => w.importId === command.importId)
-        ? [{ kind: 'dequeued', importId: command.importId }]
-        : [];
+      // A queued import that failed or was cancelled leaves the queue. A holder is not freed here: it releases with its
+      // token, or its lease expires (a granted import that never starts). One never seen is remembered as finished, so
+      // a request that arrives after its cancellation does not queue it.
+      if (state.queue.some((w) => w.importId === command.importId))
+        return [{ kind: 'dequeued', importId: command.importId }];
+      if (state.holder?.importId === command.importId || state.finished.includes(command.importId)) return [];
+      return [{ kind: 'forgotten', importId: command.importId }];
     case 'tick': {
       const h = state.holder;
       if (h && now.getTime() >= ms(h.expiresAt)) {

@@ -29,7 +29,15 @@ export interface CustomerLock {
   lastToken: number;
   /** After an expiry nobody is granted before this instant (Chubby's lock-delay): the old holder may still be mid-call. */
   lockDelayUntil: string | null;
+  /**
+   * Imports that already held the lease or left the queue, newest last (bounded): a request for one of them, redelivered
+   * under a new event id or arriving after its cancellation, never queues the import again.
+   */
+  finished: string[];
 }
+
+/** How many finished import ids a lock remembers; far more than can be in flight for one customer id. */
+export const FINISHED_MEMORY = 200;
 
 export const emptyLock = (customerId: string): CustomerLock => ({
   customerId,
@@ -37,20 +45,24 @@ export const emptyLock = (customerId: string): CustomerLock => ({
   queue: [],
   lastToken: 0,
   lockDelayUntil: null,
+  finished: [],
 });
 
 export type LockCommand =
   | { kind: 'request'; importId: string; priority: Priority; eventId: string; correlationId: string }
   | { kind: 'release'; importId: string; token: number }
+  | { kind: 'renew'; importId: string; token: number }
   | { kind: 'cancel'; importId: string }
   | { kind: 'tick' };
 
 export type LockEvent =
   | { kind: 'queued'; waiter: Waiter }
   | { kind: 'granted'; holder: Holder; waitedMs: number }
+  | { kind: 'renewed'; importId: string; token: number; expiresAt: string; correlationId: string }
   | { kind: 'released'; importId: string; token: number; at: string }
   | { kind: 'expired'; importId: string; token: number; at: string; lockDelayUntil: string; correlationId: string }
-  | { kind: 'dequeued'; importId: string };
+  | { kind: 'dequeued'; importId: string }
+  | { kind: 'forgotten'; importId: string };
 
 export interface LockPolicy {
   leaseTtlMs: number;

@@ -1,6 +1,7 @@
 import {
   ImportFailedV1,
   LeaseExpiredV1,
+  LeaseRenewedV1,
   LockGrantedV1,
   makeEvent,
   type ReportlineEvent,
@@ -28,6 +29,21 @@ export function toPublished(
           LockGrantedV1,
           { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.holder.expiresAt, waitedMs: e.waitedMs },
           { source: SOURCE, importId: e.holder.importId, customerId, causedBy, fencingToken: e.holder.token, now },
+        ),
+      );
+    } else if (e.kind === 'renewed') {
+      out.push(
+        makeEvent(
+          LeaseRenewedV1,
+          { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.expiresAt },
+          {
+            source: SOURCE,
+            importId: e.importId,
+            customerId,
+            fencingToken: e.token,
+            causedBy: { id: e.correlationId, correlationId: e.correlationId },
+            now,
+          },
         ),
       );
     } else if (e.kind === 'expired') {

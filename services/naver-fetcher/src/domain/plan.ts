@@ -34,7 +34,11 @@ export function planReports(
     const { from, to } = request.dateRange;
     if (from < earliest) {
       const end = to < earliest ? to : addDays(earliest, -1);
-      clamped.push({ reportType, dateRange: { from, to: end }, reason: `NAVER keeps ${reportType} for ${lookBackDays[reportType]} days` });
+      clamped.push({
+        reportType,
+        dateRange: { from, to: end },
+        reason: `NAVER keeps ${reportType} for ${lookBackDays[reportType]} days`,
+      });
     }
     if (to > latest) {
       const start = from > latest ? from : addDays(latest, 1);

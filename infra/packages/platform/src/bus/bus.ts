@@ -26,6 +26,12 @@ export interface Subscription {
   handle: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
   /** Read from the beginning of the topic when the group has no committed offset. Default true. */
   fromBeginning?: boolean;
+  /**
+   * Called with this member's whole assignment (topic as in `MessageContext.topic` → partitions) after every
+   * rebalance. No handler runs for the new assignment before the returned promise settles, so a service can claim
+   * ownership (e.g. fence a zombie predecessor in Postgres) first.
+   */
+  onAssigned?: (assignment: Record<string, number[]>) => Promise<void> | void;
 }
 
 export interface MessageContext {

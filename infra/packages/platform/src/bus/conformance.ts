@@ -75,6 +75,34 @@ export function busConformance(name: string, makeBus: MakeBus): void {
       }
     });
 
+    it('tells a member its whole assignment before any handler runs for it', async () => {
+      const calls: Record<string, number[]>[] = [];
+      let handledBeforeAssigned = false;
+      const seen: string[] = [];
+      const subscriber = await h.bus.subscribe({
+        group: uniqueGroup('assigned'),
+        topics: [topics.imports],
+        onAssigned: async (assignment) => {
+          await new Promise((r) => setTimeout(r, 50)); // a slow claim must still come first
+          calls.push(assignment);
+        },
+        handle: async (event) => {
+          if (calls.length === 0) handledBeforeAssigned = true;
+          seen.push(event.id);
+        },
+      });
+      const event = importRequested(uniqueCustomerId());
+      await h.bus.publish([event]);
+      await waitFor(() => seen.includes(event.id), 'event handled');
+      expect(handledBeforeAssigned).toBe(false);
+      const [assignment] = Object.entries(calls.at(-1)!);
+      expect(assignment?.[0].endsWith(topics.imports.name)).toBe(true);
+      expect([...(assignment?.[1] ?? [])].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: topics.imports.partitions }, (_, i) => i),
+      );
+      await subscriber.stop();
+    });
+
     it('keeps per-key order within a topic', async () => {
       const customers = [uniqueCustomerId(), uniqueCustomerId(), uniqueCustomerId()];
       const requested = interleave(customers.map((c) => Array.from({ length: 8 }, () => importRequested(c))));

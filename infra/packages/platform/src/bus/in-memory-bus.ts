@@ -173,6 +173,13 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
       }
       await Promise.all(revoked);
       for (const member of active) {
+        const mine: Record<string, number[]> = {};
+        for (const tp of (assignment.get(member.id) ?? new Map<string, TopicPartition>()).values()) {
+          mine[tp.topic] = [...(mine[tp.topic] ?? []), tp.partition];
+        }
+        await member.subscription.onAssigned?.(mine);
+      }
+      for (const member of active) {
         for (const [key, tp] of assignment.get(member.id) ?? []) {
           if (!member.workers.has(key)) member.workers.set(key, startWorker(group, member, tp));
         }

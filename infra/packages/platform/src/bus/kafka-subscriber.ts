@@ -64,11 +64,17 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   const joined = Promise.withResolvers<void>();
   joined.promise.catch(() => {}); // awaited below; this only keeps an early crash from counting as unhandled
   let hasJoined = false;
+  // Settles once the service has seen the latest assignment; handlers wait for it (see Subscription.onAssigned).
+  let assigned: Promise<void> = Promise.resolve();
 
   const removeListeners = [
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }: ConsumerGroupJoinEvent) => {
       hasJoined = true;
       logger.info({ group, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
+      const assignment = payload.memberAssignment;
+      assigned = assigned
+        .then(() => sub.onAssigned?.(assignment))
+        .catch((err) => logger.error({ err, group }, 'onAssigned failed; handlers continue on the previous claim'));
       joined.resolve();
     }),
     consumer.on(consumer.events.CRASH, ({ payload }: ConsumerCrashEvent) => {
@@ -102,6 +108,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     }
     seen.event = parsed.event;
     try {
+      await assigned;
       await sub.handle(parsed.event, {
         topic,
         partition,

@@ -1,0 +1,70 @@
+import { examples } from '@reportline/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { testEnvironment } from '../../../dev/src/test-environment.ts';
+import { createInMemoryBus } from '../src/bus/in-memory-bus.ts';
+import { postgresBlobStore } from '../src/pg/blobs.ts';
+import { claimEvent } from '../src/pg/inbox.ts';
+import { appendToOutbox, relayOutboxOnce } from '../src/pg/outbox.ts';
+import { createPool, type Pool, withTransaction } from '../src/pg/pool.ts';
+import { postgresSecretStore, SecretNotFoundError } from '../src/pg/secrets.ts';
+
+let pool: Pool;
+beforeAll(async () => {
+  pool = createPool((await testEnvironment()).databaseUrl);
+});
+afterAll(() => pool?.end());
+
+describe('Postgres edges', () => {
+  it('publishes outbox events only once their transaction committed, in order, once', async () => {
+    const service = `svc-${crypto.randomUUID()}`;
+    const bus = createInMemoryBus();
+    const [a, b, c] = examples.slice(0, 3).map((e) => ({ ...e, id: crypto.randomUUID() }));
+    await withTransaction(pool, (tx) => appendToOutbox(tx, service, [a!, b!]));
+    await expect(
+      withTransaction(pool, async (tx) => {
+        await appendToOutbox(tx, service, [c!]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await relayOutboxOnce(pool, bus, service)).toBe(2);
+    expect(await relayOutboxOnce(pool, bus, service)).toBe(0);
+    expect(bus.published.map((e) => e.id)).toEqual([a!.id, b!.id]);
+    await bus.close();
+  });
+
+  it('claims an event id once per consumer', async () => {
+    const id = crypto.randomUUID();
+    expect(await claimEvent(pool, 'consumer-a', id)).toBe(true);
+    expect(await claimEvent(pool, 'consumer-a', id)).toBe(false);
+    expect(await claimEvent(pool, 'consumer-b', id)).toBe(true);
+  });
+
+  it('stores blobs compressed and immutable, verifying content on read', async () => {
+    const blobs = postgresBlobStore(pool);
+    const content = Buffer.from('20261115\t338047\t"듀이듀이“\n'.repeat(1000));
+    const ref = await blobs.put('raw/338047/AD/2026-11-15', content, 'text/tab-separated-values');
+    expect(ref.bytes).toBe(content.length);
+    expect(await blobs.get(ref)).toEqual(content);
+    const { rows } = await pool.query<{ n: number }>('SELECT length(gz) AS n FROM platform.blobs WHERE key = $1', [
+      ref.uri.slice('blob://pg/'.length),
+    ]);
+    expect(rows[0]!.n).toBeLessThan(content.length / 10);
+    const other = await blobs.put('raw/338047/AD/2026-11-15', Buffer.from('restated'), 'text/tab-separated-values');
+    expect(other.uri).not.toBe(ref.uri);
+    expect(await blobs.get(ref)).toEqual(content);
+  });
+
+  it('keeps secrets encrypted and refuses the wrong key without revealing anything', async () => {
+    const shape = z.object({ apiKey: z.string(), secret: z.string() });
+    const ref = `naver/${crypto.randomUUID()}`;
+    await postgresSecretStore(pool, Buffer.alloc(32, 1)).put(ref, { apiKey: 'k', secret: 'top-secret' });
+    expect(await postgresSecretStore(pool, Buffer.alloc(32, 1)).get(ref, shape)).toEqual({
+      apiKey: 'k',
+      secret: 'top-secret',
+    });
+    const wrong = postgresSecretStore(pool, Buffer.alloc(32, 2)).get(ref, shape);
+    await expect(wrong).rejects.toThrow(SecretNotFoundError);
+    await expect(wrong).rejects.toThrow(`secret ${ref} cannot be decrypted with the configured SECRETS_KEY`);
+  });
+});

@@ -1,0 +1,184 @@
+// `npm run bench -- lock`: decisions per second of the pure decider and of the Postgres decision path, and grant
+// latency (ImportRequested published → LockGranted consumed) over the real broker. Prints figures; asserts nothing.
+// Env: DATABASE_URL_ADMIN (default postgres://postgres@127.0.0.1:5432/postgres), KAFKA_BROKERS (127.0.0.1:19092).
+import { randomBytes } from 'node:crypto';
+import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { createTopics, deleteTopicsWithPrefix, migrateAll, withDatabase } from '@reportline/dev';
+import { createKafkaBus, createLogger, createPool, loadConfig, systemClock } from '@reportline/platform';
+import { startLockService } from '../src/app.ts';
+import { lockServiceConfig } from '../src/config.ts';
+import { decideOnMessage } from '../src/decisions.ts';
+import { decide, evolve } from '../src/domain/decide.ts';
+import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
+import { claimPartitions } from '../src/fencing.ts';
+
+const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000 };
+const adminUrl = process.env.DATABASE_URL_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+/** A realistic stream per customer: request, request, release of the holder, renew, tick. */
+function* commands(n: number): Generator<LockCommand> {
+  for (let i = 0; i < n; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    yield {
+      kind: 'request',
+      importId: id,
+      priority: i % 3 === 0 ? 'on-demand' : 'scheduled',
+      eventId: id,
+      correlationId: id,
+    };
+    yield { kind: 'renew', importId: id, token: i };
+    yield { kind: 'release', importId: id, token: i };
+    yield { kind: 'tick' };
+  }
+}
+
+function pureDecider() {
+  const n = 100_000;
+  let state = emptyLock('338047');
+  let now = Date.parse('2026-11-22T00:00:00Z');
+  let decisions = 0;
+  const t0 = performance.now();
+  for (const c of commands(n)) {
+    now += 10;
+    const cmd =
+      c.kind === 'release' || c.kind === 'renew'
+        ? state.holder
+          ? { ...c, importId: state.holder.importId, token: state.holder.token }
+          : { kind: 'tick' as const }
+        : c;
+    state = decide(state, cmd, new Date(now), policy).reduce(evolve, state);
+    decisions++;
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `pure decider:        ${fmt(decisions / s)} decisions/s (${fmt(decisions)} decisions, ${s.toFixed(2)} s)`,
+  );
+}
+
+async function postgresPath(databaseUrl: string, concurrency: number) {
+  const pool = createPool(databaseUrl, { applicationName: 'lock-bench', max: concurrency + 2 });
+  const topic = `bench-${randomBytes(3).toString('hex')}`;
+  await claimPartitions(
+    pool,
+    'bench',
+    Array.from({ length: concurrency }, (_, partition) => ({ topic, partition })),
+  );
+  const deps = { pool, clock: systemClock, policy, instanceId: 'bench' };
+  const perLane = 1_500;
+  const lane = async (partition: number) => {
+    const customerId = `9${partition}${randomBytes(3).readUIntBE(0, 3)}`;
+    let offset = 0;
+    let holder: { importId: string; token: number } | undefined;
+    for (let i = 0; i < perLane; i++) {
+      const id = crypto.randomUUID();
+      const cmd: LockCommand =
+        i % 2 === 0 || !holder
+          ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
+          : { kind: 'release', ...holder };
+      const d = await decideOnMessage(
+        deps,
+        { topic, partition, offset: String(offset++), eventId: crypto.randomUUID(), customerId },
+        cmd,
+      );
+      holder = d?.after.holder ?? undefined;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, (_, p) => lane(p)));
+  const s = (performance.now() - t0) / 1000;
+  const n = perLane * concurrency;
+  console.log(
+    `postgres path x${concurrency}:   ${fmt(n / s)} decisions/s (${fmt(n)} decisions in one transaction each, ${concurrency} partitions in parallel, ${s.toFixed(2)} s)`,
+  );
+  await pool.end();
+}
+
+async function grantLatency(databaseUrl: string) {
+  const prefix = `bench.${randomBytes(4).toString('hex')}.`;
+  await createTopics(brokers, prefix);
+  const config = loadConfig(lockServiceConfig, {
+    KAFKA_BROKERS: brokers.join(','),
+    DATABASE_URL: databaseUrl,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    TICK_MS: '100',
+  });
+  const service = await startLockService(config, { logger: createLogger('lock-service', 'warn') });
+  const bus = createKafkaBus({ brokers, clientId: 'lock-bench', topicPrefix: prefix });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const granted = new Map<string, () => void>();
+  await bus.subscribe({
+    group: 'lock-bench',
+    topics: [topics.leases],
+    handle: async (e) => {
+      if (e.type !== 'LockGranted' || !sentAt.has(e.importId)) return;
+      latencies.push(performance.now() - sentAt.get(e.importId)!);
+      sentAt.delete(e.importId);
+      await bus.publish([
+        makeEvent(
+          LeaseReleasedV1,
+          { outcome: 'done', naverRequests: 0 },
+          {
+            source: 'bench',
+            importId: e.importId,
+            customerId: e.customerId,
+            fencingToken: e.fencingToken,
+            now: new Date(),
+          },
+        ),
+      ]);
+      granted.get(e.importId)?.();
+    },
+  });
+  const request = (customerId: string): ReportlineEvent =>
+    makeEvent(
+      ImportRequestedV1,
+      {
+        connectionId: crypto.randomUUID(),
+        trigger: 'manual',
+        priority: 'on-demand',
+        reportTypes: ['AD'],
+        dateRange: { from: '2026-11-01', to: '2026-11-02' },
+        target: { spreadsheetId: 's', sheetName: 't' },
+      },
+      { source: 'bench', importId: crypto.randomUUID(), customerId, now: new Date() },
+    );
+  const rounds = 200;
+  for (let i = 0; i < rounds; i++) {
+    const r = request(`88${i % 20}00${i}`); // a free lock each time: measures the pipeline, not queueing
+    const done = new Promise<void>((resolve, reject) => {
+      granted.set(r.importId, resolve);
+      setTimeout(() => reject(new Error('no grant within 10 s')), 10_000).unref();
+    });
+    sentAt.set(r.importId, performance.now());
+    await bus.publish([r]);
+    await done;
+  }
+  console.log(
+    `grant latency:       p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} grants, request published → LockGranted consumed, real broker, outbox relay)`,
+  );
+  await bus.close();
+  await service.close();
+  await deleteTopicsWithPrefix(brokers, prefix).catch(() => {});
+}
+
+const db = `lock_bench_${randomBytes(4).toString('hex')}`;
+const admin = createPool(adminUrl, { applicationName: 'lock-bench' });
+await admin.query(`CREATE DATABASE ${db}`);
+const databaseUrl = withDatabase(adminUrl, db);
+try {
+  await migrateAll(databaseUrl);
+  console.log(`lock-service bench on this machine (${(await import('node:os')).cpus().length} cores)`);
+  pureDecider();
+  await postgresPath(databaseUrl, 1);
+  await postgresPath(databaseUrl, 4);
+  await grantLatency(databaseUrl);
+} finally {
+  await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.end();
+}
