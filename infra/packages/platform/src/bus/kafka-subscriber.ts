@@ -38,7 +38,9 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
   if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
   const manifests = new Map(sub.topics.map((m) => [topicPrefix + m.name, m]));
-  const group = sub.group;
+  // The topic prefix namespaces consumer groups too: two deployments (or test runs) sharing a broker must never share
+  // a group, or its rebalances would hand one's partitions to the other's members.
+  const group = topicPrefix + sub.group;
 
   const consumer = deps.kafka.consumer({
     groupId: group,
@@ -99,7 +101,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     seen: { event?: ReportlineEvent },
   ) {
     const { topic, partition, message } = payload;
-    const where = { topic, partition, offset: message.offset, group };
+    const where = { topic, partition, offset: message.offset, group: sub.group };
     const parsed = fromWire(headersToRecord(message.headers), message.value?.toString());
     const deadLetter = (reason: string) => deps.deadLetter(manifest, { ...where, reason }, message);
     if (!parsed.ok) {
