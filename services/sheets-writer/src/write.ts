@@ -26,6 +26,25 @@ import { findTarget } from './store.ts';
 
 export const SERVICE = 'sheets-writer';
 
+/**
+ * One writer per spreadsheet at a time across all sheets-writer processes: the protocol's metadata tab is updated by
+ * position, so two concurrent commits to one spreadsheet could overwrite each other's row. A session advisory lock
+ * on a dedicated connection serialises them; it is released even if this process dies (the session ends).
+ */
+async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sheets:${spreadsheetId}`]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`sheets:${spreadsheetId}`]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 export class TargetNotYetKnownError extends Error {
   override readonly name = 'TargetNotYetKnownError';
 }
@@ -66,7 +85,7 @@ export async function writeImportRows(
     let result: Awaited<ReturnType<SheetsWriter['writeRows']>> | undefined;
     for (let attempt = 1; !result; attempt++) {
       try {
-        result = await deps.writer.writeRows(request);
+        result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, () => deps.writer.writeRows(request));
       } catch (error) {
         if (!(error instanceof RetriesExhaustedError) || attempt >= deps.maxAttempts) throw error;
       }
