@@ -12,6 +12,7 @@ import type { SchedulerConfig } from './config.ts';
 import { PROJECTION, project } from './projection.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { importRoutes, SERVICE } from './routes/imports.ts';
+import { startStallSweep } from './stall-sweep.ts';
 
 export interface SchedulerDeps {
   bus?: Bus;
@@ -39,10 +40,18 @@ export async function startScheduler(
     topics: allTopics,
     handle: (event) => project(rt.pool, event),
   });
+  const stopStallSweep = startStallSweep({
+    pool: rt.pool,
+    clock,
+    relay: rt.relay,
+    logger: rt.logger,
+    thresholdMs: config.IMPORT_STALL_MS,
+  });
   const url = await rt.listen();
   return {
     url,
     async close() {
+      await stopStallSweep();
       await subscriber.stop();
       await rt.close();
     },

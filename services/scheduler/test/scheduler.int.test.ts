@@ -1,4 +1,4 @@
-import { type ReportlineEvent, topics } from '@reportline/contracts';
+import { LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,11 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   };
   scheduler = await startScheduler(
-    loadConfig(schedulerConfig, { ...base, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }),
+    loadConfig(schedulerConfig, {
+      ...base,
+      SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+      IMPORT_STALL_MS: '1500',
+    }),
   );
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'scheduler-test', topicPrefix: prefix });
   await bus.subscribe({ group: 'scheduler-test', topics: [topics.imports], handle: async (e) => void seen.push(e) });
@@ -119,5 +123,29 @@ describe('scheduler API', () => {
   it('documents its API as OpenAPI', async () => {
     const doc = await call('GET', '/openapi.json');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/connections', '/imports', '/imports/{id}']));
+  });
+
+  it('ends a started import that stopped making progress, so nothing stays running forever', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: requested } = await call('POST', '/imports', {
+      connectionId: c.id,
+      dateRange: { from: '2026-11-01', to: '2026-11-01' },
+    });
+    const grant = makeEvent(
+      LockGrantedV1,
+      { leaseTtlMs: 60_000, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(), waitedMs: 0 },
+      { source: 'test', importId: requested.importId, customerId: '338047', fencingToken: 1, now: new Date() },
+    );
+    await bus.publish([grant]);
+    const deadline = Date.now() + 30_000;
+    let view: Record<string, unknown> = {};
+    while (view.status !== 'failed' && Date.now() < deadline) {
+      view = (await call('GET', `/imports/${requested.importId}`)).body;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(view).toMatchObject({
+      status: 'failed',
+      failure: { stage: 'download', code: 'import-stalled', retryable: true },
+    });
   });
 });

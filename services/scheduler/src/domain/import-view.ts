@@ -29,13 +29,15 @@ export const initialView = (importId: string, customerId: string): ImportView =>
 });
 
 // Events of one import arrive on several topics, so their order is not guaranteed: status only moves forward.
+// Completion outranks failure: if rows reached the sheet after a failure was declared (a stall, an expired lease whose
+// holder still finished), the sheet does hold the data, and the failure stays recorded as `failure`.
 const RANK: Record<ImportStatus, number> = {
   requested: 0,
   downloading: 1,
   processing: 2,
   writing: 3,
-  completed: 4,
   failed: 4,
+  completed: 5,
 };
 const advance = (from: ImportStatus, to: ImportStatus) => (RANK[to] > RANK[from] ? to : from);
 
