@@ -13,7 +13,7 @@ import {
 } from '@reportline/platform';
 import { trackAssignment } from './assignment.ts';
 import type { LockServiceConfig } from './config.ts';
-import { type DecisionDeps, decideOnMessage, decideTick, SERVICE } from './decisions.ts';
+import { type DecisionDeps, decideOnMessages, decideTick, SERVICE } from './decisions.ts';
 import { commandFor } from './domain/commands.ts';
 import { claimPartitions } from './fencing.ts';
 import { lockRoutes } from './routes.ts';
@@ -77,15 +77,22 @@ export async function startLockService(
     group: GROUP,
     topics: subscribed,
     onAssigned: assignment.assigned,
-    handle: async (event, message) => {
-      const command = commandFor(event);
-      const decided = await decideOnMessage(
-        decisionDeps,
-        { ...message, eventId: event.id, customerId: event.customerId },
-        command,
-      );
-      rt.logger.debug({ ...eventLogContext(event), command: command?.kind, published: decided?.published }, 'decided');
-      if (decided && decided.published > 0) rt.relay.nudge();
+    // One transaction per batch of a partition's messages (decideOnMessages): the same decisions as one by one.
+    handleBatch: async (messages) => {
+      const batch = messages.map(({ event, context }) => ({
+        message: { ...context, eventId: event.id, customerId: event.customerId },
+        command: commandFor(event),
+      }));
+      const decided = await decideOnMessages(decisionDeps, batch);
+      let published = 0;
+      for (const [i, { event }] of messages.entries()) {
+        published += decided[i]?.published ?? 0;
+        rt.logger.debug(
+          { ...eventLogContext(event), command: batch[i]!.command?.kind, published: decided[i]?.published },
+          'decided',
+        );
+      }
+      if (published > 0) rt.relay.nudge();
     },
   });
 

@@ -1,16 +1,18 @@
+import type { ReportlineEvent } from '@reportline/contracts';
 import {
   appendToOutbox,
   type Clock,
   claimEvent,
+  claimEvents,
   type Pool,
   type PoolClient,
   withTransaction,
 } from '@reportline/platform';
 import { decide, evolve } from './domain/decide.ts';
-import type { CustomerLock, LockCommand, LockPolicy } from './domain/lock.ts';
+import type { CustomerLock, LockCommand, LockEvent, LockPolicy } from './domain/lock.ts';
 import { toPublished } from './domain/publish.ts';
-import { fenceMessage, ownsPartition } from './fencing.ts';
-import { loadLockForUpdate, type StoredLock, saveLock } from './store.ts';
+import { fenceMessage, fencePartition, ownsPartition } from './fencing.ts';
+import { loadLockForUpdate, loadLocksForUpdate, type StoredLock, saveLock } from './store.ts';
 
 export const SERVICE = 'lock-service';
 
@@ -78,6 +80,85 @@ export async function decideOnMessage(
     if (!(await claimEvent(tx, SERVICE, message.eventId))) return undefined;
     const stored = await loadLockForUpdate(tx, message.customerId);
     return decideIn(tx, deps, stored, command, message.partition);
+  });
+}
+
+/** A consumed message as the decision sees it. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  eventId: string;
+  customerId: string;
+}
+
+/** Where a customer's lock stands part way through a batch. */
+interface Working {
+  stored: StoredLock;
+  state: CustomerLock;
+  events: LockEvent[];
+}
+
+/**
+ * `decideOnMessage` for consecutive messages of one partition, in one transaction: the same decisions, in offset
+ * order, through the same pure decider, with the same fencing (once: ownership held FOR SHARE, offsets at or below the
+ * last applied skipped), inbox (one statement), row locks (each customer's once, in customer id order), version CAS
+ * (one save per changed lock) and outbox (one statement, rows in offset order). Returns, per message, what
+ * `decideOnMessage` would have: undefined for a message that changed nothing.
+ */
+export async function decideOnMessages(
+  deps: DecisionDeps,
+  batch: readonly { message: ConsumedMessage; command: LockCommand | undefined }[],
+): Promise<(Decided | undefined)[]> {
+  if (batch.length === 0) return [];
+  const { topic, partition } = batch[0]!.message;
+  if (batch.some(({ message: m }) => m.topic !== topic || m.partition !== partition)) {
+    throw new Error(`decideOnMessages: a batch must hold messages of one partition (${topic}:${partition})`);
+  }
+  const upTo = batch.reduce((max, b) => (BigInt(b.message.offset) > max ? BigInt(b.message.offset) : max), -1n);
+  return withTransaction(deps.pool, async (tx) => {
+    await tx.query(`SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`);
+    let applied = await fencePartition(tx, deps.instanceId, { topic, partition }, upTo);
+    // As message by message: each offset must exceed everything applied before it, in the batch too.
+    const fresh = batch.flatMap((b, index) => {
+      const offset = BigInt(b.message.offset);
+      if (applied !== null && offset <= applied) return [];
+      applied = offset;
+      return b.command ? [{ ...b, command: b.command, index }] : [];
+    });
+    const claimed = await claimEvents(
+      tx,
+      SERVICE,
+      fresh.map((f) => f.message.eventId),
+    );
+    const acting = fresh.filter((f) => claimed.delete(f.message.eventId)); // delete: a repeated id acts once
+    const locks = await loadLocksForUpdate(
+      tx,
+      acting.map((a) => a.message.customerId),
+    );
+    const working = new Map<string, Working>(
+      [...locks].map(([id, stored]) => [id, { stored, state: stored.state, events: [] }]),
+    );
+    const results: (Decided | undefined)[] = batch.map(() => undefined);
+    const outbox: ReportlineEvent[] = [];
+    for (const { message, command, index } of acting) {
+      const w = working.get(message.customerId)!;
+      const now = deps.clock.now();
+      const events = decide(w.state, command, now, deps.policy);
+      const after = events.reduce(evolve, w.state);
+      const published = events.length > 0 ? toPublished(message.customerId, events, now, deps.policy) : [];
+      results[index] = { published: published.length, before: w.state, after };
+      w.state = after;
+      w.events.push(...events);
+      outbox.push(...published);
+    }
+    for (const w of working.values()) {
+      // Unchanged and already on this partition: nothing to write, as message by message.
+      if (w.events.length === 0 && w.stored.partition === partition) continue;
+      await saveLock(tx, w.stored, w.state, w.events, partition);
+    }
+    await appendToOutbox(tx, SERVICE, outbox);
+    return results;
   });
 }
 

@@ -63,3 +63,32 @@ export async function fenceMessage(
   );
   return rows.length === 1;
 }
+
+/**
+ * Fences a batch of consumed messages of one partition at once: throws NotPartitionOwnerError unless this instance
+ * owns the partition; records `upTo` as the last applied offset (when greater) and returns the one applied before
+ * (null if none): the caller skips every message at or below it.
+ */
+export async function fencePartition(
+  tx: Queryable,
+  instanceId: string,
+  at: { topic: string; partition: number },
+  upTo: bigint,
+): Promise<bigint | null> {
+  if (!(await ownsPartition(tx, instanceId, at.topic, at.partition))) {
+    throw new NotPartitionOwnerError(`${at.topic}:${at.partition} is not owned by lock-service instance ${instanceId}`);
+  }
+  const { rows } = await tx.query<{ last_offset: string }>(
+    'SELECT last_offset FROM lock.consumer_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE',
+    [at.topic, at.partition],
+  );
+  const before = rows[0] ? BigInt(rows[0].last_offset) : null;
+  if (before === null || upTo > before) {
+    await tx.query(
+      `INSERT INTO lock.consumer_offsets AS o (topic, partition, last_offset) VALUES ($1, $2, $3)
+       ON CONFLICT (topic, partition) DO UPDATE SET last_offset = $3 WHERE o.last_offset < $3`,
+      [at.topic, at.partition, upTo.toString()],
+    );
+  }
+  return before;
+}

@@ -32,6 +32,44 @@ export async function loadLockForUpdate(tx: PoolClient, customerId: string): Pro
   };
 }
 
+/**
+ * `loadLockForUpdate` for many customer ids in two statements. Rows are created and locked in customer id order, the
+ * same order for every batch, so two batches never wait on each other's rows crosswise (no deadlock).
+ */
+export async function loadLocksForUpdate(
+  tx: PoolClient,
+  customerIds: readonly string[],
+): Promise<Map<string, StoredLock>> {
+  const ids = [...new Set(customerIds)].sort();
+  if (ids.length === 0) return new Map();
+  await tx.query(
+    `INSERT INTO lock.customer_locks (customer_id, state)
+     SELECT e ->> 'customerId', e FROM jsonb_array_elements($1::jsonb) AS e ORDER BY e ->> 'customerId'
+     ON CONFLICT (customer_id) DO NOTHING`,
+    [JSON.stringify(ids.map(emptyLock))],
+  );
+  const { rows } = await tx.query<{
+    customer_id: string;
+    state: CustomerLock;
+    version: string;
+    partition: number | null;
+  }>(
+    `SELECT customer_id, state, version, partition FROM lock.customer_locks
+     WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE`,
+    [ids],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.customer_id,
+      {
+        state: { ...row.state, finished: row.state.finished ?? [] },
+        version: Number(row.version),
+        partition: row.partition,
+      },
+    ]),
+  );
+}
+
 /** Compare-and-set on the version read: the row lock makes it hold; the check makes a broken assumption loud. */
 export async function saveLock(
   tx: Queryable,

@@ -23,7 +23,18 @@ export interface Subscription {
    * Throwing a `PoisonMessageError` sends the message to the topic's dead-letter topic and moves on; any other error
    * is retried with backoff and never skips the message.
    */
-  handle: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
+  handle?: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
+  /**
+   * Batch mode, instead of `handle` (exactly one of the two): called with consecutive messages of ONE partition in
+   * offset order (at most `maxBatchSize`); their offsets are committed only after the promise resolves, so the
+   * handler must make the whole batch's effect durable (one transaction) before resolving. Undecodable messages are
+   * dead-lettered in their place in the order, never handed over. Any error but `PoisonMessageError` retries the same
+   * batch with backoff, never skipping; a `PoisonMessageError` makes the bus hand the batch's messages over one per
+   * call, so the poison one is dead-lettered alone and the others are handled (again: delivery is at least once).
+   */
+  handleBatch?: (messages: BatchMessage[]) => Promise<void>;
+  /** Most messages per `handleBatch` call. Default 200. */
+  maxBatchSize?: number;
   /** Read from the beginning of the topic when the group has no committed offset. Default true. */
   fromBeginning?: boolean;
   /**
@@ -42,6 +53,11 @@ export interface MessageContext {
   heartbeat: () => Promise<void>;
   /** Aborted when the subscriber is stopping or the partition was revoked; long handlers should stop early. */
   signal: AbortSignal;
+}
+
+export interface BatchMessage {
+  event: ReportlineEvent;
+  context: MessageContext;
 }
 
 export interface Subscriber {

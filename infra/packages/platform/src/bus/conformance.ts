@@ -8,6 +8,7 @@ import {
 } from '@reportline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, DeadLetter, MessageContext, RawMessage } from './bus.ts';
+import { batchConformance } from './conformance-batch.ts';
 import {
   chunkDownloaded,
   importRequested,
@@ -177,5 +178,6 @@ export function busConformance(name: string, makeBus: MakeBus): void {
     });
 
     offsetConformance(harness);
+    batchConformance(harness);
   });
 }

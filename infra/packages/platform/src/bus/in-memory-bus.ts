@@ -1,14 +1,9 @@
-import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
-import { type Backoff, backoffDelay, sleep } from './backoff.ts';
-import {
-  type Bus,
-  type DeadLetter,
-  PoisonMessageError,
-  type RawMessage,
-  type Subscriber,
-  type Subscription,
-} from './bus.ts';
+import type { ReportlineEvent, TopicManifest } from '@reportline/contracts';
+import type { Backoff } from './backoff.ts';
+import { validateSubscription } from './batch-delivery.ts';
+import type { Bus, DeadLetter, RawMessage, Subscriber, Subscription } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
+import { deliverBatch, deliverOne } from './in-memory-delivery.ts';
 import {
   type Assignment,
   assignRoundRobin,
@@ -96,61 +91,39 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
   const topicPartitions = (topics: readonly TopicManifest[]): TopicPartition[] =>
     topics.flatMap((m) => logOf(m).partitions.map((_, partition) => ({ topic: m.name, partition })));
 
-  /** One message through decode → handler → dead letter; retried until done or told to stop. Returns true once done. */
-  async function deliver(member: MemberState, tp: TopicPartition, offset: number, stop: AbortSignal): Promise<boolean> {
-    const { subscription } = member;
-    const log = logs.get(tp.topic)!;
-    const message = log.partitions[tp.partition]![offset]!;
-    const deadLetter = (reason: string) =>
-      deadLetters.push({
-        ...tp,
-        offset: String(offset),
-        ...structuredClone(message),
-        reason,
-        group: subscription.group,
-      });
-    for (let failures = 0; ; ) {
-      if (stop.aborted) return false;
-      const parsed = fromWire(message.headers, message.value ?? undefined);
-      if (!parsed.ok) {
-        deadLetter(parsed.reason);
-        return true;
-      }
-      try {
-        await subscription.handle(parsed.event, {
-          topic: tp.topic,
-          partition: tp.partition,
-          offset: String(offset),
-          heartbeat: async () => {},
-          signal: stop,
-        });
-        return true;
-      } catch (err) {
-        if (err instanceof PoisonMessageError) {
-          deadLetter(err.message);
-          return true;
-        }
-        failures += 1;
-        await sleep(backoffDelay(failures, backoff), stop);
-      }
-    }
-  }
-
   function startWorker(group: Group, member: MemberState, tp: TopicPartition): Worker {
     const stop = new AbortController();
     const key = tpKey(tp);
     const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+    const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
+    const work = {
+      subscription: member.subscription,
+      tp,
+      log: partition,
+      backoff,
+      signal: stop.signal,
+      committed: () => group.committed.get(key) ?? 0,
+      commit: (next: number) => {
+        group.committed.set(key, next);
+        notify();
+      },
+      deadLetter: (at: number, reason: string) =>
+        deadLetters.push({
+          ...tp,
+          offset: String(at),
+          ...structuredClone(partition[at]!),
+          reason,
+          group: member.subscription.group,
+        }),
+    };
     const done = (async () => {
       while (!stop.signal.aborted) {
         const offset = group.committed.get(key) ?? 0;
-        const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
         if (offset >= partition.length) {
           await Promise.race([progress.promise, stopped]);
           continue;
         }
-        if (!(await deliver(member, tp, offset, stop.signal))) break;
-        group.committed.set(key, offset + 1);
-        notify();
+        await (member.subscription.handleBatch ? deliverBatch(work) : deliverOne(work));
       }
     })();
     return { stop, done };
@@ -200,9 +173,7 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
 
   async function subscribe(subscription: Subscription): Promise<Subscriber> {
     ensureOpen();
-    if (!subscription.group) throw new Error('subscribe: group must be a non-empty consumer group id');
-    if (subscription.topics.length === 0)
-      throw new Error(`subscribe (${subscription.group}): topics must not be empty`);
+    validateSubscription(subscription);
     let group = groups.get(subscription.group);
     if (!group) {
       group = { committed: new Map(), members: [], rebalancing: Promise.resolve() };

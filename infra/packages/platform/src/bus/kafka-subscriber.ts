@@ -1,8 +1,10 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import { type Backoff, backoffDelay } from './backoff.ts';
+import { validateSubscription } from './batch-delivery.ts';
 import { type BusLogger, PoisonMessageError, type Subscriber, type Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
+import { kafkaEachBatch } from './kafka-batch.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
 /** kafkajs' retry settings for broker requests. */
@@ -35,8 +37,7 @@ const isRebalancing = (err: unknown) => REBALANCING.has((err as { type?: string 
  */
 export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<Subscriber> {
   const { subscription: sub, logger, topicPrefix } = deps;
-  if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
-  if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
+  validateSubscription(sub);
   const manifests = new Map(sub.topics.map((m) => [topicPrefix + m.name, m]));
   // The topic prefix namespaces consumer groups too: two deployments (or test runs) sharing a broker must never share
   // a group, or its rebalances would hand one's partitions to the other's members.
@@ -90,6 +91,12 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     }),
   ];
 
+  const manifestOf = (topic: string) => {
+    const manifest = manifests.get(topic);
+    if (!manifest) throw new Error(`received a message from ${topic}, which subscription ${group} does not cover`);
+    return manifest;
+  };
+
   const commitAfter = (topic: string, partition: number, offset: string) =>
     consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
 
@@ -111,7 +118,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     seen.event = parsed.event;
     try {
       await assigned;
-      await sub.handle(parsed.event, {
+      await sub.handle!(parsed.event, {
         topic,
         partition,
         offset: message.offset,
@@ -129,25 +136,17 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   }
 
   /** Leaves the message uncommitted and asks kafkajs to fetch it again once the backoff has passed. */
-  function retryLater(payload: EachMessagePayload, err: unknown, event: ReportlineEvent | undefined) {
-    const { topic, partition, message } = payload;
+  function retryLater(at: { topic: string; partition: number; offset: string }, err: unknown, event?: ReportlineEvent) {
+    const { topic, partition, offset } = at;
     const key = `${topic}:${partition}`;
     const previous = failures.get(key);
-    const count = previous?.offset === message.offset ? previous.count + 1 : 1;
-    failures.set(key, { offset: message.offset, count });
+    const count = previous?.offset === offset ? previous.count + 1 : 1;
+    failures.set(key, { offset, count });
     const delay = backoffDelay(count, deps.backoff);
-    const fields = {
-      err,
-      group,
-      topic,
-      partition,
-      offset: message.offset,
-      attempt: count,
-      ...(event && eventLogFields(event)),
-    };
+    const fields = { err, group, topic, partition, offset, attempt: count, ...(event && eventLogFields(event)) };
     logger.warn({ ...fields, retryInMs: delay }, 'message handling failed; will retry it');
     consumer.pause([{ topic, partitions: [partition] }]);
-    consumer.seek({ topic, partition, offset: message.offset });
+    consumer.seek({ topic, partition, offset });
     if (stopping) return;
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
@@ -156,31 +155,24 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     resumeTimers.add(timer);
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
-    if (stopping) {
-      // Not handled, so not committed: the next member of the group starts from this message.
-      consumer.pause([{ topic, partitions: [partition] }]);
-      return;
-    }
-    const manifest = manifests.get(topic);
-    if (!manifest) throw new Error(`received a message from ${topic}, which subscription ${group} does not cover`);
+  /**
+   * Runs `work` as an in-flight handler of one partition: stop() waits for it, a rebalance or stop aborts its signal,
+   * and the group membership is kept alive meanwhile (kafkajs only heartbeats between messages).
+   */
+  async function track(
+    at: { topic: string; partition: number; heartbeat: () => Promise<void> },
+    work: (signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
     const controller = new AbortController();
     controllers.add(controller);
-    // kafkajs only heartbeats between messages; a long handler would otherwise lose the group membership.
     const keepAlive = setInterval(() => {
-      payload.heartbeat().catch((err) => {
-        if (isRebalancing(err)) controller.abort(new Error(`partition ${topic}:${partition} is being revoked`));
+      at.heartbeat().catch((err) => {
+        if (isRebalancing(err)) controller.abort(new Error(`partition ${at.topic}:${at.partition} is being revoked`));
       });
     }, deps.heartbeatIntervalMs);
-    const seen: { event?: ReportlineEvent } = {};
     const run = (async () => {
       try {
-        await process(payload, manifest, controller.signal, seen);
-        await commitAfter(topic, partition, message.offset);
-        failures.delete(`${topic}:${partition}`);
-      } catch (err) {
-        retryLater(payload, err, seen.event);
+        await work(controller.signal);
       } finally {
         clearInterval(keepAlive);
         controllers.delete(controller);
@@ -194,12 +186,48 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     }
   }
 
+  async function eachMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    if (stopping) {
+      // Not handled, so not committed: the next member of the group starts from this message.
+      consumer.pause([{ topic, partitions: [partition] }]);
+      return;
+    }
+    const manifest = manifestOf(topic);
+    await track(payload, async (signal) => {
+      const seen: { event?: ReportlineEvent } = {};
+      try {
+        await process(payload, manifest, signal, seen);
+        await commitAfter(topic, partition, message.offset);
+        failures.delete(`${topic}:${partition}`);
+      } catch (err) {
+        retryLater({ topic, partition, offset: message.offset }, err, seen.event);
+      }
+    });
+  }
+
+  const eachBatch = kafkaEachBatch({
+    subscription: sub,
+    group,
+    logger,
+    manifestOf,
+    isStopping: () => stopping,
+    pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+    assigned: () => assigned,
+    track,
+    commitAfter,
+    succeeded: (topic, partition) => failures.delete(`${topic}:${partition}`),
+    retryLater,
+    deadLetter: deps.deadLetter,
+  });
+
   const topics = [...manifests.keys()];
   const partitions = sub.topics.reduce((n, m) => n + m.partitions, 0);
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: sub.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: partitions, eachMessage });
+    const handler = sub.handleBatch ? { eachBatch, eachBatchAutoResolve: false } : { eachMessage };
+    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: partitions, ...handler });
     await joined.promise;
   } catch (err) {
     for (const remove of removeListeners) remove();

@@ -3,19 +3,21 @@ import type { Bus } from '../bus/bus.ts';
 import type { Logger } from '../log.ts';
 import type { Pool, Queryable } from './pool.ts';
 
-/** Records events to publish, inside the caller's transaction. */
+/**
+ * Records events to publish, inside the caller's transaction, in one statement. The rows take their seq in the
+ * order given (the set-returning function yields the array in order), which is the order the relay publishes them in.
+ */
 export async function appendToOutbox(
   tx: Queryable,
   service: string,
   events: readonly ReportlineEvent[],
 ): Promise<void> {
-  for (const event of events) {
-    await tx.query('INSERT INTO platform.outbox (service, event_id, event) VALUES ($1, $2, $3)', [
-      service,
-      event.id,
-      JSON.stringify(event),
-    ]);
-  }
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO platform.outbox (service, event_id, event)
+     SELECT $1, (e ->> 'id')::uuid, e FROM jsonb_array_elements($2::jsonb) AS e`,
+    [service, JSON.stringify(events)],
+  );
 }
 
 /**

@@ -1,0 +1,81 @@
+import type { fromWire, ReportlineEvent } from '@reportline/contracts';
+import { type BatchMessage, type MessageContext, PoisonMessageError, type Subscription } from './bus.ts';
+
+export const DEFAULT_MAX_BATCH_SIZE = 200;
+
+/** The checks both buses make before subscribing. */
+export function validateSubscription(sub: Subscription): void {
+  if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
+  if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
+  if (!sub.handle === !sub.handleBatch) {
+    throw new Error(`subscribe (${sub.group}): give exactly one of handle and handleBatch`);
+  }
+  const max = sub.maxBatchSize;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+    throw new Error(`subscribe (${sub.group}): maxBatchSize must be a positive integer, got ${max}`);
+  }
+}
+
+export interface DecodedMessage {
+  offset: string;
+  parsed: ReturnType<typeof fromWire>;
+}
+
+export interface BatchRun {
+  /** Consecutive messages of one partition, in offset order. */
+  messages: readonly DecodedMessage[];
+  /** The subscription's batch handler (wrapped by the bus as it needs, e.g. to wait for onAssigned). */
+  handle: (messages: BatchMessage[]) => Promise<void>;
+  context: (offset: string) => MessageContext;
+  /** Writes `messages[index]` to the dead-letter topic; rejects if that failed. */
+  deadLetter: (index: number, reason: string, event?: ReportlineEvent) => Promise<void>;
+  /** Commits every offset up to and including `offset`. */
+  commit: (offset: string) => Promise<void>;
+  /** Checked between steps: true once the subscriber is stopping or the partition was revoked. */
+  stopped: () => boolean;
+}
+
+/**
+ * Delivers fetched messages in batches, in offset order: a run of decodable messages goes to the handler as one
+ * batch and is committed after it; an undecodable message ends the run and is dead-lettered (and committed) in its
+ * place. A `PoisonMessageError` for a batch of several splits it into batches of one, so only the poison message is
+ * dead-lettered. Throws the first failure worth retrying: everything before it is committed, nothing after it ran.
+ * Resolves true when all messages are done, false when told to stop first.
+ */
+export async function runBatch(run: BatchRun): Promise<boolean> {
+  type Item = { index: number; message: BatchMessage };
+  /** Resolves false when told to stop part way through a split batch. */
+  const deliver = async (items: readonly Item[]): Promise<boolean> => {
+    try {
+      await run.handle(items.map((i) => i.message));
+    } catch (err) {
+      if (!(err instanceof PoisonMessageError)) throw err;
+      if (items.length > 1) {
+        for (const item of items) {
+          if (run.stopped() || !(await deliver([item]))) return false;
+        }
+        return true;
+      }
+      await run.deadLetter(items[0]!.index, err.message, items[0]!.message.event);
+    }
+    await run.commit(items.at(-1)!.message.context.offset);
+    return true;
+  };
+
+  let pending: Item[] = [];
+  const flush = async () => {
+    const items = pending;
+    pending = [];
+    return items.length === 0 || (!run.stopped() && (await deliver(items)));
+  };
+  for (const [index, m] of run.messages.entries()) {
+    if (m.parsed.ok) {
+      pending.push({ index, message: { event: m.parsed.event, context: run.context(m.offset) } });
+      continue;
+    }
+    if (!(await flush()) || run.stopped()) return false;
+    await run.deadLetter(index, m.parsed.reason);
+    await run.commit(m.offset);
+  }
+  return flush();
+}
