@@ -207,8 +207,10 @@ async function grantLatency(databaseUrl: string) {
       { source: 'bench', importId: crypto.randomUUID(), customerId, now: new Date() },
     );
   const rounds = 200;
-  for (let i = 0; i < rounds; i++) {
-    const r = request(`88${i % 20}00${i}`); // a free lock each time: measures the pipeline, not queueing
+  // Round 0 is the warm-up: it includes the consumer groups' first join and fetch, reported apart from steady state.
+  let firstGrantMs = 0;
+  for (let i = -1; i < rounds; i++) {
+    const r = request(`88${(i + 1) % 20}00${i + 1}`); // a free lock each time: measures the pipeline, not queueing
     const done = new Promise<void>((resolve, reject) => {
       granted.set(r.importId, resolve);
       setTimeout(() => reject(new Error('no grant within 10 s')), 10_000).unref();
@@ -216,9 +218,10 @@ async function grantLatency(databaseUrl: string) {
     sentAt.set(r.importId, performance.now());
     await bus.publish([r]);
     await done;
+    if (i === -1) firstGrantMs = latencies.pop()!;
   }
   console.log(
-    `grant latency:       p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} grants, request published → LockGranted consumed, real broker, outbox relay)`,
+    `grant latency:       p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} grants after a warm-up grant of ${firstGrantMs.toFixed(0)} ms, request published → LockGranted consumed, real broker, outbox relay)`,
   );
   await bus.close();
   await service.close();
