@@ -30,6 +30,7 @@ export async function waitForKafka(
       if (!existing.includes(probeTopic)) {
         await admin.createTopics({ topics: [{ topic: probeTopic, numPartitions: 1 }], waitForLeaders: true });
       }
+      await idempotentProduce(kafka);
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
@@ -38,5 +39,29 @@ export async function waitForKafka(
     }
     if (Date.now() > deadline) throw new Error(`Kafka at ${brokers.join(',')} not ready: ${lastError}`);
     await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+  }
+}
+
+/**
+ * Services produce idempotently, which needs the broker's transaction coordinator. On a fresh broker it is still
+ * loading, and kafkajs has been seen to wait forever in that state; one idempotent send here, under a deadline, means
+ * the broker is ready for them before any starts.
+ */
+async function idempotentProduce(kafka: InstanceType<typeof Kafka>): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      (async () => {
+        await producer.connect();
+        await producer.send({ topic: probeTopic, acks: -1, messages: [{ value: 'ready' }] });
+      })(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('idempotent producer not ready within 5 s')), 5_000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await producer.disconnect().catch(() => {});
   }
 }

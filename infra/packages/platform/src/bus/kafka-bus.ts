@@ -4,9 +4,10 @@ import { type Backoff, defaultBackoff } from './backoff.ts';
 import type { Bus, BusLogger, Subscriber } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
 import { deadLetterMessage } from './kafka-messages.ts';
+import { resilientProducer } from './kafka-producer.ts';
 import { type BrokerRetry, startKafkaSubscriber } from './kafka-subscriber.ts';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -75,21 +76,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     // Bounded retries: a broker that stays down fails the call (logged, surfaced) instead of retrying forever.
     retry: brokerRetry,
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // murmur2, the Java client's partitioner: the same key lands on the same partition whichever client produced it.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  let connecting: Promise<void> | undefined;
-  const connectProducer = () => {
-    connecting ??= producer.connect().catch((err: unknown) => {
-      connecting = undefined;
-      throw err;
-    });
-    return connecting;
-  };
+  const producer = resilientProducer(kafka, logger);
   const subscribers = new Set<Subscriber>();
   let closed = false;
   const ensureOpen = () => {
@@ -106,7 +93,6 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       list.push(message);
       byTopic.set(name, list);
     }
-    await connectProducer();
     await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
@@ -127,7 +113,6 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
         brokerRetry,
         backoff: opts.retryBackoff ?? defaultBackoff,
         async deadLetter(manifest, letter, original) {
-          await connectProducer();
           await producer.send({
             topic: prefix + manifest.deadLetterTopic,
             acks: -1,
@@ -144,7 +129,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async close() {
       closed = true;
       const results = await Promise.allSettled([...subscribers].map((s) => s.stop()));
-      if (connecting) await producer.disconnect();
+      await producer.disconnect();
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
