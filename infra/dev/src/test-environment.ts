@@ -48,6 +48,22 @@ export function testEnvironment(): Promise<TestEnvironment> {
   return current;
 }
 
+/**
+ * Like testEnvironment(), but with a database of this test file's own, fresh from the template. For tests that start
+ * services: a service process that outlives its test (a stopped child, a slow shutdown) then cannot touch the next
+ * file's data, e.g. relay its outbox rows. Dropped with the run's other databases.
+ */
+export async function isolatedEnvironment(): Promise<TestEnvironment> {
+  const ctx = testContext();
+  const db = `${workerDbPrefix(ctx.runId)}${workerId()}_${randomBytes(3).toString('hex')}`;
+  await ensureDatabase(ctx.adminDatabaseUrl, db, ctx.templateDb);
+  return {
+    kafkaBrokers: ctx.kafkaBrokers,
+    databaseUrl: withDatabase(ctx.adminDatabaseUrl, db),
+    topicPrefix: ctx.topicPrefix,
+  };
+}
+
 /** A topic prefix no other test uses, inside the run's prefix so the run's teardown removes its topics too. */
 export function uniquePrefix(): string {
   return `${testContext().topicPrefix}${randomBytes(4).toString('hex')}.`;

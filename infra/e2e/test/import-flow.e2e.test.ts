@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { startLockService } from '@reportline/lock-service/app';
 import { lockServiceConfig } from '@reportline/lock-service/config';
 import { startFetcher } from '@reportline/naver-fetcher/app';
@@ -55,7 +55,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 beforeAll(async () => {
-  const env = await testEnvironment();
+  const env = await isolatedEnvironment();
   const prefix = uniquePrefix();
   await createTopics(prefix);
   naver = await startSimulator({ customers: [customer], knobs: { reportBuildMs: 150, dataReadyHourKst: 0 } });

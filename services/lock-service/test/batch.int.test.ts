@@ -1,4 +1,4 @@
-import { testEnvironment } from '@reportline/dev/test-environment';
+import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { type Clock, createPool, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsumedMessage, type Decided, decideOnMessage, decideOnMessages } from '../src/decisions.ts';
@@ -10,7 +10,7 @@ const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000 };
 const run = crypto.randomUUID().slice(0, 8);
 
 beforeAll(async () => {
-  pool = createPool((await testEnvironment()).databaseUrl, { applicationName: 'batch-test' });
+  pool = createPool((await isolatedEnvironment()).databaseUrl, { applicationName: 'batch-test' });
 });
 afterAll(async () => {
   await pool?.end();

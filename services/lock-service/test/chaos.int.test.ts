@@ -7,7 +7,7 @@ import {
   type ReportlineEvent,
   topics,
 } from '@reportline/contracts';
-import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { startSimulator } from '@reportline/naver-simulator';
 import { type Bus, createKafkaBus, createPool, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +76,7 @@ async function wave(perCustomer: number) {
 const grantCount = () => new Set([...grants.values()].map((g) => g.importId).filter((id) => requested.has(id))).size;
 
 beforeAll(async () => {
-  const e = await testEnvironment();
+  const e = await isolatedEnvironment();
   const prefix = uniquePrefix();
   await createTopics(prefix);
   pool = createPool(e.databaseUrl, { applicationName: 'chaos-test' });
@@ -127,6 +127,7 @@ afterAll(async () => {
     i.child.kill('SIGTERM');
   }
   await Promise.all(instances.map((i) => Promise.race([i.exited, new Promise((r) => setTimeout(r, 5_000))])));
+  for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
   await bus?.close();
   await pool?.end();
   await naver?.close();

@@ -1,4 +1,4 @@
-import { testEnvironment } from '@reportline/dev/test-environment';
+import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { createPool, manualClock, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionDeps, decideOnMessage, decideTick } from '../src/decisions.ts';
@@ -31,7 +31,7 @@ const version = async () =>
   );
 
 beforeAll(async () => {
-  pool = createPool((await testEnvironment()).databaseUrl, { applicationName: 'fencing-test' });
+  pool = createPool((await isolatedEnvironment()).databaseUrl, { applicationName: 'fencing-test' });
 });
 afterAll(async () => {
   await pool?.end();

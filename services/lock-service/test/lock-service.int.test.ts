@@ -1,5 +1,5 @@
 import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
-import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { type Bus, createKafkaBus, loadConfig, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
@@ -41,7 +41,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30
 }
 
 beforeAll(async () => {
-  const env = await testEnvironment();
+  const env = await isolatedEnvironment();
   const prefix = uniquePrefix();
   await createTopics(prefix);
   const config = loadConfig(lockServiceConfig, {

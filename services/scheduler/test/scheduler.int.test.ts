@@ -1,5 +1,5 @@
 import { LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
-import { createTopics, testEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
@@ -22,7 +22,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 beforeAll(async () => {
-  const env = await testEnvironment();
+  const env = await isolatedEnvironment();
   const prefix = uniquePrefix();
   await createTopics(prefix);
   const base = {
