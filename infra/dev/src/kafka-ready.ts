@@ -48,7 +48,12 @@ export async function waitForKafka(
  * the broker is ready for them before any starts.
  */
 async function idempotentProduce(kafka: InstanceType<typeof Kafka>): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, initialRetryTime: 100 },
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
