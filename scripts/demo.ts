@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopics, ensureDatabase, migrateAll, withDatabase } from '@reportline/dev';
+import { createTopics, dropDatabases, ensureDatabase, migrateAll, withDatabase } from '@reportline/dev';
 import { startEnvironment } from '@reportline/dev/environment';
 import { freePort } from '@reportline/dev/ports';
 import { type Child, spawnNode, stopAll, waitForHealth } from './demo-processes.ts';
@@ -28,6 +28,9 @@ process.on('SIGTERM', () => void shutdown(143));
 try {
   environment = await startEnvironment({ log, docker: 'compose' });
   const databaseUrl = withDatabase(environment.databaseUrl, 'reportline_demo');
+  // State in Postgres remembers Kafka offsets (the lock-service's fencing), so it must not outlive its broker: with a
+  // broker started for this run, the demo database starts empty too. A broker you provide keeps both.
+  if (environment.kafkaSource !== 'env') await dropDatabases(environment.databaseUrl, ['reportline_demo']);
   await ensureDatabase(environment.databaseUrl, 'reportline_demo');
   await migrateAll(databaseUrl);
   await createTopics(environment.kafkaBrokers, '');
