@@ -18,22 +18,18 @@ export async function findRequest(db: Queryable, importId: string): Promise<Impo
   return rows[0]?.event;
 }
 
-/** Starts (or finds) the record of work under one lease. Returns its outcome when that lease was already finished. */
-export async function beginFetch(
-  db: Queryable,
-  importId: string,
-  token: number,
-  customerId: string,
-): Promise<string | null> {
-  await db.query(
+/**
+ * Claims the work under one lease. Returns false when this (import, token) was claimed before — finished, or still
+ * running elsewhere (a grant redelivered after a rebalance, or after this process died mid-work). A lease is worked at
+ * most once: a second run would share the token, double the open NAVER jobs and could outlive the first run's
+ * release. If the first run died, its lease expires and the lock-service fails the import as retryable.
+ */
+export async function claimFetch(db: Queryable, importId: string, token: number, customerId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
     'INSERT INTO fetcher.fetches (import_id, token, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [importId, token, customerId],
   );
-  const { rows } = await db.query<{ outcome: string | null }>(
-    'SELECT outcome FROM fetcher.fetches WHERE import_id = $1 AND token = $2',
-    [importId, token],
-  );
-  return rows[0]?.outcome ?? null;
+  return rowCount === 1;
 }
 
 export async function finishFetch(

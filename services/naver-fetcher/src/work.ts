@@ -25,7 +25,7 @@ import { type FetcherConfig, lookBack } from './config.ts';
 import { describeFailure } from './domain/failure.ts';
 import { planReports } from './domain/plan.ts';
 import { downloadAll } from './download-window.ts';
-import { beginFetch, findRequest, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
+import { claimFetch, findRequest, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
 
 export const SERVICE = 'naver-fetcher';
 
@@ -65,9 +65,11 @@ export async function workUnderLease(
     lease.dispose();
     throw new RequestNotYetKnownError(`grant for import ${importId} arrived before its ImportRequested`);
   }
-  if ((await beginFetch(deps.pool, importId, token, customerId)) !== null) {
+  if (!(await claimFetch(deps.pool, importId, token, customerId))) {
     lease.dispose();
-    return log.info('lease already worked and released; redelivered grant ignored');
+    return log.info(
+      'this lease was already claimed by a run (finished, or running elsewhere); redelivered grant ignored',
+    );
   }
   // Renews while the work runs; its guard also checks the token is still the current one before every NAVER call.
   const keeper =
@@ -125,7 +127,8 @@ export async function workUnderLease(
         deps.blobs.put(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
       onDay: async (day) => {
         completed++;
-        await heartbeat();
+        // A rebalance makes the raw heartbeat throw; the bus keeps the membership alive, so that is no reason to fail.
+        await heartbeat().catch(() => {});
         const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
         const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
         await appendToOutbox(deps.pool, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);

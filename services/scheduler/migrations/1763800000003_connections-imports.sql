@@ -15,13 +15,15 @@ CREATE TABLE scheduler.imports (
   import_id       uuid        PRIMARY KEY,
   connection_id   uuid        NOT NULL REFERENCES scheduler.connections (id),
   customer_id     text        NOT NULL,
-  idempotency_key text        UNIQUE,
+  idempotency_key text,
   status          text        NOT NULL,
   view            jsonb       NOT NULL,
   requested_at    timestamptz NOT NULL,
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX imports_by_connection ON scheduler.imports (connection_id, requested_at DESC);
+-- Idempotency keys are the caller's, so they are only unique per connection.
+CREATE UNIQUE INDEX imports_idempotency ON scheduler.imports (connection_id, idempotency_key);
 CREATE INDEX imports_by_status ON scheduler.imports (status) WHERE status NOT IN ('completed', 'failed');
 
 CREATE TABLE scheduler.import_events (

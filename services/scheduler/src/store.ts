@@ -32,21 +32,27 @@ export async function findConnection(db: Queryable, id: string): Promise<Connect
   return r && { ...r, createdAt: new Date(r.createdAt).toISOString() };
 }
 
-export async function findImportByIdempotencyKey(db: Queryable, key: string): Promise<ImportView | undefined> {
+export async function findImportByIdempotencyKey(
+  db: Queryable,
+  connectionId: string,
+  key: string,
+): Promise<ImportView | undefined> {
   const { rows } = await db.query<{ view: ImportView }>(
-    'SELECT view FROM scheduler.imports WHERE idempotency_key = $1',
-    [key],
+    'SELECT view FROM scheduler.imports WHERE connection_id = $1 AND idempotency_key = $2',
+    [connectionId, key],
   );
   return rows[0]?.view;
 }
 
+/** Inserts a new import; false when another request with the same idempotency key won the race. */
 export async function insertImport(
   db: Queryable,
   row: { view: ImportView; connectionId: string; idempotencyKey: string | null; requestedAt: Date },
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  const { rowCount } = await db.query(
     `INSERT INTO scheduler.imports (import_id, connection_id, customer_id, idempotency_key, status, view, requested_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (connection_id, idempotency_key) DO NOTHING`,
     [
       row.view.importId,
       row.connectionId,
@@ -57,6 +63,7 @@ export async function insertImport(
       row.requestedAt,
     ],
   );
+  return rowCount === 1;
 }
 
 export async function loadImportForUpdate(db: Queryable, importId: string): Promise<ImportView | undefined> {

@@ -112,6 +112,18 @@ describe('scheduler API', () => {
     expect(view.body).toMatchObject({ status: 'requested', steps: [{ type: 'ImportRequested' }] });
   });
 
+  it('answers concurrent requests with one idempotency key with one import, scoped to the connection', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: other } = await call('POST', '/connections', connection);
+    const key = { 'idempotency-key': crypto.randomUUID() };
+    const body = { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-02' } };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/imports', body, key)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body.importId)).size).toBe(1);
+    const elsewhere = await call('POST', '/imports', { ...body, connectionId: other.id }, key);
+    expect(elsewhere.body.importId).not.toBe(answers[0]!.body.importId);
+  });
+
   it('refuses a range that includes today in KST', async () => {
     const { body: c } = await call('POST', '/connections', connection);
     const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);

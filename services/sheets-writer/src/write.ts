@@ -33,15 +33,19 @@ export const SERVICE = 'sheets-writer';
  */
 async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sheets:${spreadsheetId}`]);
     try {
       return await fn();
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`sheets:${spreadsheetId}`]);
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`sheets:${spreadsheetId}`]).catch((err) => {
+        broken = err;
+      });
     }
   } finally {
-    client.release();
+    // A connection that may still hold the session lock must not go back to the pool: destroying it frees the lock.
+    client.release(broken);
   }
 }
 

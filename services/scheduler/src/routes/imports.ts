@@ -23,7 +23,8 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
       schema: {
         description:
           'Request an import of a connection. Every import, whatever its trigger, takes the same path through the NAVER lock. ' +
-          'Send an Idempotency-Key header to make retries of this call safe.',
+          'Send an Idempotency-Key header to make retries of this call safe (keys are scoped to the connection). ' +
+          "The connection's sheet tab is replaced with exactly the rows of this import's date range.",
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         body: ImportInput,
         response: { 202: ImportOutput, 400: Problem, 404: Problem },
@@ -31,12 +32,12 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'] ?? null;
-      if (key) {
-        const existing = await findImportByIdempotencyKey(deps.pool, key);
-        if (existing) return reply.status(202).send(existing);
-      }
       const connection = await findConnection(deps.pool, req.body.connectionId);
       if (!connection) throw httpError(404, `connection ${req.body.connectionId} does not exist`, 'not-found');
+      if (key) {
+        const existing = await findImportByIdempotencyKey(deps.pool, connection.id, key);
+        if (existing) return reply.status(202).send(existing);
+      }
       const now = deps.clock.now();
       const range = importRange(now, connection.historyDays, req.body.dateRange);
       if (!range.ok) throw httpError(400, range.reason, 'invalid-date-range');
@@ -55,8 +56,15 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
         { source: SERVICE, importId, customerId: connection.customerId, now },
       );
       const view = evolveView(initialView(importId, connection.customerId), requested);
-      await withTransaction(deps.pool, async (tx) => {
-        await insertImport(tx, { view, connectionId: connection.id, idempotencyKey: key, requestedAt: now });
+      const raced = await withTransaction(deps.pool, async (tx) => {
+        // Two requests with one key racing: the unique index lets one insert; the other answers with its import.
+        const inserted = await insertImport(tx, {
+          view,
+          connectionId: connection.id,
+          idempotencyKey: key,
+          requestedAt: now,
+        });
+        if (!inserted) return true;
         await tx.query('INSERT INTO platform.inbox (consumer, event_id) VALUES ($1, $2)', [
           'scheduler-projection',
           requested.id,
@@ -66,7 +74,12 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
           [requested.id, importId, requested.type, requested.time, JSON.stringify(requested)],
         );
         await appendToOutbox(tx, SERVICE, [requested]);
+        return false;
       });
+      if (raced && key) {
+        const winner = await findImportByIdempotencyKey(deps.pool, connection.id, key);
+        if (winner) return reply.status(202).send(winner);
+      }
       deps.relay.nudge();
       req.log.info({ importId, customerId: connection.customerId }, 'import requested');
       return reply.status(202).send(view);
