@@ -21,8 +21,11 @@ export async function appendToOutbox(
 }
 
 /**
- * Publishes a service's outbox in order. One relay publishes per service at a time (advisory lock), so events leave
- * in the order their transactions wrote them. A crash between publish and mark re-publishes: consumers dedupe by id.
+ * Publishes a service's outbox in `seq` order, one relay per service at a time (advisory lock). `seq` is taken at
+ * insert, so two transactions committing concurrently may leave in insert rather than commit order, and a row whose
+ * transaction commits late is published in a later round — never lost. Events of one aggregate keep their order
+ * because their transactions serialise on its row lock. A crash between publish and mark re-publishes: consumers
+ * dedupe by id.
  */
 export async function relayOutboxOnce(pool: Pool, bus: Bus, service: string, batchSize = 200): Promise<number> {
   const client = await pool.connect();
