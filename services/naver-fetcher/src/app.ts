@@ -13,7 +13,8 @@ import {
 } from '@reportline/platform';
 import type { FetcherConfig } from './config.ts';
 import { saveRequest } from './store.ts';
-import { SERVICE, workUnderLease } from './work.ts';
+import { acceptGrant, SERVICE } from './work.ts';
+import { workRunner } from './work-runner.ts';
 
 export interface FetcherDeps {
   bus?: Bus;
@@ -45,18 +46,23 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
       if (event.type === 'ImportRequested') await saveRequest(rt.pool, event);
     },
   });
+  const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
   const grants = await rt.bus.subscribe({
     group: 'naver-fetcher-grants',
     topics: [topics.leases],
-    handle: async (event, message) => {
-      if (event.type === 'LockGranted') await workUnderLease(work, event, message.heartbeat);
+    handle: async (event) => {
+      if (event.type === 'LockGranted') await runner.start(() => acceptGrant(work, event));
     },
   });
   const url = await rt.listen();
   return {
     url,
     async close() {
+      // Lose the running leases first (their imports fail as retryable and the leases go to the next waiters), so a
+      // grant handler waiting for a free slot cannot hold up the subscribers' stop; then once more for late starts.
+      await runner.stop();
       await Promise.all([requests.stop(), grants.stop()]);
+      await runner.stop();
       await rt.close();
     },
   };

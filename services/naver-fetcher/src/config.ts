@@ -12,6 +12,8 @@ export const fetcherConfig = baseConfig.extend({
   NAVER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   NAVER_POLL_MS: z.coerce.number().int().min(50).default(5_000),
   NAVER_MAX_OPEN_JOBS: z.coerce.number().int().min(1).max(90).default(20),
+  /** Imports (each under its own customer id's lease) this process works on at once. */
+  NAVER_MAX_CONCURRENT_IMPORTS: z.coerce.number().int().min(1).max(100).default(16),
   NAVER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   // No NAVER call starts later than this before the lease deadline: covers one request's timeout plus clock drift.
   LEASE_SAFETY_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),

@@ -9,7 +9,7 @@ import {
   ReportsDownloadedV1,
 } from '@reportline/contracts';
 import type { LockServiceClient } from '@reportline/lease-holder';
-import { keepLease, leaseDeadline } from '@reportline/lease-holder';
+import { keepLease, type LeaseDeadline, leaseDeadline } from '@reportline/lease-holder';
 import { createNaverClient, type RateBudget } from '@reportline/naver-client';
 import {
   appendToOutbox,
@@ -25,7 +25,15 @@ import { type FetcherConfig, lookBack } from './config.ts';
 import { describeFailure } from './domain/failure.ts';
 import { planReports } from './domain/plan.ts';
 import { downloadAll } from './download-window.ts';
-import { claimFetch, findRequest, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
+import {
+  claimFetch,
+  findRequest,
+  finishFetch,
+  type ImportRequested,
+  leftoverJobs,
+  markJobDeleted,
+  recordJob,
+} from './store.ts';
 
 export const SERVICE = 'naver-fetcher';
 
@@ -48,15 +56,21 @@ export class RequestNotYetKnownError extends Error {
   override readonly name = 'RequestNotYetKnownError';
 }
 
+/** Work accepted under a lease, to be run off the consumer loop. */
+export interface AcceptedWork {
+  /** Runs the NAVER work; aborting `stop` loses the lease at once (the import fails as retryable, the lease is released). */
+  run(stop: AbortSignal): Promise<void>;
+}
+
 /**
- * All NAVER work of one import under its lease: plan the days, run the job window, store files, then release the
- * lease and hand over in one transaction. Processing and writing happen elsewhere, without the lease.
+ * Accepts a grant: measures the lease from now (monotonic), checks the request is known and claims the lease durably.
+ * Returns the work to run, or undefined when this lease was claimed before. The caller runs it off the consumer loop,
+ * so one long import never holds up other customers' grants on the same partition.
  */
-export async function workUnderLease(
+export async function acceptGrant(
   deps: WorkDeps,
   grant: EventOfType<'LockGranted'>,
-  heartbeat: () => Promise<void>,
-) {
+): Promise<AcceptedWork | undefined> {
   const { importId, customerId, fencingToken: token } = grant;
   const log = deps.logger.child({ importId, customerId, fencingToken: token });
   const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
@@ -67,10 +81,31 @@ export async function workUnderLease(
   }
   if (!(await claimFetch(deps.pool, importId, token, customerId))) {
     lease.dispose();
-    return log.info(
-      'this lease was already claimed by a run (finished, or running elsewhere); redelivered grant ignored',
-    );
+    log.info('this lease was already claimed by a run (finished, or running elsewhere); redelivered grant ignored');
+    return undefined;
   }
+  return {
+    run: (stop) => {
+      const onStop = () => lease.lose('the naver-fetcher is shutting down');
+      if (stop.aborted) onStop();
+      stop.addEventListener('abort', onStop, { once: true });
+      return workUnderLease(deps, grant, request, lease, log).finally(() => stop.removeEventListener('abort', onStop));
+    },
+  };
+}
+
+/**
+ * All NAVER work of one import under its lease: plan the days, run the job window, store files, then release the
+ * lease and hand over in one transaction. Processing and writing happen elsewhere, without the lease.
+ */
+async function workUnderLease(
+  deps: WorkDeps,
+  grant: EventOfType<'LockGranted'>,
+  request: ImportRequested,
+  lease: LeaseDeadline,
+  log: Logger,
+) {
+  const { importId, customerId, fencingToken: token } = grant;
   // Renews while the work runs; its guard also checks the token is still the current one before every NAVER call.
   const keeper =
     deps.lockService &&
@@ -127,8 +162,6 @@ export async function workUnderLease(
         deps.blobs.put(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
       onDay: async (day) => {
         completed++;
-        // A rebalance makes the raw heartbeat throw; the bus keeps the membership alive, so that is no reason to fail.
-        await heartbeat().catch(() => {});
         const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
         const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
         await appendToOutbox(deps.pool, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);
