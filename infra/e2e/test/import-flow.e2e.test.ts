@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { until } from '@reportline/dev/wait';
 import { startLockService } from '@reportline/lock-service/app';
 import { lockServiceConfig } from '@reportline/lock-service/config';
 import { startFetcher } from '@reportline/naver-fetcher/app';
@@ -42,16 +43,6 @@ async function call(method: string, url: string, body?: unknown) {
   });
   // biome-ignore lint/suspicious/noExplicitAny: assertions below read these JSON answers field by field
   return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
@@ -126,10 +117,14 @@ describe('one import flowing through all five services', () => {
 
     const views = await Promise.all(
       imports.map((id) =>
-        until(`import ${id} to end`, async () => {
-          const { body } = await call('GET', `${schedulerUrl}/imports/${id}`);
-          return body.status === 'completed' || body.status === 'failed' ? body : undefined;
-        }),
+        until(
+          `import ${id} to end`,
+          async () => {
+            const { body } = await call('GET', `${schedulerUrl}/imports/${id}`);
+            return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+          },
+          120_000,
+        ),
       ),
     );
     for (const view of views) {

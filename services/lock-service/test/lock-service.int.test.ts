@@ -1,5 +1,6 @@
 import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { until } from '@reportline/dev/wait';
 import { type Bus, createKafkaBus, loadConfig, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
@@ -29,16 +30,6 @@ const release = (importId: string, token: number) =>
     { outcome: 'done', naverRequests: 3 },
     { source: 'test', importId, customerId, fencingToken: token, now: new Date() },
   );
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   const env = await isolatedEnvironment();

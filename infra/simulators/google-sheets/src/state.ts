@@ -10,6 +10,7 @@ import {
   newSheet,
   resolveRange,
   type Scalar,
+  type Sheet,
   type Spreadsheet,
   setCell,
   sheetByTitle,
@@ -56,14 +57,7 @@ export interface RequestRecord {
   outcome?: number | 'dropped';
 }
 
-export interface TabInfo {
-  sheetId: number;
-  title: string;
-  index: number;
-  hidden: boolean;
-  rowCount: number;
-  columnCount: number;
-}
+export type TabInfo = Pick<Sheet, 'sheetId' | 'title' | 'index' | 'hidden' | 'rowCount' | 'columnCount'>;
 
 /** The fake's whole world plus the inspection helpers tests use instead of going through the API. */
 export class FakeState {
