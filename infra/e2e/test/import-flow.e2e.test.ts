@@ -121,7 +121,9 @@ describe('one import flowing through all five services', () => {
           `import ${id} to end`,
           async () => {
             const { body } = await call('GET', `${schedulerUrl}/imports/${id}`);
-            return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+            // Steps arrive from five topics in no fixed order: wait for the write's own step too, not just the status.
+            const written = body.steps?.some((s: { type: string }) => s.type === 'SheetWritten');
+            return body.status === 'failed' || (body.status === 'completed' && written) ? body : undefined;
           },
           120_000,
         ),

@@ -48,12 +48,14 @@ export async function startLockService(
       logger,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
     });
   const rt = await createServiceRuntime({
     service: SERVICE,
     config,
     bus,
     logger,
+    clock,
     openapi: {
       title: 'Reportline lock-service API',
       description: 'NAVER leases per customer id: holder, queue, history, renewals.',
@@ -77,6 +79,16 @@ export async function startLockService(
     group: GROUP,
     topics: subscribed,
     onAssigned: assignment.assigned,
+    // A request the lock cannot decide on ends its import (it would otherwise wait in no queue); a release or failure
+    // that cannot be decided is dead-lettered, and the lease then expires on its own.
+    failure: (() => {
+      const policy = rt.failurePolicy({ consumer: SERVICE, stage: 'queue' });
+      const giveUp = policy.giveUp!;
+      return {
+        ...policy,
+        giveUp: async (event, why) => (event.type === 'ImportRequested' ? giveUp(event, why) : undefined),
+      };
+    })(),
     // One transaction per batch of a partition's messages (decideOnMessages): the same decisions as one by one.
     handleBatch: async (messages) => {
       const batch = messages.map(({ event, context }) => ({

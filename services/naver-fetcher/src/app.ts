@@ -11,6 +11,7 @@ import {
   type Running,
   systemClock,
 } from '@reportline/platform';
+import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
 import { saveRequest } from './store.ts';
 import { acceptGrant, SERVICE } from './work.ts';
@@ -24,7 +25,7 @@ export interface FetcherDeps {
 }
 
 export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}): Promise<Running & { url: string }> {
-  const rt = await createServiceRuntime({ service: SERVICE, config, bus: deps.bus, logger: deps.logger });
+  const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
   const work = {
     config,
     pool: rt.pool,
@@ -42,6 +43,8 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
   const requests = await rt.bus.subscribe({
     group: 'naver-fetcher-requests',
     topics: [topics.imports],
+    // A copy of the request only: giving up here must not fail the import (its grant's handler does, bounded).
+    failure: rt.failurePolicy({ consumer: 'naver-fetcher-requests' }),
     handle: async (event) => {
       if (event.type === 'ImportRequested') await saveRequest(rt.pool, event);
     },
@@ -50,6 +53,13 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
   const grants = await rt.bus.subscribe({
     group: 'naver-fetcher-grants',
     topics: [topics.leases],
+    failure: {
+      ...rt.failurePolicy({ consumer: 'naver-fetcher-grants' }),
+      giveUp: async (event, why) => {
+        if (event.type !== 'LockGranted') return;
+        await abandonGrant({ pool: rt.pool, clock: work.clock, service: SERVICE, nudge: rt.relay.nudge }, event, why);
+      },
+    },
     handle: async (event) => {
       if (event.type === 'LockGranted') await runner.start(() => acceptGrant(work, event));
     },

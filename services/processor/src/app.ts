@@ -16,11 +16,13 @@ export async function startProcessor(
   config: ProcessorConfig,
   deps: { bus?: Bus; clock?: Clock; logger?: Logger } = {},
 ): Promise<Running & { url: string }> {
-  const rt = await createServiceRuntime({ service: SERVICE, config, bus: deps.bus, logger: deps.logger });
+  const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
   const processDeps = { pool: rt.pool, blobs: postgresBlobStore(rt.pool), clock: deps.clock ?? systemClock };
   const subscriber = await rt.bus.subscribe({
     group: SERVICE,
     topics: [topics.downloads],
+    // A missing or changed raw file gives up at once (BlobNotFoundError is permanent); a bug, after bounded attempts.
+    failure: rt.failurePolicy({ consumer: SERVICE, stage: 'process' }),
     handle: async (event) => {
       if (event.type !== 'ReportsDownloaded') return;
       const outcome = await processDownload(processDeps, event);

@@ -30,6 +30,7 @@ export async function startScheduler(
     config,
     bus: deps.bus,
     logger: deps.logger,
+    clock,
     openapi: { title: 'Reportline scheduler API', description: 'Connections, imports and their progress.' },
   });
   connectionRoutes(rt.http, { pool: rt.pool, secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY) });
@@ -38,6 +39,8 @@ export async function startScheduler(
   const subscriber = await rt.bus.subscribe({
     group: PROJECTION,
     topics: allTopics,
+    // A view that cannot take an event is dead-lettered, never the import failed: the stall sweep bounds the import.
+    failure: rt.failurePolicy({ consumer: PROJECTION }),
     handle: (event) => project(rt.pool, event),
   });
   const stopStallSweep = startStallSweep({
@@ -45,7 +48,12 @@ export async function startScheduler(
     clock,
     relay: rt.relay,
     logger: rt.logger,
-    thresholdMs: config.IMPORT_STALL_MS,
+    bounds: {
+      queueAckMs: config.IMPORT_QUEUE_ACK_MS,
+      stallMs: config.IMPORT_STALL_MS,
+      maxLifetimeMs: config.IMPORT_MAX_LIFETIME_MS,
+    },
+    everyMs: config.IMPORT_SWEEP_MS,
   });
   const url = await rt.listen();
   return {

@@ -3,11 +3,28 @@ import { z } from 'zod';
 
 export const schedulerConfig = baseConfig.extend({
   SECRETS_KEY: secretsKey,
-  /** A started import with no new event for this long ends as failed (retryable). */
+  /** An import the lock-service has not acknowledged within this ends as failed (its request was lost). */
+  IMPORT_QUEUE_ACK_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(2 * 60_000),
+  /** A started import with no work done for this long ends as failed (retryable); renewals are not work. */
   IMPORT_STALL_MS: z.coerce
     .number()
     .int()
     .min(1_000)
     .default(30 * 60_000),
+  /**
+   * No import lives longer than this from its request. The default covers the longest path the other bounds allow:
+   * 60 min in the lock queue + 30 min maximum lease hold + 2 min lease TTL + 30 min processing + 30 min writing.
+   */
+  IMPORT_MAX_LIFETIME_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(3 * 60 * 60_000),
+  /** How often open imports are checked against those bounds; an import ends at most this late. */
+  IMPORT_SWEEP_MS: z.coerce.number().int().min(50).default(30_000),
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfig>;

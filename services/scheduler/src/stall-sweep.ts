@@ -7,55 +7,63 @@ import {
   type Pool,
   withTransaction,
 } from '@reportline/platform';
-import { stallFailure } from './domain/stall.ts';
-import { loadImportForUpdate } from './store.ts';
+import { type ImportBounds, overdueFailure, sweepCutoffs } from './domain/stall.ts';
+import { loadImportForUpdate, markOverdue, overdueCandidates } from './store.ts';
 
 const SERVICE = 'scheduler';
+const BATCH = 100;
 
-/** Ends imports that stopped making progress (see domain/stall.ts). Returns a stop function. */
+/** Ends open imports that passed a bound (see domain/stall.ts), in one transaction each. Returns how many. */
+export async function sweepOverdueImports(deps: {
+  pool: Pool;
+  clock: Clock;
+  logger: Logger;
+  bounds: ImportBounds;
+}): Promise<number> {
+  let ended = 0;
+  const ids = await overdueCandidates(deps.pool, sweepCutoffs(deps.clock.now(), deps.bounds), BATCH);
+  for (const importId of ids) {
+    ended += await withTransaction(deps.pool, async (tx) => {
+      const view = await loadImportForUpdate(tx, importId);
+      const now = deps.clock.now();
+      const failure = view && overdueFailure(view, now, deps.bounds);
+      if (!view || !failure) return 0;
+      const failed = makeEvent(ImportFailedV1, failure, {
+        source: SERVICE,
+        importId: view.importId,
+        customerId: view.customerId,
+        now,
+      });
+      await appendToOutbox(tx, SERVICE, [failed]);
+      await markOverdue(tx, importId);
+      deps.logger.warn(
+        { importId: view.importId, customerId: view.customerId, stage: failure.stage, code: failure.code },
+        'import overdue; ended it',
+      );
+      return 1;
+    });
+  }
+  return ended;
+}
+
+/** Runs the sweep every `everyMs` until stopped. Returns the stop function. */
 export function startStallSweep(deps: {
   pool: Pool;
   clock: Clock;
   relay: OutboxRelay;
   logger: Logger;
-  thresholdMs: number;
+  bounds: ImportBounds;
+  everyMs: number;
 }): () => Promise<void> {
   let stopped = false;
   let wake: (() => void) | undefined;
-  const sweepOnce = async () => {
-    const cutoff = new Date(deps.clock.now().getTime() - deps.thresholdMs);
-    const { rows } = await deps.pool.query<{ import_id: string }>(
-      `SELECT import_id FROM scheduler.imports
-       WHERE status IN ('downloading', 'processing', 'writing') AND updated_at < $1 LIMIT 100`,
-      [cutoff],
-    );
-    for (const { import_id } of rows) {
-      await withTransaction(deps.pool, async (tx) => {
-        const view = await loadImportForUpdate(tx, import_id);
-        const failure = view && stallFailure(view, deps.clock.now(), deps.thresholdMs);
-        if (!view || !failure) return;
-        const failed = makeEvent(ImportFailedV1, failure, {
-          source: SERVICE,
-          importId: view.importId,
-          customerId: view.customerId,
-          now: deps.clock.now(),
-        });
-        await appendToOutbox(tx, SERVICE, [failed]);
-        // Marks the row so the next sweep does not emit again before the projection folds the event in.
-        await tx.query('UPDATE scheduler.imports SET updated_at = now() WHERE import_id = $1', [import_id]);
-        deps.logger.warn(
-          { importId: view.importId, customerId: view.customerId, stage: failure.stage },
-          'import stalled',
-        );
-      });
-      deps.relay.nudge();
-    }
-  };
   const loop = (async () => {
     while (!stopped) {
-      await sweepOnce().catch((err) => deps.logger.error({ err }, 'stall sweep failed; retrying'));
+      await sweepOverdueImports(deps)
+        .then((n) => n > 0 && deps.relay.nudge())
+        .catch((err) => deps.logger.error({ err }, 'stall sweep failed; retrying'));
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(60_000, Math.max(100, deps.thresholdMs / 4)));
+        const t = setTimeout(resolve, deps.everyMs);
         wake = () => {
           clearTimeout(t);
           resolve();

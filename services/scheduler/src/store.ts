@@ -1,6 +1,7 @@
 import type { ReportType } from '@reportline/contracts';
 import type { Queryable } from '@reportline/platform';
 import type { ImportView } from './domain/import-view.ts';
+import { lastProgressAt } from './domain/stall.ts';
 
 export interface Connection {
   id: string;
@@ -50,8 +51,9 @@ export async function insertImport(
   row: { view: ImportView; connectionId: string; idempotencyKey: string | null; requestedAt: Date },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO scheduler.imports (import_id, connection_id, customer_id, idempotency_key, status, view, requested_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO scheduler.imports
+       (import_id, connection_id, customer_id, idempotency_key, status, view, requested_at, progress_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
      ON CONFLICT (connection_id, idempotency_key) DO NOTHING`,
     [
       row.view.importId,
@@ -75,11 +77,36 @@ export async function loadImportForUpdate(db: Queryable, importId: string): Prom
 }
 
 export async function saveImportView(db: Queryable, view: ImportView): Promise<void> {
-  await db.query('UPDATE scheduler.imports SET view = $2, status = $3, updated_at = now() WHERE import_id = $1', [
-    view.importId,
-    view,
-    view.status,
-  ]);
+  await db.query(
+    `UPDATE scheduler.imports SET view = $2, status = $3, progress_at = COALESCE($4, progress_at), updated_at = now()
+     WHERE import_id = $1`,
+    [view.importId, view, view.status, lastProgressAt(view)],
+  );
+}
+
+/**
+ * Open imports that may have passed a bound (domain/stall.ts decides on each view), oldest first. Rows the sweep
+ * already ended are left out until their ImportFailed is folded in.
+ */
+export async function overdueCandidates(
+  db: Queryable,
+  cut: { ack: Date; stall: Date; lifetime: Date },
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await db.query<{ import_id: string }>(
+    `SELECT import_id FROM scheduler.imports
+     WHERE status NOT IN ('completed', 'failed') AND overdue_at IS NULL
+       AND (requested_at < $3
+            OR (status = 'requested' AND requested_at < $1)
+            OR (status <> 'requested' AND progress_at < $2))
+     ORDER BY requested_at LIMIT $4`,
+    [cut.ack, cut.stall, cut.lifetime, limit],
+  );
+  return rows.map((r) => r.import_id);
+}
+
+export async function markOverdue(db: Queryable, importId: string): Promise<void> {
+  await db.query('UPDATE scheduler.imports SET overdue_at = now() WHERE import_id = $1', [importId]);
 }
 
 export async function findImport(db: Queryable, importId: string): Promise<ImportView | undefined> {

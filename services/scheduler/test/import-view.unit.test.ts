@@ -1,7 +1,7 @@
 import { examples, type ReportlineEvent } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
 import { evolveView, initialView } from '../src/domain/import-view.ts';
-import { stallFailure } from '../src/domain/stall.ts';
+import { overdueFailure } from '../src/domain/stall.ts';
 
 const ex = <T extends ReportlineEvent['type']>(type: T) =>
   examples.find((e) => e.type === type) as Extract<ReportlineEvent, { type: T }>;
@@ -49,26 +49,61 @@ describe('import view', () => {
   });
 });
 
-describe('stalled imports', () => {
-  const threshold = 30 * 60_000;
+describe('overdue imports', () => {
+  const bounds = { queueAckMs: 2 * 60_000, stallMs: 30 * 60_000, maxLifetimeMs: 180 * 60_000 };
   const at = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000);
+  const step = <T extends ReportlineEvent['type']>(type: T, time: string) => ({
+    ...ex(type),
+    id: crypto.randomUUID(),
+    time,
+  });
+  const requested = ex('ImportRequested');
+  const t0 = requested.time;
+  const min = (m: number) => at(t0, m).toISOString();
 
-  it('fails a started import after the threshold without progress, naming the stage', () => {
-    const view = fold([ex('ImportRequested'), ex('LockGranted'), ex('ReportsDownloaded')]);
-    const last = view.steps.at(-1)!.time;
-    expect(stallFailure(view, at(last, 29), threshold)).toBeUndefined();
-    expect(stallFailure(view, at(last, 30), threshold)).toMatchObject({
+  it('given a started import with no work for the stall bound, when swept, then it fails naming the stage', () => {
+    const view = fold([requested, step('LockGranted', min(1)), step('ReportsDownloaded', min(2))]);
+    expect(overdueFailure(view, at(t0, 31), bounds)).toBeUndefined();
+    expect(overdueFailure(view, at(t0, 32), bounds)).toMatchObject({
       stage: 'process',
       code: 'import-stalled',
       retryable: true,
     });
   });
 
-  it('never fails a queued or finished import for waiting', () => {
-    const queued = fold([ex('ImportRequested')]);
-    expect(stallFailure(queued, at(queued.steps[0]!.time, 600), threshold)).toBeUndefined();
-    const done = fold([ex('ImportRequested'), ex('ImportCompleted')]);
-    expect(stallFailure(done, at(done.steps[0]!.time, 600), threshold)).toBeUndefined();
+  it('given a holder that only renews its lease, when swept, then renewals do not count as progress', () => {
+    const renewals = Array.from({ length: 40 }, (_, i) => step('LeaseRenewed', min(2 + i)));
+    const view = fold([requested, step('LockGranted', min(1)), ...renewals]);
+    expect(view.status).toBe('downloading');
+    expect(overdueFailure(view, at(t0, 31), bounds)).toMatchObject({ stage: 'download', code: 'import-stalled' });
+  });
+
+  it('given a request the lock-service never acknowledged, when swept after the ack bound, then it is lost', () => {
+    const lost = fold([requested]);
+    expect(overdueFailure(lost, at(t0, 1), bounds)).toBeUndefined();
+    expect(overdueFailure(lost, at(t0, 2), bounds)).toMatchObject({ stage: 'queue', code: 'lock-request-lost' });
+  });
+
+  it('given a queued import acknowledged by the lock-service, when it waits, then only the lifetime bound ends it', () => {
+    const waiting = fold([requested]);
+    const acknowledged = { ...waiting, steps: [...waiting.steps, { type: 'LockQueued', time: min(0), eventId: 'q' }] };
+    expect(acknowledged.status).toBe('requested');
+    expect(overdueFailure(acknowledged, at(t0, 179), bounds)).toBeUndefined();
+    expect(overdueFailure(acknowledged, at(t0, 180), bounds)).toMatchObject({ stage: 'queue', code: 'import-timeout' });
+  });
+
+  it('given steady progress, when the lifetime bound passes, then it still ends', () => {
+    const chunks = Array.from({ length: 200 }, (_, i) => step('ChunkDownloaded', min(1 + i)));
+    const view = fold([requested, step('LockGranted', min(0)), ...chunks]);
+    expect(overdueFailure(view, at(t0, 179), bounds)).toBeUndefined();
+    expect(overdueFailure(view, at(t0, 180), bounds)).toMatchObject({ code: 'import-timeout', stage: 'download' });
+  });
+
+  it('never fails a finished import', () => {
+    const done = fold([requested, step('ImportCompleted', min(1))]);
+    expect(overdueFailure(done, at(t0, 600), bounds)).toBeUndefined();
+    const failed = fold([requested, step('ImportFailed', min(1))]);
+    expect(overdueFailure(failed, at(t0, 600), bounds)).toBeUndefined();
   });
 
   it('lets a completion that arrives after a declared failure win, keeping the failure on record', () => {

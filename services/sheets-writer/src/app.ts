@@ -12,13 +12,13 @@ import {
 import type { SheetsWriterConfig } from './config.ts';
 import { createQuotaScheduler, createSheetsPort, createSheetsWriter, serviceAccountAuth } from './sheets/index.ts';
 import { saveTarget } from './store.ts';
-import { SERVICE, writeImportRows } from './write.ts';
+import { classifyWriteError, SERVICE, writeImportRows } from './write.ts';
 
 export async function startSheetsWriter(
   config: SheetsWriterConfig,
   deps: { bus?: Bus; clock?: Clock; logger?: Logger } = {},
 ): Promise<Running & { url: string }> {
-  const rt = await createServiceRuntime({ service: SERVICE, config, bus: deps.bus, logger: deps.logger });
+  const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
   const keyFile = config.GOOGLE_APPLICATION_CREDENTIALS;
   const port = createSheetsPort({
     rootUrl: config.SHEETS_API_URL,
@@ -38,12 +38,13 @@ export async function startSheetsWriter(
     blobs: postgresBlobStore(rt.pool),
     writer: createSheetsWriter({ port, quota }),
     clock: deps.clock ?? systemClock,
-    maxAttempts: 3,
   };
 
   const requests = await rt.bus.subscribe({
     group: 'sheets-writer-requests',
     topics: [topics.imports],
+    // Only a copy of the import's target: giving up here must not fail the import (the rows' handler does, bounded).
+    failure: rt.failurePolicy({ consumer: 'sheets-writer-requests' }),
     handle: async (event) => {
       if (event.type === 'ImportRequested') await saveTarget(rt.pool, event);
     },
@@ -51,6 +52,7 @@ export async function startSheetsWriter(
   const rows = await rt.bus.subscribe({
     group: SERVICE,
     topics: [topics.rows],
+    failure: rt.failurePolicy({ consumer: SERVICE, stage: 'write', classify: classifyWriteError }),
     handle: async (event) => {
       if (event.type !== 'RowsProcessed') return;
       const outcome = await writeImportRows(writeDeps, event);

@@ -12,9 +12,12 @@ import {
   type BlobStore,
   type Clock,
   claimEvent,
+  DependencyUnavailableError,
+  type FailureClass,
   type Pool,
   withTransaction,
 } from '@reportline/platform';
+import { ZodError } from 'zod';
 import {
   CellLimitError,
   RetriesExhaustedError,
@@ -25,6 +28,8 @@ import {
 import { findTarget } from './store.ts';
 
 export const SERVICE = 'sheets-writer';
+/** How long a write waits for another write of the same spreadsheet (each is bounded by Google's timeouts). */
+const LOCK_WAIT_MS = 5 * 60_000;
 
 /**
  * One writer per spreadsheet at a time across all sheets-writer processes: the protocol's metadata tab is updated by
@@ -35,7 +40,23 @@ async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () 
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sheets:${spreadsheetId}`]);
+    // Waiting for another write of this spreadsheet is not a stuck statement: it gets its own, longer bound, after
+    // which the spreadsheet counts as busy (unavailable) and the bus tries again later.
+    await client.query(`SET statement_timeout = ${LOCK_WAIT_MS}`);
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sheets:${spreadsheetId}`]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '57014') throw err;
+      throw new DependencyUnavailableError(
+        'spreadsheet',
+        `another write to spreadsheet ${spreadsheetId} is still running`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      await client.query('RESET statement_timeout');
+    }
     try {
       return await fn();
     } finally {
@@ -53,8 +74,18 @@ export class TargetNotYetKnownError extends Error {
   override readonly name = 'TargetNotYetKnownError';
 }
 
+/** The writer's errors for the bus: Google failing beyond its own backoff is an outage to wait out. */
+export function classifyWriteError(err: unknown): FailureClass | undefined {
+  if (err instanceof RetriesExhaustedError) return 'unavailable';
+  return undefined;
+}
+
 /** Errors a person must act on; retrying the same write cannot help. */
 function permanentFailure(error: unknown): { code: string; message: string } | undefined {
+  if (error instanceof ZodError) {
+    const problems = error.issues.map((i) => i.message).join('; ');
+    return { code: 'sheet-target-invalid', message: `the import's target cannot be written: ${problems}` };
+  }
   if (error instanceof SpreadsheetUnreachableError) return { code: 'sheet-unreachable', message: error.message };
   if (error instanceof CellLimitError) return { code: 'sheet-too-large', message: error.message };
   if (error instanceof RowValueError) return { code: 'rows-invalid', message: error.message };
@@ -66,7 +97,7 @@ function permanentFailure(error: unknown): { code: string; message: string } | u
  * redelivered event re-runs it safely; the inbox mark and the resulting events commit in one transaction.
  */
 export async function writeImportRows(
-  deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock; maxAttempts: number },
+  deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock },
   event: EventOfType<'RowsProcessed'>,
 ): Promise<'written' | 'failed' | 'duplicate'> {
   const handled = await deps.pool.query('SELECT 1 FROM platform.inbox WHERE consumer = $1 AND event_id = $2', [
@@ -86,14 +117,9 @@ export async function writeImportRows(
       throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
     const { columns, rows } = parsed.data;
     const request = { ...target, writeJobId: event.importId, columns, rows };
-    let result: Awaited<ReturnType<SheetsWriter['writeRows']>> | undefined;
-    for (let attempt = 1; !result; attempt++) {
-      try {
-        result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, () => deps.writer.writeRows(request));
-      } catch (error) {
-        if (!(error instanceof RetriesExhaustedError) || attempt >= deps.maxAttempts) throw error;
-      }
-    }
+    // Google failing for longer than the writer's own backoff (RetriesExhaustedError) is thrown to the bus, which
+    // waits for Google as an unavailable dependency without failing the import.
+    const result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, () => deps.writer.writeRows(request));
     const now = deps.clock.now();
     const written = makeEvent(
       SheetWrittenV1,
@@ -106,12 +132,8 @@ export async function writeImportRows(
     ];
   } catch (error) {
     const permanent = permanentFailure(error);
-    const failure = permanent
-      ? { ...permanent, retryable: false }
-      : error instanceof RetriesExhaustedError
-        ? { code: 'sheets-unavailable', message: `Google Sheets kept failing: ${error.message}`, retryable: true }
-        : undefined;
-    if (!failure) throw error;
+    if (!permanent) throw error;
+    const failure = { ...permanent, retryable: false };
     outcome = [makeEvent(ImportFailedV1, { stage: 'write', ...failure }, { ...ctx, now: deps.clock.now() })];
   }
   return withTransaction(deps.pool, async (tx) => {

@@ -17,6 +17,9 @@ export interface HttpAppOptions {
   /** Named dependency checks for /health; each throws when its dependency is unusable. */
   health?: Record<string, HealthCheck>;
   openapi?: { title: string; description: string };
+  /** A request (headers and body) must arrive within this; a slow or stalled client cannot hold a socket. */
+  requestTimeoutMs?: number;
+  bodyLimitBytes?: number;
 }
 
 /**
@@ -24,7 +27,11 @@ export interface HttpAppOptions {
  * problem+json (RFC 9457) with 5xx details hidden, and every service answers /health.
  */
 export async function buildHttpApp(opts: HttpAppOptions) {
-  const app = Fastify({ loggerInstance: opts.logger }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    bodyLimit: opts.bodyLimitBytes ?? 1_048_576,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -1,7 +1,10 @@
 import type { Bus } from './bus/bus.ts';
+import type { FailurePolicy } from './bus/failure-policy.ts';
 import { createKafkaBus } from './bus/kafka-bus.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { BaseConfig } from './config.ts';
 import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
+import { type ConsumerFailureOptions, failImportOnGiveUp } from './import-failure.ts';
 import { createLogger, type Logger } from './log.ts';
 import { type OutboxRelay, startOutboxRelay } from './pg/outbox.ts';
 import { createPool, type Pool } from './pg/pool.ts';
@@ -14,6 +17,11 @@ export interface ServiceRuntime {
   bus: Bus;
   relay: OutboxRelay;
   http: HttpApp;
+  /**
+   * A consumer's failure policy: its error mapping, the bounded attempts from config, ImportFailed at `stage` when
+   * it gives up, and the service reported unready while a dependency is unavailable.
+   */
+  failurePolicy(opts: Pick<ConsumerFailureOptions, 'consumer' | 'stage' | 'classify'>): FailurePolicy;
   /** Starts listening; returns the bound URL. Call after registering routes. */
   listen(): Promise<string>;
   /**
@@ -29,26 +37,66 @@ export interface RuntimeOptions {
   /** Injected in tests (in-memory bus); otherwise a Kafka bus from the config. */
   bus?: Bus;
   logger?: Logger;
+  clock?: Clock;
   health?: Record<string, HealthCheck>;
   openapi?: { title: string; description: string };
 }
 
+/**
+ * Which consumers are waiting for an unavailable dependency right now. An entry not refreshed for `staleMs` is
+ * dropped: its partition may have moved to another instance, which reports for itself.
+ */
+export function unavailability(clock: Clock, staleMs: number) {
+  const waiting = new Map<string, { at: number; reason: string }>();
+  return {
+    report(key: string, err: unknown) {
+      if (err === null) waiting.delete(key);
+      else waiting.set(key, { at: clock.monotonicMs(), reason: err instanceof Error ? err.message : String(err) });
+    },
+    check: async () => {
+      const now = clock.monotonicMs();
+      for (const [key, w] of waiting) if (now - w.at > staleMs) waiting.delete(key);
+      const first = waiting.entries().next().value;
+      if (first)
+        throw new Error(`${waiting.size} consumer(s) waiting for a dependency, e.g. ${first[0]}: ${first[1].reason}`);
+    },
+  };
+}
+
 export async function createServiceRuntime(opts: RuntimeOptions): Promise<ServiceRuntime> {
   const { service, config } = opts;
+  const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(service, config.LOG_LEVEL);
-  const pool = createPool(config.DATABASE_URL, { applicationName: service });
+  const pool = createPool(config.DATABASE_URL, {
+    applicationName: service,
+    max: config.PG_POOL_MAX,
+    connectTimeoutMs: config.PG_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
+  const backoff = { initialMs: config.CONSUMER_RETRY_INITIAL_MS, maxMs: config.CONSUMER_RETRY_MAX_MS };
   const bus =
     opts.bus ??
-    createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: service, topicPrefix: config.TOPIC_PREFIX, logger });
+    createKafkaBus({
+      brokers: config.KAFKA_BROKERS,
+      clientId: service,
+      topicPrefix: config.TOPIC_PREFIX,
+      logger,
+      maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+    });
   const relay = startOutboxRelay({ pool, bus, service, logger });
+  const waiting = unavailability(clock, 2 * 30_000 + config.CONSUMER_RETRY_MAX_MS);
   const http = await buildHttpApp({
     service,
     logger,
     openapi: opts.openapi,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     health: {
       postgres: async () => {
         await pool.query('SELECT 1');
       },
+      consumers: waiting.check,
       ...opts.health,
     },
   });
@@ -59,6 +107,13 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
     bus,
     relay,
     http,
+    failurePolicy: ({ consumer, stage, classify }) => ({
+      classify,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      backoff,
+      giveUp: failImportOnGiveUp({ pool, service, consumer, stage, clock, nudge: () => relay.nudge(), classify }),
+      onUnavailable: waiting.report,
+    }),
     async listen() {
       return http.listen({ port: config.PORT, host: config.HOST });
     },

@@ -31,7 +31,7 @@ export async function makeKafkaHarness(): Promise<BusHarness> {
     logger: testLogger,
     sessionTimeoutMs: 6_000,
     heartbeatIntervalMs: 300,
-    retryBackoff: { initialMs: 50, maxMs: 400 },
+    failure: { backoff: { initialMs: 50, maxMs: 400 }, unavailableBackoff: { initialMs: 50, maxMs: 400 } },
   });
   let producer: Producer | undefined;
   const readers = new Map<string, { consumer: Consumer; letters: DeadLetter[] }>();

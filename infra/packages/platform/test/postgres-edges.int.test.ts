@@ -33,6 +33,52 @@ describe('Postgres edges', () => {
     await bus.close();
   });
 
+  it('holds no transaction open while publishing, and parks an event the broker refuses instead of wedging', async () => {
+    const service = `svc-${crypto.randomUUID()}`;
+    const inner = createInMemoryBus();
+    const [a, b] = examples.slice(0, 2).map((e) => ({ ...e, id: crypto.randomUUID() }));
+    // Stored by an older release, say: no topic carries it any more, so no broker could ever take it.
+    const stray = { ...examples[0]!, id: crypto.randomUUID(), type: 'Retired', version: 9 } as unknown as typeof a;
+    await withTransaction(pool, (tx) => appendToOutbox(tx, service, [a!, stray!, b!]));
+    const openTransactions: number[] = [];
+    const bus = {
+      ...inner,
+      async publish(events: Parameters<typeof inner.publish>[0]) {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        );
+        openTransactions.push(rows[0]!.n);
+        return inner.publish(events);
+      },
+    };
+    const parked: string[] = [];
+    expect(
+      await relayOutboxOnce(pool, bus, service, 200, (event, reason) => parked.push(`${event.id} ${reason}`)),
+    ).toBe(3);
+    expect(inner.published.map((e) => e.id)).toEqual([a!.id, b!.id]);
+    expect(parked).toEqual([expect.stringContaining(`${stray!.id} no topic carries event Retired v9`)]);
+    expect(openTransactions.every((n) => n === 0)).toBe(true);
+    const { rows } = await pool.query('SELECT parked_reason FROM platform.outbox WHERE event_id = $1', [stray!.id]);
+    expect(rows[0]!.parked_reason).toContain('Retired v9');
+    expect(await relayOutboxOnce(pool, bus, service)).toBe(0);
+    await inner.close();
+  });
+
+  it('bounds every wait: a statement past PG_STATEMENT_TIMEOUT_MS fails instead of hanging', async () => {
+    const { databaseUrl } = await testEnvironment();
+    const bounded = createPool(databaseUrl, { statementTimeoutMs: 200, max: 1, connectTimeoutMs: 300 });
+    try {
+      await expect(bounded.query('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+      const holder = await bounded.connect();
+      // The only connection is taken: the next query waits at most connectTimeoutMs for one.
+      await expect(bounded.query('SELECT 1')).rejects.toThrow(/timeout exceeded when trying to connect/);
+      holder.release();
+    } finally {
+      await bounded.end();
+    }
+  });
+
   it('claims an event id once per consumer', async () => {
     const id = crypto.randomUUID();
     expect(await claimEvent(pool, 'consumer-a', id)).toBe(true);

@@ -1,5 +1,5 @@
 import type { fromWire, ReportlineEvent } from '@reportline/contracts';
-import { type BatchMessage, type MessageContext, PoisonMessageError, type Subscription } from './bus.ts';
+import type { BatchMessage, MessageContext, Subscription } from './bus.ts';
 
 export const DEFAULT_MAX_BATCH_SIZE = 200;
 
@@ -27,8 +27,15 @@ export interface BatchRun {
   /** The subscription's batch handler (wrapped by the bus as it needs, e.g. to wait for onAssigned). */
   handle: (messages: BatchMessage[]) => Promise<void>;
   context: (offset: string) => MessageContext;
-  /** Writes `messages[index]` to the dead-letter topic; rejects if that failed. */
-  deadLetter: (index: number, reason: string, event?: ReportlineEvent) => Promise<void>;
+  /** Writes `messages[index]` (one that did not decode) to the dead-letter topic; rejects if that failed. */
+  deadLetter: (index: number, reason: string) => Promise<void>;
+  /**
+   * `messages[index]`, handled alone, failed: resolves once the consumer gave up on it (dead-lettered; the run
+   * commits past it), or rejects (usually with `RetryLater`) to end the run and retry from that message.
+   */
+  failed: (index: number, event: ReportlineEvent, err: unknown) => Promise<void>;
+  /** True when a batch failing with `err` must be retried whole (a dependency is down) instead of split. */
+  retryWhole: (err: unknown) => boolean;
   /** Commits every offset up to and including `offset`. */
   commit: (offset: string) => Promise<void>;
   /** Checked between steps: true once the subscriber is stopping or the partition was revoked. */
@@ -38,9 +45,10 @@ export interface BatchRun {
 /**
  * Delivers fetched messages in batches, in offset order: a run of decodable messages goes to the handler as one
  * batch and is committed after it; an undecodable message ends the run and is dead-lettered (and committed) in its
- * place. A `PoisonMessageError` for a batch of several splits it into batches of one, so only the poison message is
- * dead-lettered. Throws the first failure worth retrying: everything before it is committed, nothing after it ran.
- * Resolves true when all messages are done, false when told to stop first.
+ * place. A batch of several that fails for any reason but an unavailable dependency is split into batches of one, so
+ * only the failing message is retried and, in the end, given up on alone. Throws the first failure to retry:
+ * everything before it is committed, nothing after it ran. Resolves true when all messages are done, false when told
+ * to stop first.
  */
 export async function runBatch(run: BatchRun): Promise<boolean> {
   type Item = { index: number; message: BatchMessage };
@@ -49,14 +57,14 @@ export async function runBatch(run: BatchRun): Promise<boolean> {
     try {
       await run.handle(items.map((i) => i.message));
     } catch (err) {
-      if (!(err instanceof PoisonMessageError)) throw err;
       if (items.length > 1) {
+        if (run.retryWhole(err)) throw err;
         for (const item of items) {
           if (run.stopped() || !(await deliver([item]))) return false;
         }
         return true;
       }
-      await run.deadLetter(items[0]!.index, err.message, items[0]!.message.event);
+      await run.failed(items[0]!.index, items[0]!.message.event, err);
     }
     await run.commit(items.at(-1)!.message.context.offset);
     return true;

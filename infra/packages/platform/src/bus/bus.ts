@@ -1,4 +1,5 @@
 import type { ReportlineEvent, TopicManifest } from '@reportline/contracts';
+import type { FailurePolicy } from './failure-policy.ts';
 
 /**
  * One transport interface for every service. Two implementations: `KafkaBus` (production, integration tests) and
@@ -20,21 +21,24 @@ export interface Subscription {
   /**
    * Called once per message, in partition order. The offset is committed only after the promise resolves, so the
    * handler must make its effect durable before resolving (and be idempotent: delivery is at least once).
-   * Throwing a `PoisonMessageError` sends the message to the topic's dead-letter topic and moves on; any other error
-   * is retried with backoff and never skips the message.
+   * What an error does is decided by `failure` (see failure-policy.ts): a dependency that is down is waited for, a
+   * `PoisonMessageError` or `PermanentFailureError` gives up at once, anything else is retried a bounded number of
+   * times; giving up runs the policy's `giveUp`, dead-letters the message with the reason and moves on.
    */
   handle?: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
   /**
    * Batch mode, instead of `handle` (exactly one of the two): called with consecutive messages of ONE partition in
    * offset order (at most `maxBatchSize`); their offsets are committed only after the promise resolves, so the
    * handler must make the whole batch's effect durable (one transaction) before resolving. Undecodable messages are
-   * dead-lettered in their place in the order, never handed over. Any error but `PoisonMessageError` retries the same
-   * batch with backoff, never skipping; a `PoisonMessageError` makes the bus hand the batch's messages over one per
-   * call, so the poison one is dead-lettered alone and the others are handled (again: delivery is at least once).
+   * dead-lettered in their place in the order, never handed over. A dependency that is down retries the whole batch;
+   * any other error makes the bus hand the batch's messages over one per call, so only the failing one is retried and,
+   * per `failure`, given up on alone while the others are handled (again: delivery is at least once).
    */
   handleBatch?: (messages: BatchMessage[]) => Promise<void>;
   /** Most messages per `handleBatch` call. Default 200. */
   maxBatchSize?: number;
+  /** How errors of this consumer are classified and when it gives up; the bus's defaults fill what is left out. */
+  failure?: FailurePolicy;
   /** Read from the beginning of the topic when the group has no committed offset. Default true. */
   fromBeginning?: boolean;
   /**

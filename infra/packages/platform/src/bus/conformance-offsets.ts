@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { type DeadLetter, PoisonMessageError } from './bus.ts';
 import type { BusHarness } from './conformance.ts';
 import { aborted, importRequested, uniqueCustomerId, uniqueGroup, waitFor } from './conformance-helpers.ts';
+import { DependencyUnavailableError, type GaveUp } from './failure-policy.ts';
 
 const imports = topics.imports;
 
@@ -61,13 +62,69 @@ export function offsetConformance(harness: () => BusHarness): void {
     const letters = await deadLettersOf(harness(), 1);
     expect(letters).toHaveLength(1);
     const [letter] = letters;
-    expect(letter!.reason).toBe(`cannot import ${poison.id}: connection is gone`);
+    expect(letter!.reason).toBe(`message-rejected: cannot import ${poison.id}: connection is gone`);
     expect(letter!.group).toBe(group);
     expect(letter!.topic.endsWith(imports.name)).toBe(true);
     expect(letter!.offset).toMatch(/^\d+$/);
     expect(letter!.key).toBe(poison.customerId);
     expect(letter!.headers).toEqual(toWire(poison).headers);
     expect(letter!.value).toBe(toWire(poison).value);
+  });
+
+  it('gives up after maxAttempts: runs giveUp once, dead-letters the message with the reason, moves on', async () => {
+    const h = harness();
+    const [bad, next] = sameKey();
+    const seen: string[] = [];
+    const gaveUp: { id: string; why: GaveUp }[] = [];
+    await h.bus.subscribe({
+      group: uniqueGroup('give-up'),
+      topics: [imports],
+      failure: {
+        maxAttempts: 3,
+        giveUp: async (event, why) => void gaveUp.push({ id: event.id, why }),
+      },
+      handle: async (event) => {
+        seen.push(event.id);
+        if (event.id === bad.id) throw new Error('the target sheet name is reserved');
+      },
+    });
+    await h.bus.publish([bad, next]);
+    await waitFor(() => seen.includes(next.id), 'the message after the failing one handled');
+    expect(seen).toEqual([bad.id, bad.id, bad.id, next.id]);
+    expect(gaveUp.map((g) => [g.id, g.why.attempts, g.why.failureClass])).toEqual([[bad.id, 3, 'transient']]);
+    const [letter] = await deadLettersOf(h, 1);
+    expect(letter!.reason).toContain('the target sheet name is reserved');
+    expect(letter!.reason).toContain('3 times');
+  });
+
+  it('waits out an unavailable dependency without counting attempts or giving up', async () => {
+    const h = harness();
+    const [e1, e2] = sameKey();
+    let outageLeft = 6;
+    const seen: string[] = [];
+    const unavailable: (string | null)[] = [];
+    await h.bus.subscribe({
+      group: uniqueGroup('unavailable'),
+      topics: [imports],
+      failure: {
+        maxAttempts: 2,
+        giveUp: async () => {
+          throw new Error('must not give up on an unavailable dependency');
+        },
+        onUnavailable: (_key, err) => unavailable.push(err === null ? null : (err as Error).message),
+      },
+      handle: async (event) => {
+        seen.push(event.id);
+        if (event.id === e1.id && outageLeft-- > 0)
+          throw new DependencyUnavailableError('postgres', 'postgres is down');
+      },
+    });
+    await h.bus.publish([e1, e2]);
+    await waitFor(() => seen.includes(e2.id), 'both handled once the dependency is back');
+    expect(seen.filter((id) => id === e1.id)).toHaveLength(7);
+    expect(unavailable.at(-1)).toBeNull();
+    expect(unavailable.filter((u) => u !== null)).toHaveLength(6);
+    expect(await h.deadLetters(imports)).toEqual([]);
   });
 
   it('dead-letters undecodable messages without calling the handler', async () => {
@@ -129,6 +186,7 @@ export function offsetConformance(harness: () => BusHarness): void {
     const sub = await bus.subscribe({
       group,
       topics: [imports],
+      failure: { maxAttempts: 1_000 },
       handle: async (event) => {
         first.push(event.id);
         if (event.id === e2.id) throw new Error('transient: still failing');

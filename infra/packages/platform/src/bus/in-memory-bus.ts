@@ -3,6 +3,7 @@ import type { Backoff } from './backoff.ts';
 import { validateSubscription } from './batch-delivery.ts';
 import type { Bus, DeadLetter, RawMessage, Subscriber, Subscription } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
+import { type FailurePolicy, failureTracker, withDefaults } from './failure-policy.ts';
 import { deliverBatch, deliverOne } from './in-memory-delivery.ts';
 import {
   type Assignment,
@@ -18,6 +19,8 @@ export interface InMemoryBusOptions {
   partitions?: number;
   /** Backoff between attempts of a failing handler; tiny by default so unit tests stay fast. */
   backoff?: Backoff;
+  /** The failure policy of every subscription, which each may override field by field. */
+  failure?: FailurePolicy;
 }
 
 export interface InMemoryBus extends Bus {
@@ -54,6 +57,7 @@ interface Worker {
  */
 export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
   const backoff = opts.backoff ?? { initialMs: 1, maxMs: 20 };
+  const failureDefaults: FailurePolicy = { backoff, unavailableBackoff: backoff, ...opts.failure };
   const logs = new Map<string, { manifest: TopicManifest; partitions: RawMessage[][] }>();
   const groups = new Map<string, Group>();
   const deadLetters: DeadLetter[] = [];
@@ -96,11 +100,13 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
     const key = tpKey(tp);
     const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
     const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
+    const policy = withDefaults(member.subscription.failure, failureDefaults);
     const work = {
       subscription: member.subscription,
       tp,
       log: partition,
-      backoff,
+      policy,
+      tracker: failureTracker(policy),
       signal: stop.signal,
       committed: () => group.committed.get(key) ?? 0,
       commit: (next: number) => {

@@ -1,7 +1,8 @@
-import { fromWire } from '@reportline/contracts';
-import { type Backoff, backoffDelay, sleep } from './backoff.ts';
+import { fromWire, type ReportlineEvent } from '@reportline/contracts';
+import { sleep } from './backoff.ts';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
-import { type MessageContext, PoisonMessageError, type RawMessage, type Subscription } from './bus.ts';
+import type { MessageContext, RawMessage, Subscription } from './bus.ts';
+import { type FailurePolicy, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
 import type { TopicPartition } from './in-memory-log.ts';
 
 /** One partition as one member of a group works it in the in-memory bus. */
@@ -10,7 +11,8 @@ export interface PartitionWork {
   tp: TopicPartition;
   /** The partition's log (it grows while the worker runs). */
   log: readonly RawMessage[];
-  backoff: Backoff;
+  policy: FailurePolicy;
+  tracker: FailureTracker;
   /** Aborted when the member stops or the partition is revoked. */
   signal: AbortSignal;
   committed(): number;
@@ -27,11 +29,26 @@ const contextOf = (w: PartitionWork, offset: string): MessageContext => ({
   signal: w.signal,
 });
 
-/** The message at the committed offset through decode → handler → dead letter, retried until done or stopped. */
+const keyOf = (w: PartitionWork) => `${w.tp.topic}:${w.tp.partition}`;
+
+const failedAt = (w: PartitionWork, offset: number, err: unknown, event: ReportlineEvent | undefined) =>
+  settleFailure({
+    policy: w.policy,
+    tracker: w.tracker,
+    key: keyOf(w),
+    offset: String(offset),
+    err,
+    signal: w.signal,
+    event,
+    deadLetter: async (reason) => w.deadLetter(offset, reason),
+    log: () => {},
+  });
+
+/** The message at the committed offset through decode → handler → failure policy, until done or stopped. */
 export async function deliverOne(w: PartitionWork): Promise<void> {
   const offset = w.committed();
   const message = w.log[offset]!;
-  for (let failures = 0; ; ) {
+  for (;;) {
     if (w.signal.aborted) return;
     const parsed = fromWire(message.headers, message.value ?? undefined);
     if (!parsed.ok) {
@@ -40,22 +57,20 @@ export async function deliverOne(w: PartitionWork): Promise<void> {
     }
     try {
       await w.subscription.handle!(parsed.event, contextOf(w, String(offset)));
+      w.tracker.done(keyOf(w));
       return w.commit(offset + 1);
     } catch (err) {
-      if (err instanceof PoisonMessageError) {
-        w.deadLetter(offset, err.message);
-        return w.commit(offset + 1);
-      }
-      failures += 1;
-      await sleep(backoffDelay(failures, w.backoff), w.signal);
+      const retry = await failedAt(w, offset, err, parsed.event);
+      if (!retry) return w.commit(offset + 1);
+      await sleep(retry.retryInMs, w.signal);
     }
   }
 }
 
-/** Up to maxBatchSize messages from the committed offset through `runBatch`, retried until done or stopped. */
+/** Up to maxBatchSize messages from the committed offset through `runBatch`, until done or stopped. */
 export async function deliverBatch(w: PartitionWork): Promise<void> {
   const max = w.subscription.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
-  for (let failures = 0; ; ) {
+  for (;;) {
     if (w.signal.aborted) return;
     const from = w.committed();
     try {
@@ -67,13 +82,22 @@ export async function deliverBatch(w: PartitionWork): Promise<void> {
         handle: w.subscription.handleBatch!,
         context: (offset) => contextOf(w, offset),
         deadLetter: async (index, reason) => w.deadLetter(from + index, reason),
-        commit: async (offset) => w.commit(Number(offset) + 1),
+        failed: async (index, event, err) => {
+          const retry = await failedAt(w, from + index, err, event);
+          if (retry) throw new RetryLater(retry.retryInMs, err);
+        },
+        retryWhole: (err) => ['unavailable', 'interrupted'].includes(w.tracker.classify(err, w.signal)),
+        commit: async (offset) => {
+          w.tracker.done(keyOf(w));
+          w.commit(Number(offset) + 1);
+        },
         stopped: () => w.signal.aborted,
       });
       return;
-    } catch {
-      failures += 1;
-      await sleep(backoffDelay(failures, w.backoff), w.signal);
+    } catch (err) {
+      const delay =
+        err instanceof RetryLater ? err.delayMs : w.tracker.waitAfter(keyOf(w), String(w.committed()), err, w.signal);
+      await sleep(delay, w.signal);
     }
   }
 }

@@ -2,7 +2,7 @@ import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
 import type { BusLogger, Subscription } from './bus.ts';
-import { eventLogFields } from './event-wire.ts';
+import { type FailedMessage, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
 type At = { topic: string; partition: number; offset: string };
@@ -22,8 +22,15 @@ export interface KafkaBatchDeps {
     work: (signal: AbortSignal) => Promise<void>,
   ): Promise<void>;
   commitAfter(topic: string, partition: number, offset: string): Promise<void>;
-  succeeded(topic: string, partition: number): void;
-  retryLater(at: At, err: unknown, event?: ReportlineEvent): void;
+  tracker: FailureTracker;
+  failedMessage(
+    at: At,
+    err: unknown,
+    signal: AbortSignal,
+    event: ReportlineEvent | undefined,
+    original: KafkaMessage,
+  ): FailedMessage;
+  retryLater(at: At, delayMs: number, err: unknown, event?: ReportlineEvent): void;
   deadLetter(manifest: TopicManifest, letter: DeadLetterMeta, original: KafkaMessage): Promise<void>;
 }
 
@@ -64,27 +71,34 @@ export function kafkaEachBatch(deps: KafkaBatchDeps) {
               await sub.handleBatch!(messages);
             },
             context: (offset) => ({ topic, partition, offset, heartbeat, signal }),
-            deadLetter: async (index, reason, event) => {
+            deadLetter: async (index, reason) => {
               const where = { topic, partition, offset: chunk[index]!.offset, group: sub.group };
-              const fields = { ...where, ...(event && eventLogFields(event)), reason };
-              logger.warn(
-                fields,
-                event ? 'poison message; dead-lettering it' : 'undecodable message; dead-lettering it',
-              );
+              logger.warn({ ...where, reason }, 'undecodable message; dead-lettering it');
               await deps.deadLetter(manifest, { ...where, reason }, chunk[index]!);
             },
+            failed: async (index, event, err) => {
+              const at = { topic, partition, offset: chunk[index]!.offset };
+              const retry = await settleFailure(deps.failedMessage(at, err, signal, event, chunk[index]!));
+              if (retry) throw new RetryLater(retry.retryInMs, err);
+            },
+            retryWhole: (err) => ['unavailable', 'interrupted'].includes(deps.tracker.classify(err, signal)),
             commit: async (offset) => {
               await deps.commitAfter(topic, partition, offset);
               resolveOffset(offset);
               next = chunk.findIndex((m) => m.offset === offset) + 1;
-              deps.succeeded(topic, partition);
+              deps.tracker.done(`${topic}:${partition}`);
             },
             stopped: () => signal.aborted || deps.isStopping(),
           });
         } catch (err) {
           const failed = chunk[next]!;
           const parsed = fromWire(headersToRecord(failed.headers), failed.value?.toString());
-          deps.retryLater({ topic, partition, offset: failed.offset }, err, parsed.ok ? parsed.event : undefined);
+          const at = { topic, partition, offset: failed.offset };
+          // A whole batch failed (a dependency is down, or a commit or dead letter did not reach the broker): wait as
+          // the policy says for that message; a give-up is impossible here, as no single message was blamed.
+          const event = parsed.ok ? parsed.event : undefined;
+          if (err instanceof RetryLater) deps.retryLater(at, err.delayMs, err.failure, event);
+          else deps.retryLater(at, deps.tracker.waitAfter(`${topic}:${partition}`, at.offset, err, signal), err, event);
         }
       });
       if (!done) {

@@ -1,8 +1,8 @@
 import type { ReportlineEvent } from '@reportline/contracts';
 import kafkajs, { type logCreator, type Message } from 'kafkajs';
-import { type Backoff, defaultBackoff } from './backoff.ts';
 import type { Bus, BusLogger, Subscriber } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
+import type { FailurePolicy } from './failure-policy.ts';
 import { deadLetterMessage } from './kafka-messages.ts';
 import { resilientProducer } from './kafka-producer.ts';
 import { type BrokerRetry, startKafkaSubscriber } from './kafka-subscriber.ts';
@@ -19,8 +19,10 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Also bounds the idle fetch wait, so rebalances are noticed within about this long. Default 3000. */
   heartbeatIntervalMs?: number;
-  /** Backoff between attempts of a failing handler. Default 200 ms doubling up to 30 s. */
-  retryBackoff?: Backoff;
+  /** The failure policy of every subscription, which each may override field by field (see failure-policy.ts). */
+  failure?: FailurePolicy;
+  /** Handlers of one subscription running at once across its partitions. Default 4; size the Postgres pool to it. */
+  maxConcurrency?: number;
   /**
    * How long kafkajs retries a broker request before the call fails (publish rejects, a consumer crashes and
    * restarts). Default 8 retries from 300 ms up to 10 s apart.
@@ -111,7 +113,8 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
         sessionTimeoutMs,
         heartbeatIntervalMs,
         brokerRetry,
-        backoff: opts.retryBackoff ?? defaultBackoff,
+        failureDefaults: opts.failure ?? {},
+        maxConcurrency: opts.maxConcurrency ?? 4,
         async deadLetter(manifest, letter, original) {
           await producer.send({
             topic: prefix + manifest.deadLetterTopic,

@@ -1,9 +1,9 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
-import { type Backoff, backoffDelay } from './backoff.ts';
 import { validateSubscription } from './batch-delivery.ts';
-import { type BusLogger, PoisonMessageError, type Subscriber, type Subscription } from './bus.ts';
+import type { BusLogger, Subscriber, Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
+import { type FailurePolicy, failureTracker, settleFailure, withDefaults } from './failure-policy.ts';
 import { kafkaEachBatch } from './kafka-batch.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
@@ -22,11 +22,15 @@ export interface KafkaSubscriberDeps {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   brokerRetry: BrokerRetry;
-  backoff: Backoff;
+  /** The bus's failure policy; the subscription's own `failure` overrides it field by field. */
+  failureDefaults: FailurePolicy;
+  /** Handlers of one subscription running at once, across its partitions (each partition stays in order). */
+  maxConcurrency: number;
   /** Writes the message to the dead-letter topic of `manifest`; rejects if the broker did not take it. */
   deadLetter(manifest: TopicManifest, letter: DeadLetterMeta, original: KafkaMessage): Promise<void>;
 }
 
+const BROKER_RETRY_MS = 1_000;
 const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 const isRebalancing = (err: unknown) => REBALANCING.has((err as { type?: string } | null)?.type ?? '');
 
@@ -63,7 +67,8 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   const inFlight = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
   const resumeTimers = new Set<NodeJS.Timeout>();
-  const failures = new Map<string, { offset: string; count: number }>();
+  const policy = withDefaults(sub.failure, deps.failureDefaults);
+  const tracker = failureTracker(policy);
   const joined = Promise.withResolvers<void>();
   joined.promise.catch(() => {}); // awaited below; this only keeps an early crash from counting as unhandled
   let hasJoined = false;
@@ -100,7 +105,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   const commitAfter = (topic: string, partition: number, offset: string) =>
     consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
 
-  /** Decode, handle, dead-letter. Throws only for failures worth retrying. */
+  /** Decodes (dead-lettering what does not decode) and handles one message; throws what the handler threw. */
   async function process(
     payload: EachMessagePayload,
     manifest: TopicManifest,
@@ -110,50 +115,56 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     const { topic, partition, message } = payload;
     const where = { topic, partition, offset: message.offset, group: sub.group };
     const parsed = fromWire(headersToRecord(message.headers), message.value?.toString());
-    const deadLetter = (reason: string) => deps.deadLetter(manifest, { ...where, reason }, message);
     if (!parsed.ok) {
       logger.warn({ ...where, reason: parsed.reason }, 'undecodable message; dead-lettering it');
-      return deadLetter(parsed.reason);
+      return deps.deadLetter(manifest, { ...where, reason: parsed.reason }, message);
     }
     seen.event = parsed.event;
-    try {
-      await assigned;
-      await sub.handle!(parsed.event, {
-        topic,
-        partition,
-        offset: message.offset,
-        heartbeat: payload.heartbeat,
-        signal,
-      });
-    } catch (err) {
-      if (!(err instanceof PoisonMessageError)) throw err;
-      logger.warn(
-        { ...where, ...eventLogFields(parsed.event), reason: err.message },
-        'poison message; dead-lettering it',
-      );
-      await deadLetter(err.message);
-    }
+    await assigned;
+    await sub.handle!(parsed.event, { topic, partition, offset: message.offset, heartbeat: payload.heartbeat, signal });
   }
 
-  /** Leaves the message uncommitted and asks kafkajs to fetch it again once the backoff has passed. */
-  function retryLater(at: { topic: string; partition: number; offset: string }, err: unknown, event?: ReportlineEvent) {
+  /** Leaves the message uncommitted and asks kafkajs to fetch it again once `delayMs` has passed. */
+  function retryLater(
+    at: { topic: string; partition: number; offset: string },
+    delayMs: number,
+    err: unknown,
+    event?: ReportlineEvent,
+  ) {
     const { topic, partition, offset } = at;
-    const key = `${topic}:${partition}`;
-    const previous = failures.get(key);
-    const count = previous?.offset === offset ? previous.count + 1 : 1;
-    failures.set(key, { offset, count });
-    const delay = backoffDelay(count, deps.backoff);
-    const fields = { err, group, topic, partition, offset, attempt: count, ...(event && eventLogFields(event)) };
-    logger.warn({ ...fields, retryInMs: delay }, 'message handling failed; will retry it');
+    const fields = { err, group, topic, partition, offset, ...(event && eventLogFields(event)) };
+    logger.warn({ ...fields, retryInMs: delayMs }, 'message handling failed; will retry it');
     consumer.pause([{ topic, partitions: [partition] }]);
     consumer.seek({ topic, partition, offset });
     if (stopping) return;
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
       if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
-    }, delay);
+    }, delayMs);
     resumeTimers.add(timer);
   }
+
+  /** What the failure policy needs to settle a failed message of this consumer. */
+  const failedMessage = (
+    at: { topic: string; partition: number; offset: string },
+    err: unknown,
+    signal: AbortSignal,
+    event: ReportlineEvent | undefined,
+    original: KafkaMessage,
+  ) => {
+    const where = { ...at, group: sub.group };
+    return {
+      policy,
+      tracker,
+      key: `${at.topic}:${at.partition}`,
+      offset: at.offset,
+      err,
+      signal,
+      event,
+      deadLetter: (reason: string) => deps.deadLetter(manifestOf(at.topic), { ...where, reason }, original),
+      log: (obj: object, msg: string) => logger.warn({ ...obj, ...where, ...(event && eventLogFields(event)) }, msg),
+    };
+  };
 
   /**
    * Runs `work` as an in-flight handler of one partition: stop() waits for it, a rebalance or stop aborts its signal,
@@ -196,12 +207,20 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     const manifest = manifestOf(topic);
     await track(payload, async (signal) => {
       const seen: { event?: ReportlineEvent } = {};
+      const at = { topic, partition, offset: message.offset };
       try {
-        await process(payload, manifest, signal, seen);
+        try {
+          await process(payload, manifest, signal, seen);
+          tracker.done(`${topic}:${partition}`);
+        } catch (err) {
+          const retry = await settleFailure(failedMessage(at, err, signal, seen.event, message));
+          if (retry) return retryLater(at, retry.retryInMs, err, seen.event);
+        }
         await commitAfter(topic, partition, message.offset);
-        failures.delete(`${topic}:${partition}`);
       } catch (err) {
-        retryLater({ topic, partition, offset: message.offset }, err, seen.event);
+        // Dead-lettering or committing failed, after kafkajs' own retries: the broker is what is down. The handler is
+        // idempotent, so handling the message again once the broker is back is safe.
+        retryLater(at, BROKER_RETRY_MS, err, seen.event);
       }
     });
   }
@@ -216,7 +235,8 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     assigned: () => assigned,
     track,
     commitAfter,
-    succeeded: (topic, partition) => failures.delete(`${topic}:${partition}`),
+    tracker,
+    failedMessage,
     retryLater,
     deadLetter: deps.deadLetter,
   });
@@ -227,7 +247,11 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: sub.fromBeginning ?? true });
     const handler = sub.handleBatch ? { eachBatch, eachBatchAutoResolve: false } : { eachMessage };
-    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: partitions, ...handler });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: Math.min(partitions, deps.maxConcurrency),
+      ...handler,
+    });
     await joined.promise;
   } catch (err) {
     for (const remove of removeListeners) remove();

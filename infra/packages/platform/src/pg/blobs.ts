@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { BlobRef } from '@reportline/contracts';
+import { PermanentFailureError } from '../bus/failure-policy.ts';
 import type { Queryable } from './pool.ts';
 
 const gz = promisify(gzip);
@@ -17,8 +18,12 @@ export interface BlobStore {
   get(ref: BlobRef): Promise<Buffer>;
 }
 
-export class BlobNotFoundError extends Error {
+/** A referenced blob is gone or changed: no retry can bring it back, so a consumer gives up on the message at once. */
+export class BlobNotFoundError extends PermanentFailureError {
   override readonly name = 'BlobNotFoundError';
+  constructor(message: string) {
+    super('blob-missing', message);
+  }
 }
 
 const PREFIX = 'blob://pg/';

@@ -1,5 +1,7 @@
 import type { ReportlineEvent } from '@reportline/contracts';
 import type { Bus } from '../bus/bus.ts';
+import { eventLogFields } from '../bus/event-wire.ts';
+import { classifyCommon } from '../bus/failure-policy.ts';
 import type { Logger } from '../log.ts';
 import type { Pool, Queryable } from './pool.ts';
 
@@ -20,42 +22,80 @@ export async function appendToOutbox(
   );
 }
 
+/** Broker answers that reject a record for good: sending it again can never succeed. */
+const REJECTED_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** True when a single event cannot be published however often it is tried (as opposed to a broker that is down). */
+function rejectedForGood(err: unknown): boolean {
+  if (REJECTED_RECORD.has((err as { type?: string } | null)?.type ?? '')) return true;
+  return classifyCommon(err) !== 'unavailable';
+}
+
 /**
- * Publishes a service's outbox in `seq` order, one relay per service at a time (advisory lock). `seq` is taken at
- * insert, so two transactions committing concurrently may leave in insert rather than commit order, and a row whose
- * transaction commits late is published in a later round — never lost. Events of one aggregate keep their order
- * because their transactions serialise on its row lock. A crash between publish and mark re-publishes: consumers
- * dedupe by id.
+ * Publishes a service's outbox in `seq` order, one relay per service at a time. `seq` is taken at insert, so two
+ * transactions committing concurrently may leave in insert rather than commit order, and a row whose transaction
+ * commits late is published in a later round — never lost. Events of one aggregate keep their order because their
+ * transactions serialise on its row lock. A crash between publish and mark re-publishes: consumers dedupe by id.
+ *
+ * No transaction is open while the broker is called: a session advisory lock keeps relays of the same service apart
+ * and ends with the session if this process dies. A batch the broker refuses is sent one event at a time, and an
+ * event refused on its own is parked with its reason, so one bad row never holds back the rows behind it.
  */
-export async function relayOutboxOnce(pool: Pool, bus: Bus, service: string, batchSize = 200): Promise<number> {
+export async function relayOutboxOnce(
+  pool: Pool,
+  bus: Bus,
+  service: string,
+  batchSize = 200,
+  onParked: (event: ReportlineEvent, reason: string) => void = () => {},
+): Promise<number> {
   const client = await pool.connect();
+  const lockKey = `outbox:${service}`;
+  let locked = false;
+  let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
-    const { rows: locked } = await client.query<{ ok: boolean }>(
-      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
-      [`outbox:${service}`],
-    );
-    if (!locked[0]?.ok) {
-      await client.query('ROLLBACK');
-      return 0;
-    }
+    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+      lockKey,
+    ]);
+    locked = Boolean(lock[0]?.ok);
+    if (!locked) return 0;
     const { rows } = await client.query<{ seq: number; event: ReportlineEvent }>(
-      'SELECT seq, event FROM platform.outbox WHERE service = $1 AND published_at IS NULL ORDER BY seq LIMIT $2',
+      `SELECT seq, event FROM platform.outbox WHERE service = $1 AND published_at IS NULL AND parked_at IS NULL
+       ORDER BY seq LIMIT $2`,
       [service, batchSize],
     );
-    if (rows.length > 0) {
+    if (rows.length === 0) return 0;
+    const published = (seqs: number[]) =>
+      client.query('UPDATE platform.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
+    try {
       await bus.publish(rows.map((r) => r.event));
-      await client.query('UPDATE platform.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [
-        rows.map((r) => r.seq),
-      ]);
+      await published(rows.map((r) => r.seq));
+      return rows.length;
+    } catch (err) {
+      if (!rejectedForGood(err)) throw err;
     }
-    await client.query('COMMIT');
+    for (const row of rows) {
+      try {
+        await bus.publish([row.event]);
+        await published([row.seq]);
+      } catch (err) {
+        if (!rejectedForGood(err)) throw err;
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 2_000);
+        await client.query('UPDATE platform.outbox SET parked_at = now(), parked_reason = $2 WHERE seq = $1', [
+          row.seq,
+          reason,
+        ]);
+        onParked(row.event, reason);
+      }
+    }
     return rows.length;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
   } finally {
-    client.release();
+    if (locked) {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch((err) => {
+        broken = err;
+      });
+    }
+    // A connection that may still hold the session lock must not go back to the pool: destroying it frees the lock.
+    client.release(broken);
   }
 }
 
@@ -81,7 +121,9 @@ export function startOutboxRelay(opts: {
     let failures = 0;
     while (!stopped) {
       try {
-        const n = await relayOutboxOnce(opts.pool, opts.bus, opts.service);
+        const n = await relayOutboxOnce(opts.pool, opts.bus, opts.service, 200, (event, reason) =>
+          opts.logger.error({ ...eventLogFields(event), reason }, 'outbox event refused by the broker; parked'),
+        );
         failures = 0;
         if (n > 0) continue;
       } catch (err) {

@@ -12,11 +12,31 @@ pg.types.setTypeParser(20, (v) => {
   return n;
 });
 
-export function createPool(databaseUrl: string, options: { max?: number; applicationName?: string } = {}): Pool {
+export interface PoolOptions {
+  max?: number;
+  applicationName?: string;
+  /** How long a query waits for a connection (a full pool, an unreachable server) before it fails. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Default 30 s. */
+  statementTimeoutMs?: number;
+  /** Default 60 s. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/**
+ * A pool whose every wait is bounded: getting a connection, each statement, and a transaction left idle, so a stuck
+ * handler or a vanished server surfaces as an error (which the bus classifies as unavailable) instead of a hang.
+ */
+export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 5,
     application_name: options.applicationName,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    // A dead server on a half-open TCP connection would otherwise be noticed only by the statement timeout.
+    keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
