@@ -11,6 +11,12 @@ export const fetcherConfig = baseConfig.extend({
   NAVER_BASE_URL: z.url({ message: 'required: NAVER API base URL, e.g. https://api.searchad.naver.com' }),
   NAVER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   NAVER_POLL_MS: z.coerce.number().int().min(50).default(5_000),
+  /**
+   * How long one stat-report job may stay REGIST/RUNNING/WAITING before it is deleted and re-created (up to
+   * NAVER_MAX_ATTEMPTS jobs per day, then the import fails as `naver-report-stuck`). Past days usually build in
+   * seconds; jobs have sat in REGIST for hours during NAVER incidents.
+   */
+  NAVER_BUILD_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
   NAVER_MAX_OPEN_JOBS: z.coerce.number().int().min(1).max(90).default(20),
   /** Imports (each under its own customer id's lease) this process works on at once. */
   NAVER_MAX_CONCURRENT_IMPORTS: z.coerce.number().int().min(1).max(100).default(16),

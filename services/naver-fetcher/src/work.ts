@@ -22,6 +22,7 @@ import {
   withTransaction,
 } from '@reportline/platform';
 import { type FetcherConfig, lookBack } from './config.ts';
+import { checkCredentialsCustomer } from './domain/credentials.ts';
 import { describeFailure } from './domain/failure.ts';
 import { planReports } from './domain/plan.ts';
 import { downloadAll } from './download-window.ts';
@@ -133,6 +134,7 @@ async function workUnderLease(
 
   try {
     const credentials = await deps.secrets.get(naverSecretRef(request.data.connectionId), NaverCredentials);
+    checkCredentialsCustomer(credentials, customerId);
     const client = createNaverClient({
       ...credentials,
       baseUrl: deps.config.NAVER_BASE_URL,
@@ -155,11 +157,13 @@ async function workUnderLease(
       lease,
       maxOpenJobs: deps.config.NAVER_MAX_OPEN_JOBS,
       pollMs: deps.config.NAVER_POLL_MS,
+      clock: deps.clock,
+      buildTimeoutMs: deps.config.NAVER_BUILD_TIMEOUT_MS,
       maxAttempts: deps.config.NAVER_MAX_ATTEMPTS,
       recordJob: (id) => recordJob(deps.pool, customerId, id, importId),
       jobDeleted: (id) => markJobDeleted(deps.pool, customerId, id),
       storeFile: (t, content) =>
-        deps.blobs.put(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
+        deps.blobs.putStream(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
       onDay: async (day) => {
         completed++;
         const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };

@@ -2,13 +2,19 @@ import { leaseDeadline } from '@reportline/lease-holder';
 import { NaverError, type StatReportJob } from '@reportline/naver-client';
 import { manualClock } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
+import { describeFailure } from '../src/domain/failure.ts';
+import { NaverReportStuckError } from '../src/domain/job-wait.ts';
 import type { ReportTask } from '../src/domain/plan.ts';
 import { downloadAll, type WindowDeps } from '../src/download-window.ts';
 
-/** A NAVER stand-in that builds each job after one poll, and can make chosen jobs vanish once. */
-function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {}) {
+/**
+ * A NAVER stand-in that builds each job after one poll, and can make chosen jobs vanish once, or keep the first
+ * `stuck[task]` jobs of a task RUNNING for good.
+ */
+function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean; stuck?: Map<string, number> } = {}) {
   let nextId = 1;
-  const jobs = new Map<number, { task: string; polls: number }>();
+  let polls = 0;
+  const jobs = new Map<number, { task: string; polls: number; stuck: boolean }>();
   let open = 0;
   let maxOpen = 0;
   const deleted: number[] = [];
@@ -24,11 +30,15 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {})
   const client: WindowDeps['client'] = {
     async createStatReport(type, date) {
       const id = nextId++;
-      jobs.set(id, { task: `${type} ${date}`, polls: 0 });
+      const task = `${type} ${date}`;
+      const stuck = (opts.stuck?.get(task) ?? 0) > 0;
+      if (stuck) opts.stuck?.set(task, opts.stuck.get(task)! - 1);
+      jobs.set(id, { task, polls: 0, stuck });
       maxOpen = Math.max(maxOpen, ++open);
       return job(id, 'REGIST');
     },
     async getStatReport(id) {
+      polls++;
       const j = jobs.get(id);
       if (!j)
         throw new NaverError('job-vanished', 'gone', {
@@ -45,7 +55,7 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {})
           naverCode: 20011,
         });
       }
-      return job(id, ++j.polls >= 1 ? 'BUILT' : 'RUNNING');
+      return job(id, ++j.polls >= 1 && !j.stuck ? 'BUILT' : 'RUNNING');
     },
     async deleteStatReport(id) {
       if (jobs.delete(id)) open--;
@@ -57,31 +67,42 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean } = {})
       return new Blob([body]).stream();
     },
   };
-  return { client, stats: () => ({ maxOpen, open, deleted, created: nextId - 1 }) };
+  return { client, stats: () => ({ maxOpen, open, deleted, created: nextId - 1, polls }) };
 }
 
 const tasks = (n: number): ReportTask[] =>
   Array.from({ length: n }, (_, i) => ({ reportType: 'AD', statDate: `2026-11-${String(i + 1).padStart(2, '0')}` }));
 
-function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}): WindowDeps {
+/** Pauses advance the manual clock instead of waiting, so ten-minute build timeouts take no real time. */
+function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}) {
   const clock = manualClock(new Date('2026-11-22T03:00:00Z'));
-  return {
+  const stored: Record<string, string> = {};
+  const window: WindowDeps = {
     client,
-    lease: leaseDeadline(clock, { leaseExpiresAt: '2026-11-22T03:10:00Z', leaseTtlMs: 600_000 }, 5_000),
+    lease: leaseDeadline(clock, { leaseExpiresAt: '2026-11-23T03:00:00Z', leaseTtlMs: 86_400_000 }, 5_000),
+    clock,
+    sleep: async (ms) => clock.advance(ms),
     maxOpenJobs: 3,
-    pollMs: 1,
+    pollMs: 5_000,
+    buildTimeoutMs: 600_000,
     maxAttempts: 3,
     recordJob: async () => {},
     jobDeleted: async () => {},
-    storeFile: async (t, content) => ({
-      uri: `blob://pg/${t.statDate}`,
-      bytes: content.length,
-      sha256: '0'.repeat(64),
-      contentType: 'text/tab-separated-values',
-    }),
+    storeFile: async (t, content) => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of content) chunks.push(chunk);
+      stored[t.statDate] = Buffer.concat(chunks).toString('utf8');
+      return {
+        uri: `blob://pg/${t.statDate}`,
+        bytes: Buffer.concat(chunks).length,
+        sha256: '0'.repeat(64),
+        contentType: 'text/tab-separated-values',
+      };
+    },
     onDay: async () => {},
     ...over,
   };
+  return Object.assign(window, { stored, fakeClock: clock });
 }
 
 describe('download window', () => {
@@ -100,10 +121,55 @@ describe('download window', () => {
     expect(naver.stats().created).toBe(4);
   });
 
-  it('fails on an empty BUILT file rather than writing an empty sheet', async () => {
-    await expect(downloadAll(tasks(1), deps(fakeNaver({ emptyFile: true }).client))).rejects.toThrow(
-      /BUILT but its file is empty/,
-    );
+  it('hands the downloaded file to the store as a stream', async () => {
+    const window = deps(fakeNaver().client);
+    await downloadAll(tasks(2), window);
+    expect(window.stored).toEqual({ '2026-11-01': '20261115\t1\n', '2026-11-02': '20261115\t1\n' });
+  });
+
+  it('fails on an empty BUILT file rather than writing an empty sheet, and stores nothing', async () => {
+    const window = deps(fakeNaver({ emptyFile: true }).client);
+    await expect(downloadAll(tasks(1), window)).rejects.toThrow(/BUILT but its file is empty/);
+    expect(window.stored).toEqual({});
+  });
+});
+
+describe('bounded build wait', () => {
+  const stuckDay = (jobs: number) => new Map([['AD 2026-11-01', jobs]]);
+
+  it('deletes a job stuck past the build timeout and re-creates it; the day builds on the next job', async () => {
+    const naver = fakeNaver({ stuck: stuckDay(1) });
+    const window = deps(naver.client);
+    const days = await downloadAll(tasks(2), window);
+    expect(days.map((d) => d.outcome)).toEqual(['built', 'built']);
+    expect(naver.stats()).toMatchObject({ created: 3, open: 0 });
+    expect(naver.stats().deleted).toHaveLength(3);
+  });
+
+  it('fails the day after NAVER_MAX_ATTEMPTS stuck jobs, deleting each, within attempts × build timeout', async () => {
+    const naver = fakeNaver({ stuck: stuckDay(99) });
+    const window = deps(naver.client);
+    const started = window.fakeClock.monotonicMs();
+    const failure = await downloadAll(tasks(1), window).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(NaverReportStuckError);
+    expect(describeFailure(failure, '338047')).toEqual({
+      code: 'naver-report-stuck',
+      message:
+        'NAVER did not finish building the AD report for 2026-11-01 within 10 minutes, 3 times (last status RUNNING); ' +
+        'NAVER may be overloaded — retry later',
+      retryable: true,
+    });
+    expect(naver.stats()).toMatchObject({ created: 3, open: 0 });
+    expect(naver.stats().deleted).toEqual([1, 2, 3]);
+    expect(window.fakeClock.monotonicMs() - started).toBe(3 * 600_000);
+    // Each job: a poll after 0.25, 0.5, 1, 2, 4 s, then every 5 s up to the deadline (the last one at it).
+    expect(naver.stats().polls).toBe(3 * (5 + Math.ceil((600_000 - 7_750) / 5_000)));
+  });
+
+  it('stops starting work on other days once one day gave up', async () => {
+    const naver = fakeNaver({ stuck: stuckDay(99) });
+    await expect(downloadAll(tasks(10), deps(naver.client, { maxOpenJobs: 1 }))).rejects.toThrow(NaverReportStuckError);
+    expect(naver.stats().created).toBe(3);
   });
 });
 

@@ -66,6 +66,20 @@ export const knobsSchema = z.object({
       other: z.number().int().min(0).default(365),
     })
     .prefault({}),
+  /**
+   * Jobs that never finish: a create matching an entry (every field given must match) makes a job that passes REGIST
+   * and then stays in `status` for good — as jobs did for hours during incidents (#1302, #1303). Decided at creation,
+   * so clearing the knob frees new jobs only.
+   */
+  stuckJobs: z
+    .array(
+      z.object({
+        reportTp: z.string().min(1).optional(),
+        statDate: isoDate.optional(),
+        status: z.enum(['REGIST', 'RUNNING', 'WAITING']).default('RUNNING'),
+      }),
+    )
+    .default([]),
   /** Yesterday is answered 20007 before this KST hour. */
   dataReadyHourKst: z.number().int().min(0).max(24).default(6),
   /** Overrides the KST calendar day the simulator considers "today" (the hour still comes from the clock). */

@@ -13,6 +13,8 @@ export interface StatJob {
   createdMs: number;
   plan: StatPlan;
   waiting: boolean;
+  /** Set for a job the `stuckJobs` knob matched: it never leaves this status (after REGIST). */
+  stuckIn?: 'REGIST' | 'RUNNING' | 'WAITING';
   /** Opaque download token (only revealed once BUILT). */
   token: string;
   loginId: string | undefined;
@@ -20,13 +22,15 @@ export interface StatJob {
 
 /**
  * Status as a function of the clock: REGIST for the first half of reportBuildMs, WAITING for an extra reportBuildMs
- * when the job was queued, RUNNING for the second half, then the planned final status.
+ * when the job was queued, RUNNING for the second half, then the planned final status; a stuck job stays where it
+ * got stuck.
  */
 export function statusAt(job: StatJob, nowMs: number, knobs: SimKnobs): string {
   const build = knobs.reportBuildMs;
   const wait = job.waiting ? build : 0;
   const elapsed = nowMs - job.createdMs;
   if (elapsed < build / 2) return 'REGIST';
+  if (job.stuckIn) return job.stuckIn;
   if (elapsed < build / 2 + wait) return 'WAITING';
   if (elapsed < build + wait) return 'RUNNING';
   return job.plan === 'CHANGED' ? knobs.changedStatus : job.plan;

@@ -19,6 +19,27 @@ describe('stat reports', () => {
     expect(built.downloadUrl).toMatch(/^http:\/\/localhost(:\d+)?\/report-download\?authtoken=[^&]+&fileVersion=v2$/);
   });
 
+  it('keeps a job matching stuckJobs RUNNING for good; other days and types still build', async () => {
+    sim = await testSim({ reportBuildMs: 10_000, stuckJobs: [{ reportTp: 'AD', statDate: '2025-10-01' }] });
+    const stuck = await createJob(sim, 'AD', '20251001');
+    const otherDay = await createJob(sim, 'AD', '20251002');
+    const otherType = await createJob(sim, 'AD_CONVERSION', '20251001');
+    const status = async (id: number) => (await sim.call(ALICE, 'GET', `/stat-reports/${id}`)).json().status;
+    sim.clock.advance(5_000);
+    expect(await status(stuck.reportJobId)).toBe('RUNNING');
+    sim.clock.advance(86_400_000);
+    expect(await status(stuck.reportJobId)).toBe('RUNNING');
+    expect(await status(otherDay.reportJobId)).toBe('BUILT');
+    expect(await status(otherType.reportJobId)).toBe('BUILT');
+  });
+
+  it('a stuckJobs entry without fields matches every job; status REGIST never leaves REGIST', async () => {
+    sim = await testSim({ reportBuildMs: 10_000, stuckJobs: [{ status: 'REGIST' }] });
+    const job = await createJob(sim, 'AD', '20251001');
+    sim.clock.advance(86_400_000);
+    expect((await sim.call(ALICE, 'GET', `/stat-reports/${job.reportJobId}`)).json().status).toBe('REGIST');
+  });
+
   it('ends NONE for a day without rows (tiny account, quiet day)', async () => {
     sim = await testSim();
     const statuses = new Set<string>();

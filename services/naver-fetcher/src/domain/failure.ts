@@ -1,5 +1,7 @@
 import { LeaseLostError } from '@reportline/lease-holder';
 import { isNaverError } from '@reportline/naver-client';
+import { CredentialsCustomerMismatchError } from './credentials.ts';
+import { NaverReportStuckError } from './job-wait.ts';
 
 export interface Failure {
   code: string;
@@ -57,6 +59,12 @@ export function describeFailure(error: unknown, customerId: string): Failure {
       default:
         return { code: 'naver-unexpected', message: `NAVER answered unexpectedly: ${error.message}`, retryable: false };
     }
+  }
+  if (error instanceof NaverReportStuckError) {
+    return { code: 'naver-report-stuck', message: error.message, retryable: true };
+  }
+  if (error instanceof CredentialsCustomerMismatchError) {
+    return { code: 'credentials-customer-mismatch', message: error.message, retryable: false };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'fetch-failed', message: `downloading reports failed: ${message}`, retryable: true };

@@ -88,6 +88,9 @@ export function registerStatReports(
       createdMs: state.nowMs(),
       plan: planFor(state, customer, reportTp, statDate),
       waiting: state.chance(knobs.rates.waiting),
+      stuckIn: knobs.stuckJobs.find(
+        (s) => (s.reportTp ?? reportTp) === reportTp && (s.statDate ?? statDate) === statDate,
+      )?.status,
       token: state.newToken({ kind: 'stat', customerId: customer.customerId, jobId: reportJobId }),
       loginId: customer.loginId,
     };
