@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ImportRequestedV1,
+  LockGrantedV1,
   makeEvent,
   naverSecretRef,
   type ReportlineEvent,
@@ -34,6 +35,7 @@ import { fetcherConfig } from '../src/config.ts';
  * waiter; credentials for another customer id never reach NAVER.
  */
 const BUILD_TIMEOUT_MS = 1_000;
+const CONSUMER_ATTEMPTS = 3;
 const ATTEMPTS = 3;
 const STUCK_DAY = '2026-11-20';
 const customer = {
@@ -109,6 +111,9 @@ beforeAll(async () => {
         NAVER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_MS),
         NAVER_MAX_ATTEMPTS: String(ATTEMPTS),
         LOCK_SERVICE_URL: lock.url,
+        CONSUMER_MAX_ATTEMPTS: String(CONSUMER_ATTEMPTS),
+        CONSUMER_RETRY_INITIAL_MS: '100',
+        CONSUMER_RETRY_MAX_MS: '200',
       }),
     ),
   );
@@ -217,5 +222,33 @@ describe('bounded NAVER work', () => {
     const published = JSON.stringify(events.filter((e) => e.importId === request.importId));
     expect(published).not.toContain(customer.apiKey);
     expect(published).not.toContain(customer.secret);
+  });
+
+  it('gives up on a grant whose request never arrives: the import fails, the lease goes back, the next completes', async () => {
+    const orphanId = crypto.randomUUID();
+    const now = new Date();
+    // Played by the test as the lock-service would: a grant for an import the fetcher never heard of.
+    const orphanGrant = makeEvent(
+      LockGrantedV1,
+      { leaseTtlMs: 60_000, leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(), waitedMs: 0 },
+      { source: 'test', importId: orphanId, customerId: customer.customerId, fencingToken: 900_001, now },
+    );
+    const next = await requestImport(customer.customerId, customer, { from: '2026-11-23', to: '2026-11-23' });
+    const started = Date.now();
+    await bus.publish([orphanGrant]); // same customer id: the same leases partition as the next grant
+    await bus.publish([next]);
+
+    const failed = (await eventOf('ImportFailed', orphanId)).data as { message: string };
+    expect(failed).toMatchObject({ stage: 'download', code: 'message-failed-repeatedly', retryable: true });
+    expect(failed.message).toContain(`failed ${CONSUMER_ATTEMPTS} times`);
+    expect(failed.message).toContain('arrived before its ImportRequested');
+    expect(await eventOf('LeaseReleased', orphanId)).toMatchObject({
+      fencingToken: 900_001,
+      data: { outcome: 'failed', naverRequests: 0 },
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const downloaded = (await eventOf('ReportsDownloaded', next.importId)).data as { reports: { outcome: string }[] };
+    expect(downloaded.reports.map((r) => r.outcome)).toEqual(['built']);
+    expect(events.filter((e) => e.type === 'ImportFailed' && e.importId === orphanId)).toHaveLength(1);
   });
 });

@@ -17,9 +17,9 @@ import {
   type Pool,
   withTransaction,
 } from '@reportline/platform';
-import { ZodError } from 'zod';
 import {
   CellLimitError,
+  InvalidTargetError,
   RetriesExhaustedError,
   RowValueError,
   type SheetsWriter,
@@ -82,9 +82,8 @@ export function classifyWriteError(err: unknown): FailureClass | undefined {
 
 /** Errors a person must act on; retrying the same write cannot help. */
 function permanentFailure(error: unknown): { code: string; message: string } | undefined {
-  if (error instanceof ZodError) {
-    const problems = error.issues.map((i) => i.message).join('; ');
-    return { code: 'sheet-target-invalid', message: `the import's target cannot be written: ${problems}` };
+  if (error instanceof InvalidTargetError) {
+    return { code: 'sheet-target-invalid', message: `the import's target cannot be written: ${error.message}` };
   }
   if (error instanceof SpreadsheetUnreachableError) return { code: 'sheet-unreachable', message: error.message };
   if (error instanceof CellLimitError) return { code: 'sheet-too-large', message: error.message };

@@ -87,3 +87,8 @@ export class SpreadsheetUnreachableError extends Error {
     this.status = status;
   }
 }
+
+/** The write's target cannot be written as given (a reserved or invalid tab name, a bad job id); retrying cannot help. */
+export class InvalidTargetError extends Error {
+  override name = 'InvalidTargetError';
+}

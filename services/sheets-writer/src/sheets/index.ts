@@ -11,6 +11,7 @@ export { type Chunk, chunkRows, DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
 export {
   AmbiguousOutcomeError,
   CellLimitError,
+  InvalidTargetError,
   RetriesExhaustedError,
   SheetsApiError,
   SpreadsheetUnreachableError,

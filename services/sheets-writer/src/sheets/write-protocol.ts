@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type CellInput, type Column, toCellRows } from './cells.ts';
 import { chunkRows, DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
-import { AmbiguousOutcomeError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
+import { AmbiguousOutcomeError, InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
 import {
   type CommitRecord,
   METADATA_HEADER,
@@ -228,7 +228,7 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   return {
     async writeRows(raw) {
       const parsed = WriteRowsInputSchema.safeParse(raw);
-      if (!parsed.success) throw new Error(`writeRows: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) throw new InvalidTargetError(`writeRows: ${z.prettifyError(parsed.error)}`);
       const previous = queues.get(raw.spreadsheetId) ?? Promise.resolve();
       const run = previous.catch(() => undefined).then(() => write(raw));
       queues.set(raw.spreadsheetId, run);
