@@ -66,7 +66,7 @@ function ensureToolchain() {
   return { nodeBin, pnpmCli };
 }
 
-// Dependencies are re-installed only when the lockfile or a package manifest changed since the last install.
+// Dependencies are re-installed only when the lockfile, a package manifest or a patch changed since the last install.
 function manifestsHash() {
   const h = createHash('sha256');
   const files = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'];
@@ -75,6 +75,9 @@ function manifestsHash() {
     if (existsSync(dir)) for (const d of readdirSync(dir).sort()) files.push(join(group, d, 'package.json'));
   }
   files.push('contracts/package.json', 'infra/dev/package.json', 'infra/e2e/package.json');
+  // pnpm applies patches only at install time, so an edited patch must trigger one too
+  const patches = join(root, 'patches');
+  if (existsSync(patches)) for (const p of readdirSync(patches).sort()) files.push(join('patches', p));
   for (const f of files) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   return h.digest('hex');
 }
