@@ -39,10 +39,12 @@ function ensureToolchain() {
   const pnpmCli = join(toolchain, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
   const machineNodeOk = Number(process.versions.node.split('.')[0]) >= 24;
   const nodeBin = machineNodeOk ? process.execPath : localNode;
-  const needNode = !machineNodeOk && versionOf(localNode) !== NODE_VERSION;
-  const needPnpm = !existsSync(pnpmCli) || versionOf(pnpmCli) !== PNPM_VERSION;
-  if (needNode || needPnpm) {
-    const wanted = [needNode && `node@${NODE_VERSION}`, needPnpm && `pnpm@${PNPM_VERSION}`].filter(Boolean);
+  const nodeOk = machineNodeOk || versionOf(localNode) === NODE_VERSION;
+  const pnpmOk = existsSync(pnpmCli) && versionOf(pnpmCli) === PNPM_VERSION;
+  if (!nodeOk || !pnpmOk) {
+    // One install of the whole set: `npm install --no-save` prunes what it was not asked for, so installing only the
+    // missing tool would remove the other one.
+    const wanted = [...(machineNodeOk ? [] : [`node@${NODE_VERSION}`]), `pnpm@${PNPM_VERSION}`];
     say(`installing ${wanted.join(' and ')} into .cache/toolchain (machine Node is ${process.versions.node})`);
     mkdirSync(toolchain, { recursive: true });
     if (!existsSync(join(toolchain, 'package.json')))
@@ -59,11 +61,12 @@ function ensureToolchain() {
     ]);
     if (!machineNodeOk && versionOf(localNode) !== NODE_VERSION)
       fail(`Node ${NODE_VERSION} did not install at ${localNode}`);
+    if (versionOf(pnpmCli) !== PNPM_VERSION) fail(`pnpm ${PNPM_VERSION} did not install at ${pnpmCli}`);
   }
   return { nodeBin, pnpmCli };
 }
 
-// Dependencies are re-installed only when the lockfile or a package manifest changed since the last install.
+// Dependencies are re-installed only when the lockfile, a package manifest or a patch changed since the last install.
 function manifestsHash() {
   const h = createHash('sha256');
   const files = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'];
@@ -72,6 +75,9 @@ function manifestsHash() {
     if (existsSync(dir)) for (const d of readdirSync(dir).sort()) files.push(join(group, d, 'package.json'));
   }
   files.push('contracts/package.json', 'infra/dev/package.json', 'infra/e2e/package.json');
+  // pnpm applies patches only at install time, so an edited patch must trigger one too
+  const patches = join(root, 'patches');
+  if (existsSync(patches)) for (const p of readdirSync(patches).sort()) files.push(join('patches', p));
   for (const f of files) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   return h.digest('hex');
 }

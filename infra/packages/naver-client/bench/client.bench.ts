@@ -1,15 +1,21 @@
 /**
- * Plain benchmark script (not a test): node infra/packages/naver-client/bench/client.bench.ts [seconds]
+ * Plain benchmark script (not a test): npm run bench -- naver [seconds]
  * 1. Requests/s the client sustains against the simulator over loopback (zero latency, rate limit off, unpaced budget),
  *    sequentially and with 8 calls in flight.
  * 2. The simulator's own cost per request: app.inject (no sockets) vs raw loopback fetch (no client).
  * 3. Download throughput of a large customer's AD_DETAIL day.
  */
+// by path: this package does not depend on @reportline/dev, and the helper has no imports of its own
+import { reportFigures, round } from '../../../dev/src/bench.ts';
 import { buildSimulator, startSimulator } from '../../../simulators/naver-searchad/src/app.ts';
 import { createNaverClient, RateBudget } from '../src/index.ts';
 import { authHeaders } from '../src/signing.ts';
 
 const seconds = Number(process.argv[2] ?? 3);
+if (!Number.isFinite(seconds) || seconds <= 0) {
+  console.error(`usage: npm run bench -- naver [seconds per figure, default 3]; got "${process.argv[2]}"`);
+  process.exit(2);
+}
 /** Three days ago in KST: inside every look-back, past the data-ready hour. */
 const day = new Date(Date.now() + 9 * 3_600_000 - 3 * 86_400_000).toISOString().slice(0, 10);
 const customer = { customerId: '100001', apiKey: 'bench-key', secret: 'bench-secret', size: 'large', seed: 1 } as const;
@@ -40,10 +46,12 @@ const client = createNaverClient({ ...customer, baseUrl: sim.url, limiter: new R
 console.log(`simulator at ${sim.url}, ${seconds}s per figure`);
 await client.listStatReports(); // warm-up
 
-await measure('client GET /stat-reports (sequential)', 1, () => client.listStatReports());
-await measure('client GET /stat-reports (8 in flight)', 8, () => client.listStatReports());
+const listSequential = await measure('client GET /stat-reports (sequential)', 1, () => client.listStatReports());
+const listInFlight = await measure('client GET /stat-reports (8 in flight)', 8, () => client.listStatReports());
 const job = await client.createStatReport('AD', day);
-await measure('client GET /stat-reports/:id (8 in flight)', 8, () => client.getStatReport(job.reportJobId));
+const getInFlight = await measure('client GET /stat-reports/:id (8 in flight)', 8, () =>
+  client.getStatReport(job.reportJobId),
+);
 
 const fetchRaw = async () => {
   const res = await fetch(`${sim.url}/stat-reports/${job.reportJobId}`, {
@@ -85,3 +93,11 @@ console.log(
 
 await inMemory.app.close();
 await sim.close();
+reportFigures('naver', {
+  listSequentialPerSecond: round(listSequential),
+  listInFlight8PerSecond: round(listInFlight),
+  getReportInFlight8PerSecond: round(getInFlight),
+  rawLoopbackPerSecond: round(loopback),
+  simulatorInjectPerSecond: round(inject),
+  downloadMBPerSecond: round(((bytes / ms) * 1000) / 1e6, 1),
+});
