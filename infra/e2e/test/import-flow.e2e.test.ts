@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { startLockService } from '@reportline/lock-service/app';
-import { lockServiceConfig } from '@reportline/lock-service/config';
-import { startFetcher } from '@reportline/naver-fetcher/app';
-import { fetcherConfig } from '@reportline/naver-fetcher/config';
-import { entitiesFor, startSimulator, statRows } from '@reportline/naver-simulator';
-import { loadConfig, type Running } from '@reportline/platform';
-import { startProcessor } from '@reportline/processor/app';
-import { processorConfig } from '@reportline/processor/config';
+import { entitiesFor, statRows } from '@reportline/naver-simulator';
 import { buildRows } from '@reportline/processor/domain/rows';
-import { startScheduler } from '@reportline/scheduler/app';
-import { schedulerConfig } from '@reportline/scheduler/config';
-import { startSheetsFake } from '@reportline/sheets-fake';
-import { startSheetsWriter } from '@reportline/sheets-writer/app';
-import { sheetsWriterConfig } from '@reportline/sheets-writer/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type System, startSystem } from './system.ts';
 
 /**
  * The walking skeleton, end to end over a real broker and real Postgres: HTTP import request → lock → NAVER
@@ -29,59 +18,22 @@ const customer = {
   size: 'tiny' as const,
   seed: 11,
 };
-const services: Running[] = [];
-let naver: Awaited<ReturnType<typeof startSimulator>>;
-let sheets: Awaited<ReturnType<typeof startSheetsFake>>;
+let system: System;
 let schedulerUrl: string;
 let lockUrl: string;
-
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(url, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: assertions below read these JSON answers field by field
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+let naver: System['naver'];
+let sheets: System['sheets'];
 
 beforeAll(async () => {
   const env = await isolatedEnvironment();
-  const prefix = uniquePrefix();
-  await createTopics(prefix);
-  naver = await startSimulator({ customers: [customer], knobs: { reportBuildMs: 150, dataReadyHourKst: 0 } });
-  sheets = await startSheetsFake();
-  const base = {
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    DATABASE_URL: env.databaseUrl,
-    TOPIC_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    SECRETS_KEY: randomBytes(32).toString('base64'),
-  };
-  const scheduler = await startScheduler(loadConfig(schedulerConfig, base));
-  const lock = await startLockService(loadConfig(lockServiceConfig, { ...base, TICK_MS: '100' }));
-  services.push(scheduler, lock);
-  services.push(
-    await startFetcher(
-      loadConfig(fetcherConfig, {
-        ...base,
-        NAVER_BASE_URL: naver.url,
-        NAVER_POLL_MS: '200',
-        LOCK_SERVICE_URL: lock.url,
-      }),
-    ),
-  );
-  services.push(await startProcessor(loadConfig(processorConfig, base)));
-  services.push(await startSheetsWriter(loadConfig(sheetsWriterConfig, { ...base, SHEETS_API_URL: `${sheets.url}/` })));
-  schedulerUrl = scheduler.url;
-  lockUrl = lock.url;
+  system = await startSystem({
+    ...env,
+    naver: { customers: [customer], knobs: { reportBuildMs: 150, dataReadyHourKst: 0 } },
+  });
+  ({ schedulerUrl, lockUrl, naver, sheets } = system);
 });
 
-afterAll(async () => {
-  for (const s of services.reverse()) await s.close();
-  await naver?.close();
-  await sheets?.close();
-});
+afterAll(() => system?.close());
 
 describe('one import flowing through all five services', () => {
   it('imports NAVER reports into the sheet for two users of one customer id without overlapping NAVER use', async () => {

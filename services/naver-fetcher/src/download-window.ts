@@ -8,7 +8,7 @@ import {
   type StatJobOutcome,
   type StatReportJob,
 } from '@reportline/naver-client';
-import type { Clock } from '@reportline/platform';
+import { type Clock, whileUnavailable } from '@reportline/platform';
 import { type AttemptEnd, dayGivenUp, nextPoll, startBuildWait } from './domain/job-wait.ts';
 import type { ReportTask } from './domain/plan.ts';
 
@@ -99,12 +99,19 @@ async function fetchDay(task: ReportTask, deps: WindowDeps): Promise<DownloadedD
     try {
       const outcome = await awaitBuild(job, deps);
       if (outcome.state === 'built') {
-        const download = await deps.client.download(outcome.downloadUrl, { signal });
-        const content = await nonEmpty(
-          download,
-          () => new Error(`job ${job.reportJobId} is BUILT but its file is empty`),
+        // A stream cannot be replayed: when storing fails because Postgres is unavailable, download it again.
+        const file = await whileUnavailable(
+          async () => {
+            const download = await deps.client.download(outcome.downloadUrl, { signal });
+            const content = await nonEmpty(
+              download,
+              () => new Error(`job ${job.reportJobId} is BUILT but its file is empty`),
+            );
+            return deps.storeFile(task, content);
+          },
+          { signal },
         );
-        return { ...task, outcome: 'built', file: await deps.storeFile(task, content) };
+        return { ...task, outcome: 'built', file };
       }
       if (outcome.state === 'none') return { ...task, outcome: 'none' };
       if (outcome.state === 'failed') throw outcome.error;

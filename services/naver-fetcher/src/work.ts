@@ -18,7 +18,9 @@ import {
   type Logger,
   type OutboxRelay,
   type Pool,
+  patientQueryable,
   type SecretStore,
+  whileUnavailable,
   withTransaction,
 } from '@reportline/platform';
 import { type FetcherConfig, lookBack } from './config.ts';
@@ -132,8 +134,19 @@ async function workUnderLease(
     now: deps.clock.now(),
   });
 
+  // Postgres restarting under the lease must not fail the import: single statements wait for it, for as long as the
+  // lease lasts (the work is not a message the bus would redeliver).
+  const patience = {
+    signal: lease.signal,
+    onWait: (err: unknown, attempt: number) =>
+      log.warn({ err, attempt }, 'Postgres unavailable under the lease; waiting'),
+  };
+  const db = patientQueryable(deps.pool, patience);
   try {
-    const credentials = await deps.secrets.get(naverSecretRef(request.data.connectionId), NaverCredentials);
+    const credentials = await whileUnavailable(
+      () => deps.secrets.get(naverSecretRef(request.data.connectionId), NaverCredentials),
+      patience,
+    );
     checkCredentialsCustomer(credentials, customerId);
     const client = createNaverClient({
       ...credentials,
@@ -144,9 +157,9 @@ async function workUnderLease(
       origin: `${importId}#${token}`,
       guard: () => (keeper ? keeper.guard() : lease.check()),
     });
-    for (const jobId of await leftoverJobs(deps.pool, customerId)) {
+    for (const jobId of await leftoverJobs(db, customerId)) {
       await client.deleteStatReport(jobId, { signal: lease.signal });
-      await markJobDeleted(deps.pool, customerId, jobId);
+      await markJobDeleted(db, customerId, jobId);
     }
     const { tasks, clamped } = planReports(request.data, lookBack(deps.config), deps.clock.now());
     if (tasks.length === 0) throw new Error('no day of the requested range is within NAVER look-back');
@@ -160,36 +173,45 @@ async function workUnderLease(
       clock: deps.clock,
       buildTimeoutMs: deps.config.NAVER_BUILD_TIMEOUT_MS,
       maxAttempts: deps.config.NAVER_MAX_ATTEMPTS,
-      recordJob: (id) => recordJob(deps.pool, customerId, id, importId),
-      jobDeleted: (id) => markJobDeleted(deps.pool, customerId, id),
+      recordJob: (id) => recordJob(db, customerId, id, importId),
+      jobDeleted: (id) => markJobDeleted(db, customerId, id),
       storeFile: (t, content) =>
         deps.blobs.putStream(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
       onDay: async (day) => {
         completed++;
         const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
         const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
-        await appendToOutbox(deps.pool, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);
+        await appendToOutbox(db, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);
         deps.relay.nudge();
       },
     });
     days.sort((a, b) => a.reportType.localeCompare(b.reportType) || a.statDate.localeCompare(b.statDate));
-    await withTransaction(deps.pool, async (tx) => {
-      const downloaded = makeEvent(ReportsDownloadedV1, { reports: days, naverRequests, clamped }, ctx(grant));
-      const released = makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests }, ctx(grant));
-      await appendToOutbox(tx, SERVICE, [released, downloaded]);
-      await finishFetch(tx, { importId, token, outcome: 'done', naverRequests });
-    });
+    const downloaded = makeEvent(ReportsDownloadedV1, { reports: days, naverRequests, clamped }, ctx(grant));
+    const released = makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests }, ctx(grant));
+    await whileUnavailable(
+      () =>
+        withTransaction(deps.pool, async (tx) => {
+          await appendToOutbox(tx, SERVICE, [released, downloaded]);
+          await finishFetch(tx, { importId, token, outcome: 'done', naverRequests });
+        }),
+      patience,
+    );
     deps.relay.nudge();
     log.info({ naverRequests, days: days.length }, 'NAVER work done; lease released');
   } catch (error) {
     const failure = describeFailure(error, customerId);
     log.warn({ err: error, code: failure.code }, 'NAVER work failed; releasing the lease');
-    await withTransaction(deps.pool, async (tx) => {
-      const released = makeEvent(LeaseReleasedV1, { outcome: 'failed', naverRequests }, ctx(grant));
-      const failed = makeEvent(ImportFailedV1, { stage: 'download', ...failure }, ctx(grant));
-      await appendToOutbox(tx, SERVICE, [released, failed]);
-      await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests });
-    });
+    const released = makeEvent(LeaseReleasedV1, { outcome: 'failed', naverRequests }, ctx(grant));
+    const failed = makeEvent(ImportFailedV1, { stage: 'download', ...failure }, ctx(grant));
+    // Past the lease, nothing more is waited for: the lock-service expires the lease and fails the import itself.
+    await whileUnavailable(
+      () =>
+        withTransaction(deps.pool, async (tx) => {
+          await appendToOutbox(tx, SERVICE, [released, failed]);
+          await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests });
+        }),
+      patience,
+    );
     deps.relay.nudge();
   } finally {
     keeper?.stop();

@@ -8,6 +8,7 @@ export * from './pg/blobs.ts';
 export * from './pg/inbox.ts';
 export * from './pg/migrate.ts';
 export * from './pg/outbox.ts';
+export * from './pg/patience.ts';
 export * from './pg/pool.ts';
 export * from './pg/secrets.ts';
 export * from './runtime.ts';

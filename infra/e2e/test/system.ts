@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { createTopics, uniquePrefix } from '@reportline/dev/test-environment';
+import { startLockService } from '@reportline/lock-service/app';
+import { lockServiceConfig } from '@reportline/lock-service/config';
+import { startFetcher } from '@reportline/naver-fetcher/app';
+import { fetcherConfig } from '@reportline/naver-fetcher/config';
+import { type SimulatorConfigInput, startSimulator } from '@reportline/naver-simulator';
+import { loadConfig, type Running } from '@reportline/platform';
+import { startProcessor } from '@reportline/processor/app';
+import { processorConfig } from '@reportline/processor/config';
+import { startScheduler } from '@reportline/scheduler/app';
+import { schedulerConfig } from '@reportline/scheduler/config';
+import { startSheetsFake } from '@reportline/sheets-fake';
+import { startSheetsWriter } from '@reportline/sheets-writer/app';
+import { sheetsWriterConfig } from '@reportline/sheets-writer/config';
+
+export interface System {
+  schedulerUrl: string;
+  lockUrl: string;
+  naver: Awaited<ReturnType<typeof startSimulator>>;
+  sheets: Awaited<ReturnType<typeof startSheetsFake>>;
+  close(): Promise<void>;
+}
+
+/**
+ * All five services on fresh topics, over `databaseUrl`, with both simulators: the system as a user meets it.
+ * `env` adds or overrides variables of every service (bounds, backoffs).
+ */
+export async function startSystem(opts: {
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  naver: SimulatorConfigInput;
+  env?: Record<string, string>;
+}): Promise<System> {
+  const prefix = uniquePrefix();
+  await createTopics(prefix);
+  const services: Running[] = [];
+  const naver = await startSimulator(opts.naver);
+  const sheets = await startSheetsFake();
+  const base = {
+    KAFKA_BROKERS: opts.kafkaBrokers.join(','),
+    DATABASE_URL: opts.databaseUrl,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    ...opts.env,
+  };
+  try {
+    const scheduler = await startScheduler(loadConfig(schedulerConfig, base));
+    services.push(scheduler);
+    const lock = await startLockService(loadConfig(lockServiceConfig, { TICK_MS: '100', ...base }));
+    services.push(lock);
+    const fetcherEnv = { NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200', LOCK_SERVICE_URL: lock.url, ...base };
+    services.push(await startFetcher(loadConfig(fetcherConfig, fetcherEnv)));
+    services.push(await startProcessor(loadConfig(processorConfig, base)));
+    services.push(
+      await startSheetsWriter(loadConfig(sheetsWriterConfig, { SHEETS_API_URL: `${sheets.url}/`, ...base })),
+    );
+    return {
+      schedulerUrl: scheduler.url,
+      lockUrl: lock.url,
+      naver,
+      sheets,
+      async close() {
+        for (const s of services.reverse()) await s.close();
+        await naver.close();
+        await sheets.close();
+      },
+    };
+  } catch (err) {
+    for (const s of services.reverse()) await s.close().catch(() => {});
+    await naver.close();
+    await sheets.close();
+    throw err;
+  }
+}
+
+/** One JSON call; a failed or non-JSON answer comes back as its status with an empty body. */
+export async function call(method: string, url: string, body?: unknown) {
+  try {
+    const res = await fetch(url, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: assertions read these JSON answers field by field
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+  } catch {
+    return { status: 0, body: {} };
+  }
+}
+
+/** Creates a spreadsheet in the fake and a connection to it; returns the connection id. */
+export async function connect(
+  system: System,
+  customer: { customerId: string; apiKey: string; secret: string },
+  sheetName: string,
+  reportTypes: string[] = ['AD', 'AD_CONVERSION'],
+): Promise<{ connectionId: string; spreadsheetId: string }> {
+  const spreadsheetId = `e2e-${randomBytes(4).toString('hex')}`;
+  await call('POST', `${system.sheets.url}/_fake/spreadsheets`, {
+    spreadsheetId,
+    title: 'e2e',
+    sheets: [{ title: 'Sheet1' }],
+  });
+  const connection = await call('POST', `${system.schedulerUrl}/connections`, {
+    ...customer,
+    reportTypes,
+    historyDays: 30,
+    spreadsheetId,
+    sheetName,
+  });
+  if (connection.status !== 201) throw new Error(`connection not created: ${JSON.stringify(connection.body)}`);
+  return { connectionId: connection.body.id, spreadsheetId };
+}
