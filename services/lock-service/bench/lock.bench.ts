@@ -4,7 +4,7 @@
 // only checks that it granted every lease it should have).
 // Env: DATABASE_URL_ADMIN (default postgres://postgres@127.0.0.1:5432/postgres), KAFKA_BROKERS (127.0.0.1:19092).
 import { randomBytes } from 'node:crypto';
-import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, deleteTopicsWithPrefix, migrateAll, withDatabase } from '@reportline/dev';
 import { createKafkaBus, createLogger, createPool, loadConfig, systemClock } from '@reportline/platform';
 import { startLockService } from '../src/app.ts';
@@ -13,8 +13,9 @@ import { decideOnMessage, decideOnMessages } from '../src/decisions.ts';
 import { decide, evolve } from '../src/domain/decide.ts';
 import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions } from '../src/fencing.ts';
+import { importRequested } from '../test/support/events.ts';
 
-const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000 };
+const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 1_800_000, maxQueueWaitMs: 3_600_000 };
 const adminUrl = process.env.DATABASE_URL_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -33,7 +34,7 @@ function* commands(n: number): Generator<LockCommand> {
       correlationId: id,
     };
     yield { kind: 'renew', importId: id, token: i };
-    yield { kind: 'release', importId: id, token: i };
+    yield { kind: 'release', importId: id, token: i, aborted: false };
     yield { kind: 'tick' };
   }
 }
@@ -80,7 +81,7 @@ async function postgresPath(databaseUrl: string, concurrency: number) {
       const cmd: LockCommand =
         i % 2 === 0 || !holder
           ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', ...holder };
+          : { kind: 'release', ...holder, aborted: false };
       const d = await decideOnMessage(
         deps,
         { topic, partition, offset: String(offset++), eventId: crypto.randomUUID(), customerId },
@@ -127,7 +128,7 @@ async function batchedPostgresPath(databaseUrl: string, partitions: number, batc
       const command: LockCommand =
         n % 2 === 0
           ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', importId: id, token: (n + 1) / 2 };
+          : { kind: 'release', importId: id, token: (n + 1) / 2, aborted: false };
       const message = {
         topic,
         partition,
@@ -164,6 +165,7 @@ async function grantLatency(databaseUrl: string) {
     TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     TICK_MS: '100',
+    INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
   });
   const service = await startLockService(config, { logger: createLogger('lock-service', 'warn') });
   const bus = createKafkaBus({ brokers, clientId: 'lock-bench', topicPrefix: prefix });
@@ -194,18 +196,7 @@ async function grantLatency(databaseUrl: string) {
     },
   });
   const request = (customerId: string): ReportlineEvent =>
-    makeEvent(
-      ImportRequestedV1,
-      {
-        connectionId: crypto.randomUUID(),
-        trigger: 'manual',
-        priority: 'on-demand',
-        reportTypes: ['AD'],
-        dateRange: { from: '2026-11-01', to: '2026-11-02' },
-        target: { spreadsheetId: 's', sheetName: 't' },
-      },
-      { source: 'bench', importId: crypto.randomUUID(), customerId, now: new Date() },
-    );
+    importRequested(customerId, { priority: 'on-demand', source: 'bench' });
   const rounds = 200;
   // Round 0 is the warm-up: it includes the consumer groups' first join and fetch, reported apart from steady state.
   let firstGrantMs = 0;
