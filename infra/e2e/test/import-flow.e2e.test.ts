@@ -57,7 +57,7 @@ beforeAll(async () => {
     TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SECRETS_KEY: randomBytes(32).toString('base64'),
-    // The lock-service's internal endpoints (renewals, current holder) accept only this credential; the fetcher sends it.
+    // The lock-service's internal endpoints (renewals, current holder) accept only this; the fetcher sends it.
     INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
   };
   const scheduler = await startScheduler(loadConfig(schedulerConfig, base));

@@ -34,7 +34,10 @@ export async function loadExistingLockForUpdate(tx: PoolClient, customerId: stri
   return rows[0] && toStored(rows[0]);
 }
 
-/** Reads a customer's lock for update (created empty if new): concurrent decisions for one customer id serialise on this row. */
+/**
+ * Reads a customer's lock for update (created empty if new): concurrent decisions for one customer id serialise on
+ * this row.
+ */
 export async function loadLockForUpdate(tx: PoolClient, customerId: string): Promise<StoredLock> {
   await tx.query(
     `INSERT INTO lock.customer_locks (customer_id, state) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`,
