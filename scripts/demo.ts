@@ -61,6 +61,9 @@ try {
     SECRETS_KEY: readFileSync(keyFile, 'utf8'),
     LOG_LEVEL: 'info',
   };
+  // The credential of the lock-service's internal endpoints (renewals, current holder), new for every demo run and
+  // given only to the two services that use it.
+  const internalApiToken = randomBytes(32).toString('base64url');
   children.push(
     spawnNode(
       'naver-simulator',
@@ -70,12 +73,17 @@ try {
     ),
     spawnNode('sheets-fake', 'infra/simulators/google-sheets/src/main.ts', ['--port', String(sheetsPort)], {}),
     spawnNode('scheduler', 'services/scheduler/src/server.ts', [], { ...common, PORT: String(schedulerPort) }),
-    spawnNode('lock-service', 'services/lock-service/src/server.ts', [], { ...common, PORT: String(lockPort) }),
+    spawnNode('lock-service', 'services/lock-service/src/server.ts', [], {
+      ...common,
+      PORT: String(lockPort),
+      INTERNAL_API_TOKEN: internalApiToken,
+    }),
     spawnNode('naver-fetcher', 'services/naver-fetcher/src/server.ts', [], {
       ...common,
       PORT: String(fetcherPort),
       NAVER_BASE_URL: naverUrl,
       LOCK_SERVICE_URL: `http://127.0.0.1:${lockPort}`,
+      INTERNAL_API_TOKEN: internalApiToken,
       NAVER_POLL_MS: '500',
     }),
     spawnNode('processor', 'services/processor/src/server.ts', [], { ...common, PORT: String(processorPort) }),

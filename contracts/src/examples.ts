@@ -34,6 +34,12 @@ export const examples: readonly ReportlineEvent[] = [
     },
   },
   {
+    ...base('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'lock-service', correlationId),
+    type: 'LockQueued',
+    version: 1,
+    data: { priority: 'scheduled', position: 2, queueLength: 3, maxQueueWaitMs: 3_600_000 },
+  },
+  {
     ...base('11111111-1111-4111-8111-111111111111', 'lock-service', correlationId),
     type: 'LockGranted',
     version: 1,
@@ -53,6 +59,13 @@ export const examples: readonly ReportlineEvent[] = [
     version: 1,
     fencingToken: 42,
     data: { outcome: 'done', naverRequests: 31 },
+  },
+  {
+    ...base('cccccccc-cccc-4ccc-8ccc-cccccccccccc', 'naver-fetcher', correlationId),
+    type: 'LeaseReleased',
+    version: 2,
+    fencingToken: 42,
+    data: { outcome: 'aborted', naverRequests: 31 },
   },
   {
     ...base('44444444-4444-4444-8444-444444444444', 'lock-service', correlationId),

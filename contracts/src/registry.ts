@@ -1,7 +1,14 @@
 import type { z } from 'zod';
 import type { EventDefinition } from './envelope.ts';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
-import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
+import {
+  LeaseExpiredV1,
+  LeaseReleasedV1,
+  LeaseReleasedV2,
+  LeaseRenewedV1,
+  LockGrantedV1,
+  LockQueuedV1,
+} from './events/leases.ts';
 import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
 
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
@@ -12,7 +19,9 @@ export const eventDefinitions = [
   LockGrantedV1,
   LeaseRenewedV1,
   LeaseReleasedV1,
+  LeaseReleasedV2,
   LeaseExpiredV1,
+  LockQueuedV1,
   ChunkDownloadedV1,
   ReportsDownloadedV1,
   RowsProcessedV1,

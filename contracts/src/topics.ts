@@ -1,5 +1,12 @@
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
-import { LeaseExpiredV1, LeaseReleasedV1, LeaseRenewedV1, LockGrantedV1 } from './events/leases.ts';
+import {
+  LeaseExpiredV1,
+  LeaseReleasedV1,
+  LeaseReleasedV2,
+  LeaseRenewedV1,
+  LockGrantedV1,
+  LockQueuedV1,
+} from './events/leases.ts';
 import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
 import type { AnyEventDefinition } from './registry.ts';
 
@@ -38,17 +45,17 @@ export const topics = {
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
     consumers: ['scheduler', 'lock-service'],
-    events: [ImportRequestedV1, LeaseReleasedV1, ImportCompletedV1, ImportFailedV1],
+    events: [ImportRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
   }),
   leases: topic({
     name: 'reportline.leases.v1',
-    description: 'Decisions of the lock-service: grants, renewals and expiries of NAVER leases.',
+    description: 'Decisions of the lock-service: queued requests, grants, renewals and expiries of NAVER leases.',
     key: 'customerId',
     partitions: 6,
     owner: 'lock-service',
     producers: ['lock-service'],
     consumers: ['naver-fetcher', 'scheduler'],
-    events: [LockGrantedV1, LeaseRenewedV1, LeaseExpiredV1],
+    events: [LockQueuedV1, LockGrantedV1, LeaseRenewedV1, LeaseExpiredV1],
   }),
   downloads: topic({
     name: 'reportline.downloads.v1',

@@ -47,7 +47,8 @@ describe('contracts', () => {
 
   it('requires the fencing token on every event of work done under a lease', () => {
     for (const def of eventDefinitions.filter((d) => d.leased)) {
-      const example = examples.find((e) => e.type === def.type)!;
+      const example = examples.find((e) => e.type === def.type && e.version === def.version)!;
+      expect(def.schema.safeParse(example).success).toBe(true);
       expect(def.schema.safeParse({ ...example, fencingToken: undefined }).success).toBe(false);
     }
   });

@@ -31,6 +31,41 @@ export const LeaseReleasedV1 = defineEvent(
   { leased: true },
 );
 
+/**
+ * v2 adds `aborted`: the holder abandoned an in-flight NAVER call (a request timeout, or the lease signal aborting it),
+ * so NAVER may still be working on that call after the release. The lock-service then applies its lock-delay before
+ * granting the next waiter, as after an expiry; `done` and `failed` (and every v1 release) grant at once.
+ */
+export const LeaseReleasedV2 = defineEvent(
+  'LeaseReleased',
+  2,
+  z.object({
+    outcome: z.enum(['done', 'failed', 'aborted']),
+    naverRequests: z.number().int().nonnegative(),
+  }),
+  { leased: true },
+);
+
+/**
+ * The lock-service received an import's request and queued it (it may be granted in the same decision, then
+ * LockGranted follows). The acknowledgement that an ImportRequested reached the lock: one without it for long never
+ * did. Not under a lease, so no fencing token.
+ */
+export const LockQueuedV1 = defineEvent(
+  'LockQueued',
+  1,
+  z.object({
+    priority: z.enum(['on-demand', 'scheduled']),
+    /** 1-based place in grant order when queued (on-demand before scheduled, FIFO within a priority). */
+    position: z.number().int().positive(),
+    /** Waiters of this customer id, this one included, when it was queued. */
+    queueLength: z.number().int().positive(),
+    /** A waiter not granted within this long leaves the queue with ImportFailed (stage queue, code queue-timeout). */
+    maxQueueWaitMs: z.number().int().positive(),
+  }),
+  { leased: false },
+);
+
 /** The holder stopped renewing; the next waiter waits out `lockDelayUntil` before it is granted. */
 export const LeaseExpiredV1 = defineEvent(
   'LeaseExpired',

@@ -43,6 +43,8 @@ export async function startSystem(opts: {
     TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SECRETS_KEY: randomBytes(32).toString('base64'),
+    // The lock-service's internal endpoints (renewals, current holder) accept only this; the fetcher sends it.
+    INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
     ...opts.env,
   };
   try {

@@ -6,7 +6,7 @@
 // and fresh topics in KAFKA_BROKERS, DATABASE_URL and TOPIC_PREFIX.
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { reportFigures, round } from '@reportline/dev/bench';
 import { scratchFromEnv } from '@reportline/dev/scratch';
 import { createKafkaBus, createLogger, createPool, loadConfig, systemClock } from '@reportline/platform';
@@ -16,8 +16,9 @@ import { decideOnMessage, decideOnMessages } from '../src/decisions.ts';
 import { decide, evolve } from '../src/domain/decide.ts';
 import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions } from '../src/fencing.ts';
+import { importRequested } from '../test/support/events.ts';
 
-const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000 };
+const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 1_800_000, maxQueueWaitMs: 3_600_000 };
 const { kafkaBrokers: brokers, databaseUrl, topicPrefix } = scratchFromEnv();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (xs: number[], p: number) =>
@@ -35,7 +36,7 @@ function* commands(n: number): Generator<LockCommand> {
       correlationId: id,
     };
     yield { kind: 'renew', importId: id, token: i };
-    yield { kind: 'release', importId: id, token: i };
+    yield { kind: 'release', importId: id, token: i, aborted: false };
     yield { kind: 'tick' };
   }
 }
@@ -82,7 +83,7 @@ async function postgresPath(concurrency: number) {
       const cmd: LockCommand =
         i % 2 === 0 || !holder
           ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', ...holder };
+          : { kind: 'release', ...holder, aborted: false };
       const d = await decideOnMessage(
         deps,
         { topic, partition, offset: String(offset++), eventId: crypto.randomUUID(), customerId },
@@ -129,7 +130,7 @@ async function batchedPostgresPath(partitions: number, batchSize: number): Promi
       const command: LockCommand =
         n % 2 === 0
           ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', importId: id, token: (n + 1) / 2 };
+          : { kind: 'release', importId: id, token: (n + 1) / 2, aborted: false };
       const message = {
         topic,
         partition,
@@ -165,6 +166,7 @@ async function grantLatency(prefix: string): Promise<{ p50: number; p99: number 
     TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     TICK_MS: '100',
+    INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
   });
   const service = await startLockService(config, { logger: createLogger('lock-service', 'warn') });
   const bus = createKafkaBus({ brokers, clientId: 'lock-bench', topicPrefix: prefix });
@@ -195,18 +197,7 @@ async function grantLatency(prefix: string): Promise<{ p50: number; p99: number 
     },
   });
   const request = (customerId: string): ReportlineEvent =>
-    makeEvent(
-      ImportRequestedV1,
-      {
-        connectionId: crypto.randomUUID(),
-        trigger: 'manual',
-        priority: 'on-demand',
-        reportTypes: ['AD'],
-        dateRange: { from: '2026-11-01', to: '2026-11-02' },
-        target: { spreadsheetId: 's', sheetName: 't' },
-      },
-      { source: 'bench', importId: crypto.randomUUID(), customerId, now: new Date() },
-    );
+    importRequested(customerId, { priority: 'on-demand', source: 'bench' });
   const rounds = 200;
   // Round 0 is the warm-up: it includes the consumer groups' first join and fetch, reported apart from steady state.
   let firstGrantMs = 0;

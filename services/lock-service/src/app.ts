@@ -12,7 +12,7 @@ import {
   systemClock,
 } from '@reportline/platform';
 import { trackAssignment } from './assignment.ts';
-import type { LockServiceConfig } from './config.ts';
+import { type LockServiceConfig, lockPolicy } from './config.ts';
 import { type DecisionDeps, decideOnMessages, decideTick, SERVICE } from './decisions.ts';
 import { commandFor } from './domain/commands.ts';
 import { claimPartitions } from './fencing.ts';
@@ -64,7 +64,7 @@ export async function startLockService(
   const decisionDeps: DecisionDeps = {
     pool: rt.pool,
     clock,
-    policy: { leaseTtlMs: config.LEASE_TTL_MS, lockDelayMs: config.LOCK_DELAY_MS },
+    policy: lockPolicy(config),
     instanceId,
   };
   const assignment = trackAssignment(async (assigned) => {
@@ -73,7 +73,10 @@ export async function startLockService(
     logger.info({ instanceId, claims: claims.length }, 'claimed assigned partitions');
   });
 
-  lockRoutes(rt.http, decisionDeps, () => rt.relay.nudge());
+  lockRoutes(rt.http, decisionDeps, {
+    serviceCredential: config.INTERNAL_API_TOKEN,
+    published: () => rt.relay.nudge(),
+  });
 
   const subscriber = await rt.bus.subscribe({
     group: GROUP,

@@ -8,11 +8,17 @@ import {
   type PoolClient,
   withTransaction,
 } from '@reportline/platform';
-import { decide, evolve } from './domain/decide.ts';
-import type { CustomerLock, LockCommand, LockEvent, LockPolicy } from './domain/lock.ts';
+import { decide, evolve, renewalRefusal } from './domain/decide.ts';
+import type { CustomerLock, LockCommand, LockEvent, LockPolicy, RenewalRefusal } from './domain/lock.ts';
 import { toPublished } from './domain/publish.ts';
 import { fenceMessage, fencePartition, ownsPartition } from './fencing.ts';
-import { loadLockForUpdate, loadLocksForUpdate, type StoredLock, saveLock } from './store.ts';
+import {
+  loadExistingLockForUpdate,
+  loadLockForUpdate,
+  loadLocksForUpdate,
+  type StoredLock,
+  saveLock,
+} from './store.ts';
 
 export const SERVICE = 'lock-service';
 
@@ -37,7 +43,7 @@ export interface Decided {
   after: CustomerLock;
 }
 
-async function begin(deps: DecisionDeps, fn: (tx: PoolClient) => Promise<Decided | undefined>) {
+async function begin<T>(deps: DecisionDeps, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
   return withTransaction(deps.pool, async (tx) => {
     await tx.query(`SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`);
     return fn(tx);
@@ -51,16 +57,17 @@ async function decideIn(
   stored: StoredLock,
   command: LockCommand,
   partition: number | null,
+  now = deps.clock.now(),
 ) {
-  const now = deps.clock.now();
   const events = decide(stored.state, command, now, deps.policy);
   const after = events.reduce(evolve, stored.state);
   if (events.length === 0) {
-    if (partition !== null && stored.partition !== partition) await saveLock(tx, stored, after, [], partition);
+    if (partition !== null && stored.partition !== partition)
+      await saveLock(tx, stored, after, [], partition, deps.policy);
     return { published: 0, before: stored.state, after };
   }
-  await saveLock(tx, stored, after, events, partition);
-  const published = toPublished(stored.state.customerId, events, now, deps.policy);
+  await saveLock(tx, stored, after, events, partition, deps.policy);
+  const published = toPublished(stored.state, events, now, deps.policy);
   await appendToOutbox(tx, SERVICE, published);
   return { published: published.length, before: stored.state, after };
 }
@@ -146,7 +153,7 @@ export async function decideOnMessages(
       const now = deps.clock.now();
       const events = decide(w.state, command, now, deps.policy);
       const after = events.reduce(evolve, w.state);
-      const published = events.length > 0 ? toPublished(message.customerId, events, now, deps.policy) : [];
+      const published = events.length > 0 ? toPublished(w.state, events, now, deps.policy) : [];
       results[index] = { published: published.length, before: w.state, after };
       w.state = after;
       w.events.push(...events);
@@ -155,7 +162,7 @@ export async function decideOnMessages(
     for (const w of working.values()) {
       // Unchanged and already on this partition: nothing to write, as message by message.
       if (w.events.length === 0 && w.stored.partition === partition) continue;
-      await saveLock(tx, w.stored, w.state, w.events, partition);
+      await saveLock(tx, w.stored, w.state, w.events, partition, deps.policy);
     }
     await appendToOutbox(tx, SERVICE, outbox);
     return results;
@@ -180,18 +187,34 @@ export async function decideTick(
   });
 }
 
+/** A renewal's answer: the lock after it, and why it changed nothing (null when it extended the lease). */
+export interface RenewalDecided {
+  refusal: RenewalRefusal | null;
+  published: number;
+  /** The instant the renewal was decided at: the lease runs from it. */
+  decidedAt: Date;
+  /** The lock after the decision; undefined for a customer id without a lock. */
+  after: CustomerLock | undefined;
+}
+
 /**
  * A holder's renewal (HTTP, answered synchronously). Any instance may take it: the row lock serialises it with the
  * partition owner's decisions, and the compare-and-set on (import, token) means it can only extend the caller's own,
- * still valid lease — it never grants, frees or reorders anything, so it needs no partition fence.
+ * still valid lease — it never grants, frees or reorders anything, so it needs no partition fence. It never creates a
+ * lock row: a customer id without one has no lease to renew.
  */
 export async function decideRenewal(
   deps: DecisionDeps,
   customerId: string,
   renewal: { importId: string; token: number },
-): Promise<Decided> {
-  return (await begin(deps, async (tx) => {
-    const stored = await loadLockForUpdate(tx, customerId);
-    return decideIn(tx, deps, stored, { kind: 'renew', ...renewal }, null);
-  }))!;
+): Promise<RenewalDecided> {
+  return begin(deps, async (tx) => {
+    // One instant for the refusal and the decision, so both read the lease alike.
+    const now = deps.clock.now();
+    const stored = await loadExistingLockForUpdate(tx, customerId);
+    if (!stored) return { refusal: 'not-held' as const, published: 0, decidedAt: now, after: undefined };
+    const refusal = renewalRefusal(stored.state, renewal, now, deps.policy);
+    const decided = await decideIn(tx, deps, stored, { kind: 'renew', ...renewal }, null, now);
+    return { refusal, published: decided.published, decidedAt: now, after: decided.after };
+  });
 }

@@ -1,16 +1,18 @@
+import type { LeaseHolder } from '@reportline/contracts';
 import type { Queryable } from '@reportline/platform';
 import { z } from 'zod';
-import { nextWaiter } from './domain/decide.ts';
+import { grantOrder } from './domain/decide.ts';
 import type { CustomerLock } from './domain/lock.ts';
 
 const Iso = z.iso.datetime({ offset: true });
 
+// The view people read carries no fencing token (nor the last one handed out, which is the holder's): a token is what
+// a holder proves itself with, and only holders, with the service credential, read it (GET /locks/:id/holder).
 export const HolderView = z
-  .object({ importId: z.uuid(), token: z.number().int().positive(), grantedAt: Iso, expiresAt: Iso })
-  .describe('The import holding the NAVER lease now, its fencing token and when the lease runs out unless renewed.');
+  .object({ importId: z.uuid(), grantedAt: Iso, expiresAt: Iso })
+  .describe('The import holding the NAVER lease now and when the lease runs out unless renewed.');
 
 export const LeaseHoldView = z.object({
-  token: z.number().int().positive(),
   importId: z.uuid(),
   grantedAt: Iso,
   /** Latest expiry the lease had (moved by renewals). */
@@ -36,28 +38,12 @@ export const LockView = z.object({
       }),
     )
     .describe('Waiters in grant order: on-demand before scheduled, first come first served within a priority.'),
-  lastToken: z.number().int().nonnegative(),
-  lockDelayUntil: Iso.nullable().describe('After an expiry nobody is granted before this instant.'),
+  lockDelayUntil: Iso.nullable().describe(
+    'After an expiry or an aborted release nobody is granted before this instant.',
+  ),
   history: z.array(LeaseHoldView).describe('Lease holds, newest first (at most `limit`).'),
 });
 export type LockView = z.infer<typeof LockView>;
-
-export const CurrentHolder = z.object({
-  customerId: z.string(),
-  holder: HolderView.nullable(),
-  lastToken: z.number().int().nonnegative(),
-});
-
-/** Waiters in the order they will be granted. */
-export function grantOrder(state: CustomerLock) {
-  const rest = [...state.queue];
-  const ordered = [];
-  for (let next = nextWaiter(rest); next; next = nextWaiter(rest)) {
-    ordered.push(next);
-    rest.splice(rest.indexOf(next), 1);
-  }
-  return ordered;
-}
 
 async function readState(db: Queryable, customerId: string): Promise<CustomerLock | undefined> {
   const { rows } = await db.query<{ state: CustomerLock }>(
@@ -67,20 +53,13 @@ async function readState(db: Queryable, customerId: string): Promise<CustomerLoc
   return rows[0]?.state;
 }
 
-const holderOf = (state: CustomerLock) =>
-  state.holder && {
-    importId: state.holder.importId,
-    token: state.holder.token,
-    grantedAt: state.holder.grantedAt,
-    expiresAt: state.holder.expiresAt,
-  };
-
-export async function readCurrentHolder(
-  db: Queryable,
-  customerId: string,
-): Promise<z.infer<typeof CurrentHolder> | undefined> {
+/** The holder and its token: for the holder's guard only (an internal endpoint). */
+export async function readCurrentHolder(db: Queryable, customerId: string): Promise<LeaseHolder | undefined> {
   const state = await readState(db, customerId);
-  return state && { customerId, holder: holderOf(state), lastToken: state.lastToken };
+  if (!state) return undefined;
+  const h = state.holder;
+  const holder = h && { importId: h.importId, token: h.token, grantedAt: h.grantedAt, expiresAt: h.expiresAt };
+  return { customerId, holder, lastToken: state.lastToken };
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -89,7 +68,6 @@ export async function readLockView(db: Queryable, customerId: string, limit = 10
   const state = await readState(db, customerId);
   if (!state) return undefined;
   const { rows } = await db.query<{
-    token: string;
     import_id: string;
     granted_at: Date;
     expires_at: Date | null;
@@ -97,23 +75,25 @@ export async function readLockView(db: Queryable, customerId: string, limit = 10
     ended_at: Date | null;
     ended_by: 'released' | 'expired' | null;
   }>(
-    `SELECT token, import_id, granted_at, expires_at, renewals, ended_at, ended_by
+    `SELECT import_id, granted_at, expires_at, renewals, ended_at, ended_by
      FROM lock.lease_history WHERE customer_id = $1 ORDER BY token DESC LIMIT $2`,
     [customerId, limit],
   );
   return {
     customerId,
-    holder: holderOf(state),
+    holder: state.holder && {
+      importId: state.holder.importId,
+      grantedAt: state.holder.grantedAt,
+      expiresAt: state.holder.expiresAt,
+    },
     queue: grantOrder(state).map((w, i) => ({
       importId: w.importId,
       priority: w.priority,
       requestedAt: w.requestedAt,
       position: i + 1,
     })),
-    lastToken: state.lastToken,
     lockDelayUntil: state.lockDelayUntil,
     history: rows.map((h) => ({
-      token: Number(h.token),
       importId: h.import_id,
       grantedAt: iso(h.granted_at)!,
       expiresAt: iso(h.expires_at),

@@ -1,6 +1,6 @@
 import type { PoolClient, Queryable } from '@reportline/platform';
 import { nextDeadline } from './domain/decide.ts';
-import { type CustomerLock, emptyLock, type LockEvent } from './domain/lock.ts';
+import { type CustomerLock, emptyLock, type LockEvent, type LockPolicy } from './domain/lock.ts';
 
 export interface StoredLock {
   state: CustomerLock;
@@ -13,23 +13,37 @@ export class StaleLockVersionError extends Error {
   override readonly name = 'StaleLockVersionError';
 }
 
-/** Reads a customer's lock for update: concurrent decisions for one customer id serialise on this row. */
+type LockRow = { state: CustomerLock; version: string; partition: number | null };
+
+// Rows written before `finished` existed read as having finished nothing.
+const toStored = (row: LockRow): StoredLock => ({
+  state: { ...row.state, finished: row.state.finished ?? [] },
+  version: Number(row.version),
+  partition: row.partition,
+});
+
+/**
+ * Reads a customer's lock for update, or undefined when the customer id has no lock row: for callers that must not
+ * create one (a renewal can only extend an existing lease, so one for an unknown customer id leaves nothing behind).
+ */
+export async function loadExistingLockForUpdate(tx: PoolClient, customerId: string): Promise<StoredLock | undefined> {
+  const { rows } = await tx.query<LockRow>(
+    'SELECT state, version, partition FROM lock.customer_locks WHERE customer_id = $1 FOR UPDATE',
+    [customerId],
+  );
+  return rows[0] && toStored(rows[0]);
+}
+
+/**
+ * Reads a customer's lock for update (created empty if new): concurrent decisions for one customer id serialise on
+ * this row.
+ */
 export async function loadLockForUpdate(tx: PoolClient, customerId: string): Promise<StoredLock> {
   await tx.query(
     `INSERT INTO lock.customer_locks (customer_id, state) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`,
     [customerId, JSON.stringify(emptyLock(customerId))],
   );
-  const { rows } = await tx.query<{ state: CustomerLock; version: string; partition: number | null }>(
-    'SELECT state, version, partition FROM lock.customer_locks WHERE customer_id = $1 FOR UPDATE',
-    [customerId],
-  );
-  const row = rows[0]!;
-  // Rows written before `finished` existed read as having finished nothing.
-  return {
-    state: { ...row.state, finished: row.state.finished ?? [] },
-    version: Number(row.version),
-    partition: row.partition,
-  };
+  return (await loadExistingLockForUpdate(tx, customerId))!;
 }
 
 /**
@@ -48,26 +62,12 @@ export async function loadLocksForUpdate(
      ON CONFLICT (customer_id) DO NOTHING`,
     [JSON.stringify(ids.map(emptyLock))],
   );
-  const { rows } = await tx.query<{
-    customer_id: string;
-    state: CustomerLock;
-    version: string;
-    partition: number | null;
-  }>(
+  const { rows } = await tx.query<LockRow & { customer_id: string }>(
     `SELECT customer_id, state, version, partition FROM lock.customer_locks
      WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE`,
     [ids],
   );
-  return new Map(
-    rows.map((row) => [
-      row.customer_id,
-      {
-        state: { ...row.state, finished: row.state.finished ?? [] },
-        version: Number(row.version),
-        partition: row.partition,
-      },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.customer_id, toStored(row)]));
 }
 
 /** Compare-and-set on the version read: the row lock makes it hold; the check makes a broken assumption loud. */
@@ -77,12 +77,13 @@ export async function saveLock(
   state: CustomerLock,
   events: readonly LockEvent[],
   partition: number | null,
+  policy: LockPolicy,
 ): Promise<void> {
   const { rowCount } = await tx.query(
     `UPDATE lock.customer_locks SET state = $2, next_deadline = $3, version = version + 1, updated_at = now(),
        partition = COALESCE($5, partition)
      WHERE customer_id = $1 AND version = $4`,
-    [state.customerId, JSON.stringify(state), nextDeadline(state), stored.version, partition],
+    [state.customerId, JSON.stringify(state), nextDeadline(state, policy), stored.version, partition],
   );
   if (rowCount !== 1)
     throw new StaleLockVersionError(`lock of ${state.customerId} changed since version ${stored.version}`);
@@ -107,7 +108,10 @@ export async function saveLock(
   }
 }
 
-/** Locks of the given partitions that need a tick now (an expiry or the end of a lock-delay), with the version seen. */
+/**
+ * Locks of the given partitions that need a tick now (an expiry, the end of a lock-delay, a waiter's maximum queue
+ * wait), with the version seen.
+ */
 export async function dueLocks(
   db: Queryable,
   now: Date,

@@ -6,7 +6,7 @@ import type { LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
 
 let pool: Pool;
-const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000 };
+const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000, maxHoldMs: 25_000, maxQueueWaitMs: 60_000 };
 const run = crypto.randomUUID().slice(0, 8);
 
 beforeAll(async () => {
@@ -43,8 +43,9 @@ function stream(seed: number, length: number) {
       known.push(importId);
       const priority = rand(3) === 0 ? 'on-demand' : 'scheduled';
       command = { kind: 'request', importId, priority, eventId, correlationId: importId };
-    } else if (roll < 6) command = { kind: 'release', importId: pick(), token: 1 + rand(known.length) };
-    else if (roll === 6) command = { kind: 'cancel', importId: pick() };
+    } else if (roll < 6) {
+      command = { kind: 'release', importId: pick(), token: 1 + rand(known.length), aborted: rand(3) === 0 };
+    } else if (roll === 6) command = { kind: 'cancel', importId: pick() };
     else command = rand(4) === 0 ? undefined : { kind: 'tick' };
     messages.push({ customer, eventId, command });
   }

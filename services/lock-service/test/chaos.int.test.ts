@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ImportFailedV1,
-  ImportRequestedV1,
-  LeaseReleasedV1,
-  makeEvent,
-  type ReportlineEvent,
-  topics,
-} from '@reportline/contracts';
+import { ImportFailedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { startSimulator } from '@reportline/naver-simulator';
 import { type Bus, createKafkaBus, createPool, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importRequested } from './support/events.ts';
 import { anyInstance, type HolderOutcome, hold } from './support/holder.ts';
 import { type Instance, startInstance, until } from './support/instances.ts';
 
@@ -18,6 +12,7 @@ const TTL = 3_000;
 const LOCK_DELAY = 1_500; // ≥ the holders' NAVER timeout (1 s) + drift margin (0.5 s)
 const apiKey = `0100000000${randomBytes(6).toString('hex')}`;
 const secret = randomBytes(16).toString('base64');
+const internalApiToken = randomBytes(32).toString('base64url');
 const customers = ['7100001', '7100002', '7100003'];
 
 let naver: Awaited<ReturnType<typeof startSimulator>>;
@@ -34,18 +29,7 @@ const cancelled = new Set<string>();
 let pausedHolder: string | undefined;
 
 const request = (customerId: string, importId: string = crypto.randomUUID(), id?: string) =>
-  makeEvent(
-    ImportRequestedV1,
-    {
-      connectionId: crypto.randomUUID(),
-      trigger: 'manual',
-      priority: Math.random() < 0.3 ? 'on-demand' : 'scheduled',
-      reportTypes: ['AD'],
-      dateRange: { from: '2026-11-01', to: '2026-11-02' },
-      target: { spreadsheetId: 's', sheetName: 't' },
-    },
-    { source: 'test', importId, customerId, now: new Date(), id },
-  );
+  importRequested(customerId, { importId, id, priority: Math.random() < 0.3 ? 'on-demand' : 'scheduled' });
 
 /** Requests with duplicates, a re-sent request under a new event id, stale and early releases, a cancelled waiter. */
 async function wave(perCustomer: number) {
@@ -88,6 +72,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     LEASE_TTL_MS: String(TTL),
     LOCK_DELAY_MS: String(LOCK_DELAY),
+    INTERNAL_API_TOKEN: internalApiToken,
     TICK_MS: '100',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     KAFKA_HEARTBEAT_INTERVAL_MS: '500',
@@ -111,7 +96,7 @@ beforeAll(async () => {
         hold(event, {
           bus,
           naver: { baseUrl: naver.url, apiKey, secret },
-          lockService: anyInstance(live),
+          lockService: anyInstance(live, internalApiToken),
           calls: 3,
           pauseMs: pause,
         }),

@@ -7,7 +7,7 @@ import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
 
 let pool: Pool;
 const clock = manualClock(new Date('2026-11-22T05:00:00Z'));
-const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000 };
+const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000, maxHoldMs: 60_000, maxQueueWaitMs: 60_000 };
 const topic = `fencing-${crypto.randomUUID().slice(0, 8)}`;
 const customerId = `${Date.now()}`.slice(-9);
 const as = (instanceId: string): DecisionDeps => ({ pool, clock, policy, instanceId });

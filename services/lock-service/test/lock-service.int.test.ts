@@ -1,10 +1,12 @@
-import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { randomBytes } from 'node:crypto';
+import { LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
 import { type Bus, createKafkaBus, loadConfig, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
 import { lockServiceConfig } from '../src/config.ts';
+import { importRequested } from './support/events.ts';
 
 const customerId = '5550001';
 let service: (Running & { url: string }) | undefined;
@@ -12,18 +14,7 @@ let bus: Bus;
 const grants: ReportlineEvent[] = [];
 
 const request = (importId: string, priority: 'on-demand' | 'scheduled' = 'scheduled') =>
-  makeEvent(
-    ImportRequestedV1,
-    {
-      connectionId: crypto.randomUUID(),
-      trigger: 'manual',
-      priority,
-      reportTypes: ['AD'],
-      dateRange: { from: '2026-11-01', to: '2026-11-02' },
-      target: { spreadsheetId: 's', sheetName: 't' },
-    },
-    { source: 'test', importId, customerId, now: new Date() },
-  );
+  importRequested(customerId, { importId, priority });
 const release = (importId: string, token: number) =>
   makeEvent(
     LeaseReleasedV1,
@@ -41,6 +32,7 @@ beforeAll(async () => {
     TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     TICK_MS: '100',
+    INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
   });
   service = await startLockService(config);
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'lock-test', topicPrefix: prefix });

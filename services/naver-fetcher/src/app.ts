@@ -36,7 +36,10 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     logger: rt.logger,
     budget: sharedRateBudget,
     fetch: deps.fetch,
-    lockService: config.LOCK_SERVICE_URL ? lockServiceClient(config.LOCK_SERVICE_URL) : undefined,
+    lockService:
+      config.LOCK_SERVICE_URL && config.INTERNAL_API_TOKEN
+        ? lockServiceClient(config.LOCK_SERVICE_URL, { credential: config.INTERNAL_API_TOKEN })
+        : undefined,
   };
 
   // Two groups, so a grant waiting for its request never blocks the consumption of that request.

@@ -2,14 +2,14 @@ import {
   ChunkDownloadedV1,
   type EventOfType,
   ImportFailedV1,
-  LeaseReleasedV1,
+  LeaseReleasedV2,
   makeEvent,
   NaverCredentials,
   naverSecretRef,
   ReportsDownloadedV1,
 } from '@reportline/contracts';
 import type { LockServiceClient } from '@reportline/lease-holder';
-import { keepLease, type LeaseDeadline, leaseDeadline } from '@reportline/lease-holder';
+import { keepLease, type LeaseDeadline, LeaseLostError, leaseDeadline } from '@reportline/lease-holder';
 import { createNaverClient, type RateBudget } from '@reportline/naver-client';
 import {
   appendToOutbox,
@@ -54,6 +54,41 @@ export interface WorkDeps {
   lockService?: LockServiceClient;
 }
 
+/**
+ * Counts the NAVER requests of a run, and those it abandoned: ended by a timeout or by an abort (the lease signal).
+ * NAVER may still be working on an abandoned request after we stopped waiting for it.
+ */
+export function countNaverRequests(fetchImpl: typeof fetch) {
+  const counts = { requests: 0, abandoned: 0 };
+  const counted: typeof fetch = async (input, init) => {
+    counts.requests++;
+    try {
+      return await fetchImpl(input, init);
+    } catch (err) {
+      // fetch rejects with AbortError / TimeoutError, or with the signal's own reason (a LeaseLostError).
+      const name = err instanceof Error ? err.name : '';
+      if (name === 'AbortError' || name === 'TimeoutError' || init?.signal?.aborted) counts.abandoned++;
+      throw err;
+    }
+  };
+  return {
+    fetch: counted,
+    get requests() {
+      return counts.requests;
+    },
+    get abandoned() {
+      return counts.abandoned;
+    },
+  };
+}
+
+/**
+ * How a run releases its lease: 'aborted' once any NAVER request of it was abandoned, so the lock-service waits out
+ * its lock-delay (the abandoned call may still be running at NAVER) before it grants the next import.
+ */
+export const releaseOutcome = (outcome: 'done' | 'failed', abandoned: number) =>
+  abandoned > 0 ? ('aborted' as const) : outcome;
+
 /** Thrown when a grant arrives before its request: retried by the bus until the request has been consumed. */
 export class RequestNotYetKnownError extends Error {
   override readonly name = 'RequestNotYetKnownError';
@@ -89,7 +124,7 @@ export async function acceptGrant(
   }
   return {
     run: (stop) => {
-      const onStop = () => lease.lose('the naver-fetcher is shutting down');
+      const onStop = () => lease.lose('stopped', 'the naver-fetcher is shutting down');
       if (stop.aborted) onStop();
       stop.addEventListener('abort', onStop, { once: true });
       return workUnderLease(deps, grant, request, lease, log).finally(() => stop.removeEventListener('abort', onStop));
@@ -120,11 +155,7 @@ async function workUnderLease(
       onError: (err) => log.warn({ err }, 'lease renewal or token check failed; the deadline still holds'),
     });
 
-  let naverRequests = 0;
-  const counting: typeof fetch = (input, init) => {
-    naverRequests++;
-    return (deps.fetch ?? fetch)(input, init);
-  };
+  const naver = countNaverRequests(deps.fetch ?? fetch);
   const ctx = (causedBy: { id: string; correlationId: string }) => ({
     source: SERVICE,
     importId,
@@ -133,6 +164,12 @@ async function workUnderLease(
     causedBy,
     now: deps.clock.now(),
   });
+  const released = (outcome: 'done' | 'failed') =>
+    makeEvent(
+      LeaseReleasedV2,
+      { outcome: releaseOutcome(outcome, naver.abandoned), naverRequests: naver.requests },
+      ctx(grant),
+    );
 
   // Postgres restarting under the lease must not fail the import: single statements wait for it, for as long as the
   // lease lasts (the work is not a message the bus would redeliver).
@@ -151,7 +188,7 @@ async function workUnderLease(
     const client = createNaverClient({
       ...credentials,
       baseUrl: deps.config.NAVER_BASE_URL,
-      fetch: counting,
+      fetch: naver.fetch,
       timeoutMs: deps.config.NAVER_TIMEOUT_MS,
       limiter: deps.budget,
       origin: `${importId}#${token}`,
@@ -186,29 +223,38 @@ async function workUnderLease(
       },
     });
     days.sort((a, b) => a.reportType.localeCompare(b.reportType) || a.statDate.localeCompare(b.statDate));
-    const downloaded = makeEvent(ReportsDownloadedV1, { reports: days, naverRequests, clamped }, ctx(grant));
-    const released = makeEvent(LeaseReleasedV1, { outcome: 'done', naverRequests }, ctx(grant));
+    const downloaded = makeEvent(
+      ReportsDownloadedV1,
+      { reports: days, naverRequests: naver.requests, clamped },
+      ctx(grant),
+    );
+    const done = released('done');
     await whileUnavailable(
       () =>
         withTransaction(deps.pool, async (tx) => {
-          await appendToOutbox(tx, SERVICE, [released, downloaded]);
-          await finishFetch(tx, { importId, token, outcome: 'done', naverRequests });
+          await appendToOutbox(tx, SERVICE, [done, downloaded]);
+          await finishFetch(tx, { importId, token, outcome: 'done', naverRequests: naver.requests });
         }),
       patience,
     );
     deps.relay.nudge();
-    log.info({ naverRequests, days: days.length }, 'NAVER work done; lease released');
+    log.info(
+      { naverRequests: naver.requests, abandoned: naver.abandoned, days: days.length },
+      'NAVER work done; lease released',
+    );
   } catch (error) {
-    const failure = describeFailure(error, customerId);
-    log.warn({ err: error, code: failure.code }, 'NAVER work failed; releasing the lease');
-    const released = makeEvent(LeaseReleasedV1, { outcome: 'failed', naverRequests }, ctx(grant));
+    // Once the lease is lost, that is the cause, whatever error the interrupted call surfaced as.
+    const lost = lease.signal.reason instanceof LeaseLostError ? lease.signal.reason : undefined;
+    const failure = describeFailure(lost ?? error, customerId);
+    log.warn({ err: error, code: failure.code, abandoned: naver.abandoned }, 'NAVER work failed; releasing the lease');
     const failed = makeEvent(ImportFailedV1, { stage: 'download', ...failure }, ctx(grant));
+    const gaveBack = released('failed');
     // Past the lease, nothing more is waited for: the lock-service expires the lease and fails the import itself.
     await whileUnavailable(
       () =>
         withTransaction(deps.pool, async (tx) => {
-          await appendToOutbox(tx, SERVICE, [released, failed]);
-          await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests });
+          await appendToOutbox(tx, SERVICE, [gaveBack, failed]);
+          await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests: naver.requests });
         }),
       patience,
     );

@@ -1,3 +1,8 @@
-export { type LeaseDeadline, LeaseLostError, leaseDeadline } from './lease-deadline.ts';
+export { type LeaseDeadline, type LeaseLossReason, LeaseLostError, leaseDeadline } from './lease-deadline.ts';
 export { keepLease, type LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.ts';
-export { type LockServiceClient, lockServiceClient } from './lock-service-client.ts';
+export {
+  type LockServiceClient,
+  type LockServiceClientOptions,
+  lockServiceClient,
+  type RenewalAnswer,
+} from './lock-service-client.ts';

@@ -19,36 +19,58 @@ export interface LeaseKeeperOptions {
 }
 
 /**
- * Keeps a lease alive while its holder works: renews every TTL/3 over HTTP (a direct call, so the answer comes back
- * to this very process at once, whatever the Kafka partitions do) and extends the monotonic deadline only from each
- * renewal's send time. A refused renewal aborts the lease at once; a failing lock-service simply stops the extensions,
- * and the deadline runs out on its own.
+ * Keeps a lease alive while its holder works: renews over HTTP (a direct call, so the answer comes back to this very
+ * process at once, whatever the Kafka partitions do) whenever the lease has 2/3 of its TTL left — every TTL/3 in the
+ * steady state, and at once for a grant that arrived late (consumer lag, a slow rebalance) with less than that left —
+ * and extends the monotonic deadline only from each renewal's send time. A refused renewal aborts the lease at once,
+ * saying why (`refused`, `max-hold`); a failing lock-service is retried every TTL/6, and if it stays down the deadline
+ * runs out on its own. Once a renewal reaches the lease's maximum hold there is nothing left to renew: the keeper stops
+ * renewing and the deadline, reached, reads as `max-hold`.
  */
 export function keepLease(opts: LeaseKeeperOptions): LeaseKeeper {
   const { clock, lease, lockService, grant } = opts;
   const tokenCacheMs = opts.tokenCacheMs ?? 1_000;
-  const everyMs = Math.max(10, Math.floor(grant.leaseTtlMs / 3));
+  const ttl = grant.leaseTtlMs;
+  const retryMs = Math.max(10, Math.floor(ttl / 6));
   let confirmedAt = clock.monotonicMs(); // the grant itself says the token is current
   let stopped = false;
+  let lastExtension = false;
+  let timer: NodeJS.Timeout | undefined;
 
-  const lost = (why: string) => {
-    lease.lose(`the NAVER lease of token ${grant.fencingToken} is gone: ${why}`);
+  const lost = (reason: 'refused' | 'max-hold' | 'token-moved', why: string, maxHoldMs?: number) => {
+    lease.lose(reason, `the NAVER lease of token ${grant.fencingToken} is gone: ${why}`, { maxHoldMs });
   };
-  const renew = async () => {
+  /** Whether the lease was extended. */
+  const renew = async (): Promise<boolean> => {
     const sentAt = clock.monotonicMs();
     try {
       const answer = await lockService.renew(grant.customerId, grant.importId, grant.fencingToken);
-      if (!answer.held) return lost('the lock-service refused its renewal');
+      if (!answer.held) {
+        if (answer.reason === 'max-hold')
+          lost('max-hold', 'it reached its maximum hold and is not extended any more', answer.maxHoldMs);
+        else lost('refused', 'the lock-service refused its renewal');
+        return false;
+      }
       lease.extend(sentAt, answer.leaseTtlMs);
       confirmedAt = Math.max(confirmedAt, sentAt);
+      if (Date.parse(answer.leaseExpiresAt) >= Date.parse(answer.maxHoldUntil)) {
+        lastExtension = true;
+        lease.markMaxHold(answer.maxHoldMs);
+      }
+      return true;
     } catch (err) {
       opts.onError?.(err);
+      return false;
     }
   };
-  const timer = setInterval(() => {
-    if (!stopped) void renew();
-  }, everyMs);
-  timer.unref();
+  // Due when 2/3 of the TTL is left: a renewal then still leaves the holder more than TTL/3 of margin if it is slow.
+  const dueInMs = () => lease.remainingMs() - (2 * ttl) / 3;
+  const schedule = (delayMs: number) => {
+    if (stopped || lastExtension || lease.signal.aborted) return;
+    timer = setTimeout(() => void renew().then((ok) => schedule(ok ? Math.max(10, dueInMs()) : retryMs)), delayMs);
+    timer.unref();
+  };
+  schedule(Math.max(0, dueInMs()));
 
   return {
     async guard() {
@@ -64,15 +86,15 @@ export function keepLease(opts: LeaseKeeperOptions): LeaseKeeper {
         return lease.check();
       }
       if (current !== grant.fencingToken) {
-        lost(`token ${current ?? 'none'} holds it now`);
-        throw new LeaseLostError(`token ${grant.fencingToken} no longer holds the NAVER lease`);
+        lost('token-moved', `token ${current ?? 'none'} holds it now`);
+        throw new LeaseLostError(`token ${grant.fencingToken} no longer holds the NAVER lease`, 'token-moved');
       }
       confirmedAt = Math.max(confirmedAt, sentAt);
       lease.check();
     },
     stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     },
   };
 }

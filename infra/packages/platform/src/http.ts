@@ -1,11 +1,13 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Logger } from './log.ts';
 
 export type HealthCheck = () => Promise<void>;
@@ -99,6 +101,41 @@ export type HttpApp = Awaited<ReturnType<typeof buildHttpApp>>;
 /** A problem with a status code for the error handler; use for 4xx the caller can fix. */
 export function httpError(statusCode: number, message: string, code = 'request-rejected') {
   return Object.assign(new Error(message), { statusCode, code });
+}
+
+/** The service credential's config variable (`INTERNAL_API_TOKEN`): long enough not to be guessed. Never logged. */
+export const serviceCredential = z
+  .string({ message: 'required: the internal service credential, at least 32 characters (openssl rand -base64 32)' })
+  .min(32, 'must be at least 32 characters');
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * A hook for internal endpoints (other Reportline services call them, people do not): the caller must send
+ * `authorization: Bearer <credential>`. Register it as `onRequest`, so an unauthenticated caller is turned away
+ * before its body is parsed or validated and learns nothing of the route. Both sides are hashed before
+ * `timingSafeEqual`, so the comparison takes the same time whatever was sent and whatever its length. The 401 never
+ * echoes what was sent.
+ */
+export function requireServiceCredential(credential: string) {
+  if (credential.length < 32) throw new Error('a service credential must be at least 32 characters');
+  const expected = digest(credential);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return;
+    // Returning the reply ends the request here: the route handler never runs.
+    return reply
+      .status(401)
+      .header('www-authenticate', 'Bearer realm="reportline-internal"')
+      .type('application/problem+json')
+      .send({
+        type: 'urn:reportline:problem:unauthenticated',
+        title: 'service credential required',
+        status: 401,
+        detail: `${req.method} ${req.routeOptions.url ?? req.url} is internal: it needs authorization: Bearer <INTERNAL_API_TOKEN>, and none or another credential was sent`,
+        instance: req.url,
+      });
+  };
 }
 
 export type { FastifyInstance };

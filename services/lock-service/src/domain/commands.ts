@@ -13,7 +13,13 @@ export function commandFor(event: ReportlineEvent): LockCommand | undefined {
         correlationId: event.correlationId,
       };
     case 'LeaseReleased':
-      return { kind: 'release', importId: event.importId, token: event.fencingToken };
+      // Only v2 can say 'aborted'; a v1 release (done | failed) never takes the lock-delay.
+      return {
+        kind: 'release',
+        importId: event.importId,
+        token: event.fencingToken,
+        aborted: event.data.outcome === 'aborted',
+      };
     case 'ImportFailed':
       // A queued import that failed or was cancelled elsewhere leaves the queue; a holder releases on its own.
       return { kind: 'cancel', importId: event.importId };

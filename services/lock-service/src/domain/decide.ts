@@ -5,6 +5,7 @@ import {
   type LockCommand,
   type LockEvent,
   type LockPolicy,
+  type RenewalRefusal,
   type Waiter,
 } from './lock.ts';
 
@@ -22,6 +23,20 @@ export function nextWaiter(queue: readonly Waiter[]): Waiter | undefined {
   }
   return best;
 }
+
+/** Waiters in the order they will be granted. */
+export function grantOrder(state: CustomerLock): Waiter[] {
+  const rest = [...state.queue];
+  const ordered: Waiter[] = [];
+  for (let next = nextWaiter(rest); next; next = nextWaiter(rest)) {
+    ordered.push(next);
+    rest.splice(rest.indexOf(next), 1);
+  }
+  return ordered;
+}
+
+/** The instant a holder's lease can never outlast, however often it is renewed. */
+export const maxHoldUntil = (holder: Holder, policy: LockPolicy) => ms(holder.grantedAt) + policy.maxHoldMs;
 
 const remember = (finished: readonly string[], importId: string) =>
   [...finished.filter((id) => id !== importId), importId].slice(-FINISHED_MEMORY);
@@ -41,7 +56,12 @@ export function evolve(state: CustomerLock, event: LockEvent): CustomerLock {
     case 'renewed':
       return state.holder ? { ...state, holder: { ...state.holder, expiresAt: event.expiresAt } } : state;
     case 'released':
-      return { ...state, holder: null, finished: remember(state.finished, event.importId) };
+      return {
+        ...state,
+        holder: null,
+        lockDelayUntil: event.lockDelayUntil,
+        finished: remember(state.finished, event.importId),
+      };
     case 'expired':
       return {
         ...state,
@@ -50,6 +70,7 @@ export function evolve(state: CustomerLock, event: LockEvent): CustomerLock {
         finished: remember(state.finished, event.importId),
       };
     case 'dequeued':
+    case 'timedOut':
       return {
         ...state,
         queue: state.queue.filter((w) => w.importId !== event.importId),
@@ -69,17 +90,54 @@ function grantIfFree(state: CustomerLock, now: Date, policy: LockPolicy): LockEv
     importId: next.importId,
     token: state.lastToken + 1,
     grantedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + policy.leaseTtlMs).toISOString(),
+    expiresAt: new Date(now.getTime() + Math.min(policy.leaseTtlMs, policy.maxHoldMs)).toISOString(),
     requestEventId: next.requestEventId,
     correlationId: next.correlationId,
   };
   return [{ kind: 'granted', holder, waitedMs: Math.max(0, now.getTime() - ms(next.requestedAt)) }];
 }
 
+/** Waiters that have waited the maximum queue wait, in queue order: they leave the queue instead of being granted. */
+function timeOuts(state: CustomerLock, now: Date, policy: LockPolicy): LockEvent[] {
+  return state.queue.flatMap((w) => {
+    const waitedMs = now.getTime() - ms(w.requestedAt);
+    if (waitedMs < policy.maxQueueWaitMs) return [];
+    const { importId, requestEventId, correlationId } = w;
+    return [{ kind: 'timedOut' as const, importId, waitedMs, requestEventId, correlationId }];
+  });
+}
+
+/**
+ * Whenever the lock may grant: first the waiters past the maximum queue wait leave the queue (a decision never grants
+ * one, so an import never both fails for waiting and runs), then a free lock grants the next waiter.
+ */
+function settle(state: CustomerLock, now: Date, policy: LockPolicy): LockEvent[] {
+  const timedOut = timeOuts(state, now, policy);
+  return [...timedOut, ...grantIfFree(timedOut.reduce(evolve, state), now, policy)];
+}
+
 /** Applies the decided events to the state and lets the lock grant the next waiter when it became free. */
 function thenGrant(state: CustomerLock, events: LockEvent[], now: Date, policy: LockPolicy): LockEvent[] {
   const after = events.reduce(evolve, state);
-  return [...events, ...grantIfFree(after, now, policy)];
+  return [...events, ...settle(after, now, policy)];
+}
+
+/**
+ * Why a renewal would change nothing, or null when it extends the lease. Compare-and-set on (import, token) first;
+ * then a lease already at its maximum hold is never extended (even past its expiry: that is why it ran out); a lease
+ * past its expiry is not revived (the holder may have been paused, and the sweep expires it).
+ */
+export function renewalRefusal(
+  state: CustomerLock,
+  renewal: { importId: string; token: number },
+  now: Date,
+  policy: LockPolicy,
+): RenewalRefusal | null {
+  const h = state.holder;
+  if (!h || h.importId !== renewal.importId || h.token !== renewal.token) return 'not-held';
+  if (ms(h.expiresAt) >= maxHoldUntil(h, policy)) return 'max-hold';
+  if (now.getTime() >= ms(h.expiresAt)) return 'not-held';
+  return null;
 }
 
 export function decide(state: CustomerLock, command: LockCommand, now: Date, policy: LockPolicy): LockEvent[] {
@@ -105,20 +163,23 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
       // Compare-and-set on (import, token): a stale or duplicated release can never free someone else's lease.
       const h = state.holder;
       if (!h || h.importId !== command.importId || h.token !== command.token) return [];
+      // After an aborted release NAVER may still be running the call the holder abandoned: wait out the lock-delay, as
+      // after an expiry. A clean release grants the next waiter at once.
+      const lockDelayUntil = command.aborted ? new Date(now.getTime() + policy.lockDelayMs).toISOString() : null;
       return thenGrant(
         state,
-        [{ kind: 'released', importId: h.importId, token: h.token, at: now.toISOString() }],
+        [{ kind: 'released', importId: h.importId, token: h.token, at: now.toISOString(), lockDelayUntil }],
         now,
         policy,
       );
     }
     case 'renew': {
-      // Compare-and-set like release; a renewal extends from now and never shortens the lease. A lease already past its
-      // expiry is not revived: the holder may have been paused, and the sweep expires it.
+      // Compare-and-set like release (see renewalRefusal); a renewal extends from now, never shortens the lease, and
+      // never extends it past grantedAt + maxHold.
       const h = state.holder;
-      if (!h || h.importId !== command.importId || h.token !== command.token) return [];
-      if (now.getTime() >= ms(h.expiresAt)) return [];
-      const expiresAt = new Date(Math.max(ms(h.expiresAt), now.getTime() + policy.leaseTtlMs)).toISOString();
+      if (!h || renewalRefusal(state, command, now, policy) !== null) return [];
+      const extended = Math.max(ms(h.expiresAt), now.getTime() + policy.leaseTtlMs);
+      const expiresAt = new Date(Math.min(extended, maxHoldUntil(h, policy))).toISOString();
       return [{ kind: 'renewed', importId: h.importId, token: h.token, expiresAt, correlationId: h.correlationId }];
     }
     case 'cancel':
@@ -139,17 +200,23 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
           at: now.toISOString(),
           lockDelayUntil: new Date(now.getTime() + policy.lockDelayMs).toISOString(),
           correlationId: h.correlationId,
+          maxHoldReached: ms(h.expiresAt) >= maxHoldUntil(h, policy),
         };
         return thenGrant(state, [expired], now, policy);
       }
-      return grantIfFree(state, now, policy);
+      return settle(state, now, policy);
     }
   }
 }
 
-/** When the lock next needs a tick: the holder's expiry, or the end of a lock-delay with someone waiting. */
-export function nextDeadline(state: CustomerLock): string | null {
-  if (state.holder) return state.holder.expiresAt;
-  if (state.queue.length > 0) return state.lockDelayUntil ?? new Date(0).toISOString();
-  return null;
+/**
+ * When the lock next needs a tick: the holder's expiry; the end of a lock-delay (or at once) when free with someone
+ * waiting; and the oldest waiter's maximum queue wait, whichever comes first.
+ */
+export function nextDeadline(state: CustomerLock, policy: LockPolicy): string | null {
+  const due: number[] = [];
+  if (state.holder) due.push(ms(state.holder.expiresAt));
+  else if (state.queue.length > 0) due.push(state.lockDelayUntil ? ms(state.lockDelayUntil) : 0);
+  for (const w of state.queue) due.push(ms(w.requestedAt) + policy.maxQueueWaitMs);
+  return due.length > 0 ? new Date(Math.min(...due)).toISOString() : null;
 }

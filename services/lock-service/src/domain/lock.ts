@@ -50,7 +50,8 @@ export const emptyLock = (customerId: string): CustomerLock => ({
 
 export type LockCommand =
   | { kind: 'request'; importId: string; priority: Priority; eventId: string; correlationId: string }
-  | { kind: 'release'; importId: string; token: number }
+  /** `aborted`: the holder abandoned an in-flight NAVER call, which NAVER may still be running (LeaseReleased v2). */
+  | { kind: 'release'; importId: string; token: number; aborted: boolean }
   | { kind: 'renew'; importId: string; token: number }
   | { kind: 'cancel'; importId: string }
   | { kind: 'tick' };
@@ -59,13 +60,32 @@ export type LockEvent =
   | { kind: 'queued'; waiter: Waiter }
   | { kind: 'granted'; holder: Holder; waitedMs: number }
   | { kind: 'renewed'; importId: string; token: number; expiresAt: string; correlationId: string }
-  | { kind: 'released'; importId: string; token: number; at: string }
-  | { kind: 'expired'; importId: string; token: number; at: string; lockDelayUntil: string; correlationId: string }
+  /** `lockDelayUntil` is set after an aborted release (NAVER may still run the abandoned call), null after a clean one. */
+  | { kind: 'released'; importId: string; token: number; at: string; lockDelayUntil: string | null }
+  | {
+      kind: 'expired';
+      importId: string;
+      token: number;
+      at: string;
+      lockDelayUntil: string;
+      correlationId: string;
+      /** The lease ran out at grantedAt + maxHold, not for want of renewals. */
+      maxHoldReached: boolean;
+    }
   | { kind: 'dequeued'; importId: string }
+  /** A waiter not granted within the maximum queue wait leaves the queue (and its import fails). */
+  | { kind: 'timedOut'; importId: string; waitedMs: number; requestEventId: string; correlationId: string }
   | { kind: 'forgotten'; importId: string };
 
 export interface LockPolicy {
   leaseTtlMs: number;
   /** At least the longest NAVER request the client allows plus a clock-drift margin. */
   lockDelayMs: number;
+  /** No lease lasts beyond grantedAt + this, however often it is renewed: one import cannot keep a customer id forever. */
+  maxHoldMs: number;
+  /** A waiter not granted within this long leaves the queue: nothing stays queued forever. */
+  maxQueueWaitMs: number;
 }
+
+/** Why a renewal changes nothing: the caller does not hold the lease, or the lease cannot be extended any more. */
+export type RenewalRefusal = 'not-held' | 'max-hold';

@@ -3,26 +3,58 @@ import {
   LeaseExpiredV1,
   LeaseRenewedV1,
   LockGrantedV1,
+  LockQueuedV1,
   makeEvent,
   type ReportlineEvent,
 } from '@reportline/contracts';
-import type { LockEvent, LockPolicy } from './lock.ts';
+import { evolve, grantOrder } from './decide.ts';
+import type { CustomerLock, LockEvent, LockPolicy } from './lock.ts';
 
 const SOURCE = 'lock-service';
 
+/** A duration for a person: minutes once it is a minute or more, seconds below (tests use short bounds). */
+const duration = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
+
 /**
- * The lock's decisions other services must know about, as published events. Queue changes stay internal; they are
- * visible through the read model.
+ * The lock's decisions other services must know about, as published events, from the state before them (`before`)
+ * and what was decided. Queue changes stay internal (visible through the read model), except the acknowledgement that
+ * a request was queued and a waiter leaving the queue because it waited too long.
  */
 export function toPublished(
-  customerId: string,
+  before: CustomerLock,
   events: readonly LockEvent[],
   now: Date,
   policy: LockPolicy,
 ): ReportlineEvent[] {
+  const { customerId } = before;
   const out: ReportlineEvent[] = [];
+  let state = before;
   for (const e of events) {
-    if (e.kind === 'granted') {
+    state = evolve(state, e);
+    if (e.kind === 'queued') {
+      // Published for every queued request, also one granted in the same decision: the scheduler can rely on it as
+      // the proof that an ImportRequested reached the lock.
+      const w = e.waiter;
+      const position = grantOrder(state).findIndex((q) => q.importId === w.importId) + 1;
+      out.push(
+        makeEvent(
+          LockQueuedV1,
+          {
+            priority: w.priority,
+            position,
+            queueLength: state.queue.length,
+            maxQueueWaitMs: policy.maxQueueWaitMs,
+          },
+          {
+            source: SOURCE,
+            importId: w.importId,
+            customerId,
+            causedBy: { id: w.requestEventId, correlationId: w.correlationId },
+            now,
+          },
+        ),
+      );
+    } else if (e.kind === 'granted') {
       const causedBy = { id: e.holder.requestEventId, correlationId: e.holder.correlationId };
       out.push(
         makeEvent(
@@ -35,7 +67,8 @@ export function toPublished(
       out.push(
         makeEvent(
           LeaseRenewedV1,
-          { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.expiresAt },
+          // What this renewal granted from now: the TTL, or less where the maximum hold caps it.
+          { leaseTtlMs: Date.parse(e.expiresAt) - now.getTime(), leaseExpiresAt: e.expiresAt },
           {
             source: SOURCE,
             importId: e.importId,
@@ -54,17 +87,46 @@ export function toPublished(
         { ...ctx, causedBy: { id: e.correlationId, correlationId: e.correlationId } },
       );
       // An import whose lease ran out did not finish its NAVER work; it ends here so nothing waits forever.
+      const failure = e.maxHoldReached
+        ? {
+            code: 'lease-max-hold',
+            message:
+              `the NAVER work for customer ${customerId} reached the maximum lease hold of ${duration(policy.maxHoldMs)} ` +
+              'and was stopped so other imports of this account can run; run the import again (a shorter date range ' +
+              'finishes sooner)',
+          }
+        : {
+            code: 'lease-expired',
+            message: `the NAVER lease for customer ${customerId} expired before the import released it; run the import again`,
+          };
       const failed = makeEvent(
         ImportFailedV1,
-        {
-          stage: 'lease',
-          code: 'lease-expired',
-          message: `the NAVER lease for customer ${customerId} expired before the import released it; run the import again`,
-          retryable: true,
-        },
+        { stage: 'lease', ...failure, retryable: true },
         { source: SOURCE, importId: e.importId, customerId, now, causedBy: expired },
       );
       out.push(expired, failed);
+    } else if (e.kind === 'timedOut') {
+      out.push(
+        makeEvent(
+          ImportFailedV1,
+          {
+            stage: 'queue',
+            code: 'queue-timeout',
+            message:
+              `the import waited ${duration(e.waitedMs)} for the NAVER lease of customer ${customerId} (the queue ` +
+              `allows ${duration(policy.maxQueueWaitMs)}) while other imports of this account held it; run it again ` +
+              'later, when fewer imports of this account are running',
+            retryable: true,
+          },
+          {
+            source: SOURCE,
+            importId: e.importId,
+            customerId,
+            causedBy: { id: e.requestEventId, correlationId: e.correlationId },
+            now,
+          },
+        ),
+      );
     }
   }
   return out;

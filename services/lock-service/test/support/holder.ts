@@ -11,8 +11,8 @@ import { createNaverClient } from '@reportline/naver-client';
 import { type Bus, systemClock } from '@reportline/platform';
 
 /** A lock-service client that tries every known instance in turn (one may be paused or dead). */
-export function anyInstance(urls: () => string[]): LockServiceClient {
-  const clientFor = (url: string) => lockServiceClient(url, { timeoutMs: 400 });
+export function anyInstance(urls: () => string[], credential: string): LockServiceClient {
+  const clientFor = (url: string) => lockServiceClient(url, { credential, timeoutMs: 400 });
   const firstAnswer = async <T>(call: (c: LockServiceClient) => Promise<T>) => {
     let last: unknown;
     for (const url of urls()) {

@@ -11,6 +11,19 @@ export interface Failure {
 
 /** Turns what went wrong under the lease into a reason a person can act on. Never includes credentials. */
 export function describeFailure(error: unknown, customerId: string): Failure {
+  if (error instanceof LeaseLostError && error.reason === 'max-hold') {
+    // The lock-service ends every lease at its maximum total hold, so one import cannot keep an account forever.
+    const ms = error.maxHoldMs;
+    const limit =
+      ms === undefined ? '' : ` of ${ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${ms / 1000} s`}`;
+    return {
+      code: 'lease-max-hold',
+      message:
+        `the NAVER work for customer ${customerId} exceeded the maximum lease hold${limit} and was stopped so other ` +
+        'imports of this account can run; it will be retried (if it keeps happening, import a shorter date range)',
+      retryable: true,
+    };
+  }
   if (error instanceof LeaseLostError) {
     return {
       code: 'lease-deadline',
