@@ -36,9 +36,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 vitest.on('exit', (code) => {
   try {
     const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    // A file that failed before its tests ran (a broken beforeAll, an import error) fails no test itself: count it as
+    // a failure, so the closing line never says "0 failed" for a red run.
+    const brokenFiles = (r.testResults as { status: string; assertionResults: { status: string }[] }[]).filter(
+      (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
+    ).length;
     // The plain closing line CI reads, whatever the reporter prints above it.
     console.log(
-      `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+      `${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
     );
   } catch {
     log('no test results were written');

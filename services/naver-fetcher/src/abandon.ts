@@ -1,4 +1,4 @@
-import { type EventOfType, LeaseReleasedV1, makeEvent } from '@reportline/contracts';
+import { type EventOfType, LeaseReleasedV2, makeEvent } from '@reportline/contracts';
 import {
   appendToOutbox,
   type Clock,
@@ -25,7 +25,7 @@ export async function abandonGrant(
   const wrote = await withTransaction(deps.pool, async (tx) => {
     if (!failed || !(await claimFetch(tx, importId, token, customerId))) return false;
     const ctx = { source: deps.service, importId, customerId, fencingToken: token, causedBy: grant, now };
-    const released = makeEvent(LeaseReleasedV1, { outcome: 'failed', naverRequests: 0 }, ctx);
+    const released = makeEvent(LeaseReleasedV2, { outcome: 'failed', naverRequests: 0 }, ctx);
     await appendToOutbox(tx, deps.service, [released, failed]);
     await finishFetch(tx, { importId, token, outcome: 'failed', naverRequests: 0 });
     return true;
