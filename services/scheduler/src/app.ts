@@ -10,8 +10,9 @@ import {
 } from '@reportline/platform';
 import type { SchedulerConfig } from './config.ts';
 import { PROJECTION, project } from './projection.ts';
+import { SERVICE } from './request-import.ts';
 import { connectionRoutes } from './routes/connections.ts';
-import { importRoutes, SERVICE } from './routes/imports.ts';
+import { importRoutes } from './routes/imports.ts';
 import { startStallSweep } from './stall-sweep.ts';
 
 export interface SchedulerDeps {

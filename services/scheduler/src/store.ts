@@ -1,5 +1,5 @@
-import type { ReportType } from '@reportline/contracts';
-import type { Queryable } from '@reportline/platform';
+import type { ReportlineEvent, ReportType } from '@reportline/contracts';
+import { appendToOutbox, claimEvent, type Pool, type Queryable, withTransaction } from '@reportline/platform';
 import type { ImportView } from './domain/import-view.ts';
 import { lastProgressAt } from './domain/stall.ts';
 
@@ -66,6 +66,41 @@ export async function insertImport(
     ],
   );
   return rowCount === 1;
+}
+
+/** Every event of an import, once, for its timeline and to rebuild its view. */
+export async function recordImportEvent(db: Queryable, event: ReportlineEvent): Promise<void> {
+  await db.query(
+    `INSERT INTO scheduler.import_events (event_id, import_id, type, time, event) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT DO NOTHING`,
+    [event.id, event.importId, event.type, event.time, JSON.stringify(event)],
+  );
+}
+
+/**
+ * A new import with its ImportRequested, in one transaction: the row, the event in the outbox and the timeline, and
+ * the event marked handled by the projection (the view already holds it). False when another request with the same
+ * idempotency key won the race (nothing is written then).
+ */
+export async function saveRequestedImport(
+  pool: Pool,
+  r: {
+    view: ImportView;
+    requested: ReportlineEvent;
+    connectionId: string;
+    idempotencyKey: string | null;
+    requestedAt: Date;
+    projection: string;
+    service: string;
+  },
+): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    if (!(await insertImport(tx, r))) return false;
+    await claimEvent(tx, r.projection, r.requested.id);
+    await recordImportEvent(tx, r.requested);
+    await appendToOutbox(tx, r.service, [r.requested]);
+    return true;
+  });
 }
 
 export async function loadImportForUpdate(db: Queryable, importId: string): Promise<ImportView | undefined> {

@@ -5,6 +5,7 @@ export * from './http.ts';
 export * from './import-failure.ts';
 export * from './log.ts';
 export * from './pg/blobs.ts';
+export * from './pg/handle-once.ts';
 export * from './pg/inbox.ts';
 export * from './pg/migrate.ts';
 export * from './pg/outbox.ts';

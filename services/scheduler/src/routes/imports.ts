@@ -1,20 +1,8 @@
-import { ImportRequestedV1, makeEvent } from '@reportline/contracts';
-import {
-  appendToOutbox,
-  type Clock,
-  type HttpApp,
-  httpError,
-  type OutboxRelay,
-  type Pool,
-  withTransaction,
-} from '@reportline/platform';
+import { type Clock, type HttpApp, httpError, type OutboxRelay, type Pool } from '@reportline/platform';
 import { z } from 'zod';
-import { importRange } from '../domain/dates.ts';
-import { evolveView, initialView } from '../domain/import-view.ts';
-import { findConnection, findImport, findImportByIdempotencyKey, insertImport, listImports } from '../store.ts';
+import { requestImport } from '../request-import.ts';
+import { findImport, listImports } from '../store.ts';
 import { ImportInput, ImportOutput, Problem } from './schemas.ts';
-
-export const SERVICE = 'scheduler';
 
 export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; relay: OutboxRelay }) {
   app.post(
@@ -31,58 +19,14 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
       },
     },
     async (req, reply) => {
-      const key = req.headers['idempotency-key'] ?? null;
-      const connection = await findConnection(deps.pool, req.body.connectionId);
-      if (!connection) throw httpError(404, `connection ${req.body.connectionId} does not exist`, 'not-found');
-      if (key) {
-        const existing = await findImportByIdempotencyKey(deps.pool, connection.id, key);
-        if (existing) return reply.status(202).send(existing);
-      }
-      const now = deps.clock.now();
-      const range = importRange(now, connection.historyDays, req.body.dateRange);
-      if (!range.ok) throw httpError(400, range.reason, 'invalid-date-range');
-
-      const importId = crypto.randomUUID();
-      const requested = makeEvent(
-        ImportRequestedV1,
-        {
-          connectionId: connection.id,
-          trigger: req.body.trigger,
-          priority: 'on-demand',
-          reportTypes: connection.reportTypes,
-          dateRange: range.range,
-          target: { spreadsheetId: connection.spreadsheetId, sheetName: connection.sheetName },
-        },
-        { source: SERVICE, importId, customerId: connection.customerId, now },
-      );
-      const view = evolveView(initialView(importId, connection.customerId), requested);
-      const raced = await withTransaction(deps.pool, async (tx) => {
-        // Two requests with one key racing: the unique index lets one insert; the other answers with its import.
-        const inserted = await insertImport(tx, {
-          view,
-          connectionId: connection.id,
-          idempotencyKey: key,
-          requestedAt: now,
-        });
-        if (!inserted) return true;
-        await tx.query('INSERT INTO platform.inbox (consumer, event_id) VALUES ($1, $2)', [
-          'scheduler-projection',
-          requested.id,
-        ]);
-        await tx.query(
-          'INSERT INTO scheduler.import_events (event_id, import_id, type, time, event) VALUES ($1, $2, $3, $4, $5)',
-          [requested.id, importId, requested.type, requested.time, JSON.stringify(requested)],
-        );
-        await appendToOutbox(tx, SERVICE, [requested]);
-        return false;
+      const result = await requestImport(deps, {
+        ...req.body,
+        idempotencyKey: req.headers['idempotency-key'] ?? null,
       });
-      if (raced && key) {
-        const winner = await findImportByIdempotencyKey(deps.pool, connection.id, key);
-        if (winner) return reply.status(202).send(winner);
-      }
-      deps.relay.nudge();
-      req.log.info({ importId, customerId: connection.customerId }, 'import requested');
-      return reply.status(202).send(view);
+      if (result.kind === 'not-found') throw httpError(404, result.message, 'not-found');
+      if (result.kind === 'rejected') throw httpError(400, result.message, result.code);
+      req.log.info({ importId: result.view.importId, customerId: result.view.customerId }, 'import requested');
+      return reply.status(202).send(result.view);
     },
   );
 

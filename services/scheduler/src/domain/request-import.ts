@@ -1,0 +1,43 @@
+import { type EventOfType, ImportRequestedV1, makeEvent } from '@reportline/contracts';
+import type { Connection } from '../store.ts';
+import { importRange } from './dates.ts';
+import { evolveView, type ImportView, initialView } from './import-view.ts';
+
+export interface ImportRequest {
+  trigger: 'first-link' | 'manual' | 'relink' | 'scheduled';
+  dateRange?: { from: string; to: string };
+}
+
+export type ImportRequestDecision =
+  | { kind: 'requested'; requested: EventOfType<'ImportRequested'>; view: ImportView }
+  | { kind: 'rejected'; code: 'invalid-date-range'; message: string };
+
+/**
+ * A request for an import of `connection` at `now`: the one ImportRequested every trigger produces (the seeds'
+ * scheduled runs skipped the lock by taking another path), with the view it starts from. Pure.
+ */
+export function decideImportRequest(
+  connection: Connection,
+  request: ImportRequest,
+  ids: { importId: string; now: Date; source: string },
+): ImportRequestDecision {
+  const range = importRange(ids.now, connection.historyDays, request.dateRange);
+  if (!range.ok) return { kind: 'rejected', code: 'invalid-date-range', message: range.reason };
+  const requested = makeEvent(
+    ImportRequestedV1,
+    {
+      connectionId: connection.id,
+      trigger: request.trigger,
+      priority: request.trigger === 'scheduled' ? 'scheduled' : 'on-demand',
+      reportTypes: connection.reportTypes,
+      dateRange: range.range,
+      target: { spreadsheetId: connection.spreadsheetId, sheetName: connection.sheetName },
+    },
+    { source: ids.source, importId: ids.importId, customerId: connection.customerId, now: ids.now },
+  );
+  return {
+    kind: 'requested',
+    requested,
+    view: evolveView(initialView(ids.importId, connection.customerId), requested),
+  };
+}

@@ -1,0 +1,46 @@
+import type { Clock, OutboxRelay, Pool } from '@reportline/platform';
+import type { ImportView } from './domain/import-view.ts';
+import { decideImportRequest, type ImportRequest } from './domain/request-import.ts';
+import { PROJECTION } from './projection.ts';
+import { findConnection, findImportByIdempotencyKey, saveRequestedImport } from './store.ts';
+
+export const SERVICE = 'scheduler';
+
+export type RequestImportResult =
+  | { kind: 'accepted'; view: ImportView }
+  | { kind: 'not-found'; message: string }
+  | { kind: 'rejected'; code: string; message: string };
+
+/**
+ * The use case behind POST /imports: an idempotency key answers with the import it created before; otherwise the
+ * request is decided (domain/request-import.ts) and stored with its ImportRequested in one transaction.
+ */
+export async function requestImport(
+  deps: { pool: Pool; clock: Clock; relay: OutboxRelay },
+  input: ImportRequest & { connectionId: string; idempotencyKey: string | null },
+): Promise<RequestImportResult> {
+  const connection = await findConnection(deps.pool, input.connectionId);
+  if (!connection) return { kind: 'not-found', message: `connection ${input.connectionId} does not exist` };
+  const key = input.idempotencyKey;
+  const earlier = key && (await findImportByIdempotencyKey(deps.pool, connection.id, key));
+  if (earlier) return { kind: 'accepted', view: earlier };
+
+  const now = deps.clock.now();
+  const decision = decideImportRequest(connection, input, { importId: crypto.randomUUID(), now, source: SERVICE });
+  if (decision.kind === 'rejected') return decision;
+  const stored = await saveRequestedImport(deps.pool, {
+    ...decision,
+    connectionId: connection.id,
+    idempotencyKey: key,
+    requestedAt: now,
+    projection: PROJECTION,
+    service: SERVICE,
+  });
+  if (!stored && key) {
+    // Two requests with one key raced: the unique index let the other insert; answer with its import.
+    const winner = await findImportByIdempotencyKey(deps.pool, connection.id, key);
+    if (winner) return { kind: 'accepted', view: winner };
+  }
+  deps.relay.nudge();
+  return { kind: 'accepted', view: decision.view };
+}
