@@ -52,6 +52,8 @@ export const baseConfig = z.object({
   /** First wait between those attempts; it doubles up to CONSUMER_RETRY_MAX_MS (5 attempts take about 75 s). */
   CONSUMER_RETRY_INITIAL_MS: ms(1, 5_000),
   CONSUMER_RETRY_MAX_MS: ms(1, 60_000),
+  /** One message waits at most this long for an unavailable dependency; then its import fails and the partition moves on. */
+  CONSUMER_MAX_UNAVAILABLE_MS: ms(1_000, 60 * 60_000),
   /** Handlers of one subscription running at once; each may hold up to two Postgres connections. */
   KAFKA_CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PG_POOL_MAX: z.coerce.number().int().min(2).max(200).default(12),

@@ -110,6 +110,7 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
     failurePolicy: ({ consumer, stage, classify }) => ({
       classify,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      maxUnavailableMs: config.CONSUMER_MAX_UNAVAILABLE_MS,
       backoff,
       giveUp: failImportOnGiveUp({ pool, service, consumer, stage, clock, nudge: () => relay.nudge(), classify }),
       onUnavailable: waiting.report,

@@ -74,6 +74,21 @@ describe('failureTracker', () => {
     expect(reports.filter((r) => r === 'down')).toHaveLength(10);
   });
 
+  it('given an outage that outlasts maxUnavailableMs, then the message is given up on so the partition moves on', () => {
+    let now = 0;
+    const t = failureTracker({ maxUnavailableMs: 60_000, unavailableBackoff: backoff }, half, () => now);
+    const down = new DependencyUnavailableError('google', 'Google answered 500 for this spreadsheet');
+    expect(t.failed('p0', '1', down).kind).toBe('retry');
+    now = 59_999;
+    expect(t.failed('p0', '1', down).kind).toBe('retry');
+    now = 60_000;
+    expect(t.failed('p0', '1', down)).toMatchObject({
+      kind: 'give-up',
+      code: 'dependency-unavailable',
+      message: 'a dependency stayed unavailable for 1 min: Google answered 500 for this spreadsheet',
+    });
+  });
+
   it('given a permanent failure, then it gives up on the first attempt with the error’s own code', () => {
     const t = failureTracker({}, half);
     expect(t.failed('p0', '1', new BlobNotFoundError('blob x does not exist'))).toMatchObject({

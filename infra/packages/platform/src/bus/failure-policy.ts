@@ -51,6 +51,12 @@ export interface FailurePolicy {
   maxAttempts?: number;
   /** Backoff between attempts of a `transient` failure. Default 5 s doubling to 60 s (5 attempts in about 75 s). */
   backoff?: Backoff;
+  /**
+   * How long one message may wait for an unavailable dependency before the consumer gives up on it anyway. An
+   * outage is waited out, but an error that only looks like one (a 500 that one spreadsheet always answers) must not
+   * hold the partition forever. Default 1 hour, beyond any import's stall bound.
+   */
+  maxUnavailableMs?: number;
   /** Backoff while a dependency is unavailable. Default 500 ms doubling to 30 s. */
   unavailableBackoff?: Backoff;
   /**
@@ -64,6 +70,7 @@ export interface FailurePolicy {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_UNAVAILABLE_MS = 60 * 60_000;
 export const defaultRetryBackoff: Backoff = { initialMs: 5_000, maxMs: 60_000 };
 export const defaultUnavailableBackoff: Backoff = { initialMs: 500, maxMs: 30_000 };
 
@@ -127,11 +134,19 @@ const codeOf = (err: unknown, cls: 'permanent' | 'transient') => {
  * Counts failures per partition (the message at the head of a partition is the only one that can be failing) and
  * decides, per failure, to retry after a delay or to give up. Pure apart from the injected `random`.
  */
-export function failureTracker(policy: FailurePolicy, random: () => number = Math.random) {
+export function failureTracker(
+  policy: FailurePolicy,
+  random: () => number = Math.random,
+  monotonicMs: () => number = () => performance.now(),
+) {
   const maxAttempts = policy.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxUnavailableMs = policy.maxUnavailableMs ?? DEFAULT_MAX_UNAVAILABLE_MS;
   const backoff = policy.backoff ?? defaultRetryBackoff;
   const unavailableBackoff = policy.unavailableBackoff ?? defaultUnavailableBackoff;
-  const state = new Map<string, { offset: string; attempts: number; waits: number; unavailable: boolean }>();
+  const state = new Map<
+    string,
+    { offset: string; attempts: number; waits: number; unavailable: boolean; since: number }
+  >();
 
   const classify = (err: unknown, signal?: AbortSignal): FailureClass =>
     signal?.aborted ? 'interrupted' : (policy.classify?.(err) ?? classifyCommon(err));
@@ -140,13 +155,27 @@ export function failureTracker(policy: FailurePolicy, random: () => number = Mat
     classify,
     failed(key: string, offset: string, err: unknown, signal?: AbortSignal): FailureStep {
       const previous = state.get(key);
-      const s = previous?.offset === offset ? previous : { offset, attempts: 0, waits: 0, unavailable: false };
+      const s =
+        previous?.offset === offset
+          ? previous
+          : { offset, attempts: 0, waits: 0, unavailable: false, since: monotonicMs() };
       state.set(key, s);
       const failureClass = classify(err, signal);
       if (failureClass === 'interrupted') return { kind: 'retry', delayMs: 0, failureClass };
       if (failureClass === 'unavailable') {
         s.waits += 1;
         s.unavailable = true;
+        if (monotonicMs() - s.since >= maxUnavailableMs) {
+          const minutes = Math.round(maxUnavailableMs / 60_000);
+          return {
+            kind: 'give-up',
+            failureClass: 'transient',
+            attempts: s.attempts + s.waits,
+            code: 'dependency-unavailable',
+            message: `a dependency stayed unavailable for ${minutes} min: ${describe(err)}`,
+            error: err,
+          };
+        }
         policy.onUnavailable?.(key, err);
         return { kind: 'retry', delayMs: jitter(backoffDelay(s.waits, unavailableBackoff), random), failureClass };
       }
