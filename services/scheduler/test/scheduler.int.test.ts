@@ -1,5 +1,6 @@
-import { LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { LeaseRenewedV1, LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { until } from '@reportline/dev/wait';
 import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
@@ -36,6 +37,8 @@ beforeAll(async () => {
       ...base,
       SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
       IMPORT_STALL_MS: '1500',
+      IMPORT_QUEUE_ACK_MS: '3000',
+      IMPORT_SWEEP_MS: '200',
     }),
   );
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'scheduler-test', topicPrefix: prefix });
@@ -137,27 +140,57 @@ describe('scheduler API', () => {
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/connections', '/imports', '/imports/{id}']));
   });
 
-  it('ends a started import that stopped making progress, so nothing stays running forever', async () => {
+  it('ends a started import that stopped making progress, however often its lease is renewed', async () => {
     const { body: c } = await call('POST', '/connections', connection);
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-01', to: '2026-11-01' },
     });
-    const grant = makeEvent(
-      LockGrantedV1,
-      { leaseTtlMs: 60_000, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(), waitedMs: 0 },
-      { source: 'test', importId: requested.importId, customerId: '338047', fencingToken: 1, now: new Date() },
-    );
-    await bus.publish([grant]);
-    const deadline = Date.now() + 30_000;
-    let view: Record<string, unknown> = {};
-    while (view.status !== 'failed' && Date.now() < deadline) {
-      view = (await call('GET', `/imports/${requested.importId}`)).body;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(view).toMatchObject({
-      status: 'failed',
-      failure: { stage: 'download', code: 'import-stalled', retryable: true },
+    const lease = { leaseTtlMs: 60_000, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() };
+    const ctx = () => ({
+      source: 'test',
+      importId: requested.importId,
+      customerId: '338047',
+      fencingToken: 1,
+      now: new Date(),
     });
+    await bus.publish([makeEvent(LockGrantedV1, { ...lease, waitedMs: 0 }, ctx())]);
+    // A holder stuck on one NAVER job keeps renewing: renewals are not work, so they must not keep it alive.
+    const renewing = setInterval(() => void bus.publish([makeEvent(LeaseRenewedV1, lease, ctx())]), 300);
+    try {
+      const view = await until(
+        'the import to fail as stalled',
+        async () => {
+          const { body } = await call('GET', `/imports/${requested.importId}`);
+          return body.status === 'failed' ? body : undefined;
+        },
+        30_000,
+      );
+      expect(view).toMatchObject({ failure: { stage: 'download', code: 'import-stalled', retryable: true } });
+      expect(view.steps.filter((s: { type: string }) => s.type === 'LeaseRenewed').length).toBeGreaterThan(0);
+    } finally {
+      clearInterval(renewing);
+    }
+  });
+
+  it('ends an import whose request the lock-service never acknowledged', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: requested } = await call('POST', '/imports', {
+      connectionId: c.id,
+      dateRange: { from: '2026-11-02', to: '2026-11-02' },
+    });
+    const started = Date.now();
+    // No lock-service runs in this test: nobody answers with LockQueued.
+    const view = await until(
+      'the import to fail as lost',
+      async () => {
+        const { body } = await call('GET', `/imports/${requested.importId}`);
+        return body.status === 'failed' ? body : undefined;
+      },
+      30_000,
+    );
+    expect(view.failure).toMatchObject({ stage: 'queue', code: 'lock-request-lost', retryable: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+    expect(seen.filter((e) => e.type === 'ImportFailed' && e.importId === requested.importId)).toHaveLength(1);
   });
 });
