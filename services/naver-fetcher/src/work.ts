@@ -190,6 +190,9 @@ async function workUnderLease(
       baseUrl: deps.config.NAVER_BASE_URL,
       fetch: naver.fetch,
       timeoutMs: deps.config.NAVER_TIMEOUT_MS,
+      // Downloads too: the lease's safety margin and the lock-delay are sized for the longest NAVER call, and a
+      // holder paused mid-download must not still be reading from NAVER when the next holder starts.
+      downloadTimeoutMs: deps.config.NAVER_TIMEOUT_MS,
       limiter: deps.budget,
       origin: `${importId}#${token}`,
       guard: () => (keeper ? keeper.guard() : lease.check()),
