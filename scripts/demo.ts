@@ -82,6 +82,8 @@ try {
       ...common,
       PORT: String(fetcherPort),
       NAVER_BASE_URL: naverUrl,
+      // The demo's NAVER is the simulator: attribute requests to leases so its overlap oracle can check them.
+      NAVER_SEND_ORIGIN: 'true',
       LOCK_SERVICE_URL: `http://127.0.0.1:${lockPort}`,
       INTERNAL_API_TOKEN: internalApiToken,
       NAVER_POLL_MS: '500',

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
 import { entitiesFor, statRows } from '@reportline/naver-simulator';
-import { buildRows } from '@reportline/processor/domain/rows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type System, startSystem } from './system.ts';
 
@@ -15,9 +14,63 @@ const customer = {
   customerId: '7654321',
   apiKey: `0100000000${randomBytes(6).toString('hex')}`,
   secret: randomBytes(16).toString('base64'),
-  size: 'tiny' as const,
+  // 'small', not 'tiny': its conversion reports hold several rows per ad × media × device (by conversion method and
+  // type), so the sheet only matches if the processor sums them.
+  size: 'small' as const,
   seed: 11,
 };
+const DATES = ['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'];
+type Cell = string | number;
+
+/**
+ * The rows the sheet must hold, computed here and not by the processor's code: from the simulator's own data and
+ * NAVER's documented positional layouts (../shared/reference/naver-searchad-api.md §6), one row per date × campaign ×
+ * ad group × keyword × ad × business channel × media × device, AD's metrics and AD_CONVERSION's counts and sales summed
+ * into it, average rank = Σ ad rank / impressions (to two decimals), dates as Sheets serial numbers.
+ */
+function expectedSheetRows(): { rows: Cell[][]; conversionLines: number; conversionGroups: number } {
+  const entities = entitiesFor(customer.customerId, customer.seed, customer.size);
+  const num = (v: Cell | undefined) => (v === '' || v === '-' || v === undefined ? 0 : Number(v));
+  const groups = new Map<string, { key: Cell[]; sums: number[] }>();
+  // AD and AD_CONVERSION share columns 1–9: date, customer id, campaign, ad group, keyword, ad, channel, media, device.
+  const group = (line: Cell[]) => {
+    const [day, , ...ids] = line.slice(0, 9).map(String);
+    const date = `${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6, 8)}`;
+    const serial = (Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000;
+    const id = [date, ...ids].join('|');
+    const g = groups.get(id) ?? { key: [serial, ...ids], sums: [0, 0, 0, 0, 0, 0, 0] };
+    groups.set(id, g);
+    return g.sums;
+  };
+  let conversionLines = 0;
+  const conversionKeys = new Set<string>();
+  for (const date of DATES) {
+    for (const line of statRows('AD', entities, customer.seed, date)) {
+      const sums = group(line);
+      for (let i = 0; i < 5; i++) sums[i]! += num(line[9 + i]); // impressions, clicks, cost, Σ rank, views
+    }
+    for (const line of statRows('AD_CONVERSION', entities, customer.seed, date)) {
+      const sums = group(line);
+      sums[5]! += num(line[11]); // conversion count (columns 10–11, method and type, are summed over)
+      sums[6]! += num(line[12]); // sales by conversion
+      conversionLines++;
+      conversionKeys.add(line.slice(0, 9).join('|'));
+    }
+  }
+  const rows = [...groups.values()].map(({ key, sums: [imp, clk, cost, rank, views, conv, sales] }) => [
+    ...key,
+    imp!,
+    clk!,
+    cost!,
+    imp! > 0 ? Math.round((rank! / imp!) * 100) / 100 : 0,
+    views!,
+    conv!,
+    sales!,
+  ]);
+  return { rows, conversionLines, conversionGroups: conversionKeys.size };
+}
+/** Rows in one order whatever order they came in, so the comparison is about content. */
+const sorted = (rows: Cell[][]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 let system: System;
 let schedulerUrl: string;
 let lockUrl: string;
@@ -98,28 +151,36 @@ describe('one import flowing through all five services', () => {
       );
     }
 
-    // What the sheet holds equals what NAVER reported for those dates.
-    const entities = entitiesFor(customer.customerId, customer.seed, customer.size);
-    const files = ['AD', 'AD_CONVERSION'].flatMap((type) =>
-      ['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'].map((date) => ({
-        reportType: type as 'AD' | 'AD_CONVERSION',
-        statDate: date,
-        name: `${type} ${date}`,
-        text: statRows(type as 'AD', entities, customer.seed, date)
-          .map((r) => r.join('\t'))
-          .join('\n'),
-      })),
-    );
-    const expected = buildRows(files);
-    expect(expected.length).toBeGreaterThan(0);
-    expect(views[0]!.rowsWritten).toBe(expected.length);
-    expect(views[1]!.rowsWritten).toBe(expected.length);
-    const serial = (date: string) =>
-      Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000);
+    // What the sheet holds equals what NAVER reported for those dates, aggregated independently of the processor.
+    const expected = expectedSheetRows();
+    // The fixture must exercise the aggregation: some conversion rows share a sheet row, and some rows join both types.
+    expect(expected.conversionLines).toBeGreaterThan(expected.conversionGroups);
+    expect(expected.rows.some((r) => Number(r[9]) > 0 && Number(r[14]) > 0)).toBe(true);
+    expect(views[0]!.rowsWritten).toBe(expected.rows.length);
+    expect(views[1]!.rowsWritten).toBe(expected.rows.length);
     for (const { spreadsheetId, sheetName } of targets) {
       const [header, ...cells] = sheets.state.readTab(spreadsheetId, sheetName);
-      expect(header?.[0]).toBe('date');
-      expect(cells).toEqual(expected.map(([date, ...rest]) => [serial(date), ...rest]));
+      expect(header).toEqual([
+        'date',
+        'campaignId',
+        'adgroupId',
+        'keywordId',
+        'adId',
+        'bizChannelId',
+        'media',
+        'device',
+        'impressions',
+        'clicks',
+        'cost',
+        'avgRank',
+        'views',
+        'conversions',
+        'conversionSales',
+      ]);
+      expect(sorted(cells as Cell[][])).toEqual(sorted(expected.rows));
+      // The processor promises rows by date; the comparison above ignores order.
+      const dates = cells.map((c) => Number(c[0]));
+      expect(dates).toEqual([...dates].sort((a, b) => a - b));
     }
 
     const overlaps = await call('GET', `${naver.url}/_sim/overlaps?customerId=${customer.customerId}`);

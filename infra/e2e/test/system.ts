@@ -52,7 +52,14 @@ export async function startSystem(opts: {
     services.push(scheduler);
     const lock = await startLockService(loadConfig(lockServiceConfig, { TICK_MS: '100', ...base }));
     services.push(lock);
-    const fetcherEnv = { NAVER_BASE_URL: naver.url, NAVER_POLL_MS: '200', LOCK_SERVICE_URL: lock.url, ...base };
+    // NAVER is the simulator here, so requests carry their lease's origin for the overlap oracle.
+    const fetcherEnv = {
+      NAVER_BASE_URL: naver.url,
+      NAVER_SEND_ORIGIN: 'true',
+      NAVER_POLL_MS: '200',
+      LOCK_SERVICE_URL: lock.url,
+      ...base,
+    };
     services.push(await startFetcher(loadConfig(fetcherConfig, fetcherEnv)));
     services.push(await startProcessor(loadConfig(processorConfig, base)));
     services.push(

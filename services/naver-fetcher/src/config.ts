@@ -2,6 +2,12 @@ import { DEFAULT_NAVER_TIMEOUT_MS, LEASE_CLOCK_DRIFT_MARGIN_MS } from '@reportli
 import { baseConfig, secretsKey, serviceCredential } from '@reportline/platform';
 import { z } from 'zod';
 
+/** naver.com or a subdomain of it (api.searchad.naver.com, the retired api.naver.com). */
+export function isNaverHost(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.toLowerCase().replace(/\.$/, '');
+  return host === 'naver.com' || host.endsWith('.naver.com');
+}
+
 export const fetcherConfig = baseConfig
   .extend({
     SECRETS_KEY: secretsKey,
@@ -13,6 +19,12 @@ export const fetcherConfig = baseConfig
     /** The service credential for the lock-service's internal endpoints (required with LOCK_SERVICE_URL). Never logged. */
     INTERNAL_API_TOKEN: serviceCredential.optional(),
     NAVER_BASE_URL: z.url({ message: 'required: NAVER API base URL, e.g. https://api.searchad.naver.com' }),
+    /**
+     * Send X-Reportline-Origin (`importId#fencingToken`) on every NAVER request: the attribution the NAVER simulator's
+     * overlap oracle reads. Only for the simulator (tests, demo): NAVER has no use for it and need not learn our
+     * import ids, so it is off by default and refused for a NAVER host.
+     */
+    NAVER_SEND_ORIGIN: z.stringbool().default(false),
     NAVER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(DEFAULT_NAVER_TIMEOUT_MS),
     NAVER_POLL_MS: z.coerce.number().int().min(50).default(5_000),
     /**
@@ -42,6 +54,10 @@ export const fetcherConfig = baseConfig
     path: ['INTERNAL_API_TOKEN'],
     message: 'required when LOCK_SERVICE_URL is set: the lock-service accepts renewals only with INTERNAL_API_TOKEN',
   })
+  .refine((c) => !(c.NAVER_SEND_ORIGIN && isNaverHost(c.NAVER_BASE_URL)), {
+    path: ['NAVER_SEND_ORIGIN'],
+    message: 'must be off for a NAVER host: the origin header is for the NAVER simulator only',
+  })
   .refine((c) => c.LEASE_SAFETY_MARGIN_MS >= c.NAVER_TIMEOUT_MS + LEASE_CLOCK_DRIFT_MARGIN_MS, {
     path: ['LEASE_SAFETY_MARGIN_MS'],
     message:
@@ -56,3 +72,7 @@ export const lookBack = (c: FetcherConfig) => ({
   AD_CONVERSION: c.LOOKBACK_AD_CONVERSION_DAYS,
   AD_CONVERSION_DETAIL: c.LOOKBACK_AD_CONVERSION_DETAIL_DAYS,
 });
+
+/** The X-Reportline-Origin value for one lease grant, or undefined (no header) unless NAVER_SEND_ORIGIN is on. */
+export const naverOrigin = (c: FetcherConfig, importId: string, fencingToken: number): string | undefined =>
+  c.NAVER_SEND_ORIGIN ? `${importId}#${fencingToken}` : undefined;

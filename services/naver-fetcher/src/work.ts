@@ -23,7 +23,7 @@ import {
   whileUnavailable,
   withTransaction,
 } from '@reportline/platform';
-import { type FetcherConfig, lookBack } from './config.ts';
+import { type FetcherConfig, lookBack, naverOrigin } from './config.ts';
 import { checkCredentialsCustomer } from './domain/credentials.ts';
 import { describeFailure } from './domain/failure.ts';
 import { planReports } from './domain/plan.ts';
@@ -194,7 +194,7 @@ async function workUnderLease(
       // holder paused mid-download must not still be reading from NAVER when the next holder starts.
       downloadTimeoutMs: deps.config.NAVER_TIMEOUT_MS,
       limiter: deps.budget,
-      origin: `${importId}#${token}`,
+      origin: naverOrigin(deps.config, importId, token),
       guard: () => (keeper ? keeper.guard() : lease.check()),
     });
     for (const jobId of await leftoverJobs(db, customerId)) {

@@ -108,6 +108,7 @@ beforeAll(async () => {
         ...base,
         SECRETS_KEY: secretsKey,
         NAVER_BASE_URL: naver.url,
+        NAVER_SEND_ORIGIN: 'true',
         NAVER_POLL_MS: '100',
         NAVER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_MS),
         NAVER_MAX_ATTEMPTS: String(ATTEMPTS),

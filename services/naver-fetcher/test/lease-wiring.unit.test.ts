@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { LeaseLostError } from '@reportline/lease-holder';
+import { createNaverClient, RateBudget } from '@reportline/naver-client';
 import { ConfigError, loadConfig } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
-import { fetcherConfig } from '../src/config.ts';
+import { fetcherConfig, isNaverHost, naverOrigin } from '../src/config.ts';
 import { describeFailure } from '../src/domain/failure.ts';
 import { countNaverRequests, releaseOutcome } from '../src/work.ts';
 
@@ -47,6 +48,57 @@ describe('fetcher lease configuration', () => {
     expect(
       loadConfig(fetcherConfig, { ...env, NAVER_TIMEOUT_MS: '5000', LEASE_SAFETY_MARGIN_MS: '10000' }),
     ).toBeTruthy();
+  });
+});
+
+describe('the X-Reportline-Origin attribution header', () => {
+  const NAVER = 'https://api.searchad.naver.com';
+
+  it('is off by default, for the simulator and for NAVER alike', () => {
+    for (const url of [env.NAVER_BASE_URL, NAVER]) {
+      const c = loadConfig(fetcherConfig, { ...env, NAVER_BASE_URL: url });
+      expect(c.NAVER_SEND_ORIGIN).toBe(false);
+      expect(naverOrigin(c, 'imp-1', 7)).toBeUndefined();
+    }
+  });
+
+  it('is one origin per lease grant when turned on for the simulator', () => {
+    const c = loadConfig(fetcherConfig, { ...env, NAVER_SEND_ORIGIN: 'true' });
+    expect(naverOrigin(c, 'imp-1', 7)).toBe('imp-1#7');
+    expect(loadConfig(fetcherConfig, { ...env, NAVER_SEND_ORIGIN: 'false' }).NAVER_SEND_ORIGIN).toBe(false);
+  });
+
+  it('cannot be turned on for a NAVER host', () => {
+    for (const url of [NAVER, 'https://API.naver.com/', 'https://naver.com']) {
+      expect(configError({ NAVER_BASE_URL: url, NAVER_SEND_ORIGIN: 'true' })).toContain('NAVER_SEND_ORIGIN');
+    }
+    expect(isNaverHost('http://127.0.0.1:4010')).toBe(false);
+    expect(isNaverHost('https://notnaver.com')).toBe(false);
+    expect(isNaverHost('https://api.searchad.naver.com.')).toBe(true);
+  });
+
+  it('reaches the wire only when the config gives an origin', async () => {
+    const sent = async (origin: string | undefined) => {
+      let headers: Headers | undefined;
+      const client = createNaverClient({
+        baseUrl: NAVER,
+        apiKey: 'k',
+        secret: 's',
+        customerId: '338047',
+        limiter: new RateBudget({ maxPerSecond: 0 }),
+        fetch: (async (_url: string, init: RequestInit) => {
+          headers = new Headers(init.headers);
+          return Response.json([]);
+        }) as unknown as typeof fetch,
+        origin,
+      });
+      await client.listStatReports();
+      return headers!.get('x-reportline-origin');
+    };
+    const off = loadConfig(fetcherConfig, { ...env, NAVER_BASE_URL: NAVER });
+    expect(await sent(naverOrigin(off, 'imp-1', 7))).toBeNull();
+    const on = loadConfig(fetcherConfig, { ...env, NAVER_SEND_ORIGIN: 'true' });
+    expect(await sent(naverOrigin(on, 'imp-1', 7))).toBe('imp-1#7');
   });
 });
 

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { importRange, kstDate } from '../src/domain/dates.ts';
+import { importRange } from '../src/domain/dates.ts';
 
 // 2026-11-22 01:00 KST is still 2026-11-21 in UTC: the KST date decides what "yesterday" is.
 const now = new Date('2026-11-21T16:00:00Z');
 
 describe('import date range', () => {
-  it('reads the calendar date in KST', () => expect(kstDate(now)).toBe('2026-11-22'));
-
   it('defaults to the connection history ending yesterday in KST', () => {
     expect(importRange(now, 7)).toEqual({ ok: true, range: { from: '2026-11-15', to: '2026-11-21' } });
   });

@@ -1,6 +1,6 @@
 import { examples, type ReportlineEvent } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
-import { evolveView, initialView } from '../src/domain/import-view.ts';
+import { evolveView, ImportView, initialView } from '../src/domain/import-view.ts';
 import { overdueFailure } from '../src/domain/stall.ts';
 
 const ex = <T extends ReportlineEvent['type']>(type: T) =>
@@ -21,12 +21,23 @@ describe('import view', () => {
     ]);
     expect(view).toMatchObject({
       status: 'completed',
-      fencingToken: 42,
       naverRequests: 31,
       rowsWritten: 812,
       failure: null,
     });
     expect(view.steps.map((s) => s.type)).toContain('LockGranted');
+    // People read this view: a fencing token there would let anyone impersonate the holder.
+    expect(JSON.stringify(view)).not.toContain('fencingToken');
+  });
+
+  it('folds into exactly the shape the API documents, no field more or less', () => {
+    const views = [
+      initialView(ex('ImportRequested').importId, '338047'),
+      fold([ex('ImportRequested'), ex('LockGranted'), ex('ChunkDownloaded'), ex('ReportsDownloaded')]),
+      fold([ex('ImportRequested'), ex('ImportFailed'), ex('ImportCompleted')]),
+    ];
+    // parse() drops unknown keys, so equality also catches a field the fold adds that the schema does not have.
+    for (const view of views) expect(ImportView.parse(view)).toEqual(view);
   });
 
   it('never moves backwards when events of different topics arrive out of order', () => {

@@ -1,7 +1,15 @@
 import { LeaseRenewedV1, LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
+import {
+  type Bus,
+  createKafkaBus,
+  createPool,
+  kstDate,
+  loadConfig,
+  type Pool,
+  type Running,
+} from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
 import { schedulerConfig } from '../src/config.ts';
@@ -129,7 +137,7 @@ describe('scheduler API', () => {
 
   it('refuses a range that includes today in KST', async () => {
     const { body: c } = await call('POST', '/connections', connection);
-    const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const today = kstDate(Date.now());
     const res = await call('POST', '/imports', { connectionId: c.id, dateRange: { from: today, to: today } });
     expect(res.status).toBe(400);
     expect(res.body.title).toContain('after yesterday');

@@ -18,6 +18,7 @@ import {
   withTransaction,
 } from '@reportline/platform';
 import {
+  AmbiguousOutcomeError,
   CellLimitError,
   InvalidTargetError,
   RetriesExhaustedError,
@@ -34,9 +35,10 @@ const LOCK_WAIT_MS = 5 * 60_000;
 /**
  * One writer per spreadsheet at a time across all sheets-writer processes: the protocol's metadata tab is updated by
  * position, so two concurrent commits to one spreadsheet could overwrite each other's row. A session advisory lock
- * on a dedicated connection serialises them; it is released even if this process dies (the session ends).
+ * on a dedicated connection serialises them; it is released even if this process dies (the session ends). It is the
+ * only serialisation: handlers of one process take separate connections, so it orders them as it orders processes.
  */
-async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () => Promise<T>): Promise<T> {
+export async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -74,9 +76,14 @@ export class TargetNotYetKnownError extends Error {
   override readonly name = 'TargetNotYetKnownError';
 }
 
-/** The writer's errors for the bus: Google failing beyond its own backoff is an outage to wait out. */
+/**
+ * The writer's errors for the bus, whose redelivery is the only retry of a whole write. Google still failing after
+ * the quota scheduler's backoff, and a call whose outcome is unknown (a 5xx, timeout or hang-up on a call not safe to
+ * repeat), both mean Google is unwell, not the message: the bus waits for it, and the next run resolves the unknown
+ * outcome by reading `_reportline` back first. The scheduler's stall and lifetime bounds still end the import.
+ */
 export function classifyWriteError(err: unknown): FailureClass | undefined {
-  if (err instanceof RetriesExhaustedError) return 'unavailable';
+  if (err instanceof RetriesExhaustedError || err instanceof AmbiguousOutcomeError) return 'unavailable';
   return undefined;
 }
 

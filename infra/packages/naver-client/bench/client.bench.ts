@@ -5,6 +5,7 @@
  * 2. The simulator's own cost per request: app.inject (no sockets) vs raw loopback fetch (no client).
  * 3. Download throughput of a large customer's AD_DETAIL day.
  */
+import { addDays, kstDate } from '@reportline/platform';
 // by path: this package does not depend on @reportline/dev, and the helper has no imports of its own
 import { reportFigures, round } from '../../../dev/src/bench.ts';
 import { buildSimulator, startSimulator } from '../../../simulators/naver-searchad/src/app.ts';
@@ -17,7 +18,7 @@ if (!Number.isFinite(seconds) || seconds <= 0) {
   process.exit(2);
 }
 /** Three days ago in KST: inside every look-back, past the data-ready hour. */
-const day = new Date(Date.now() + 9 * 3_600_000 - 3 * 86_400_000).toISOString().slice(0, 10);
+const day = addDays(kstDate(Date.now()), -3);
 const customer = { customerId: '100001', apiKey: 'bench-key', secret: 'bench-secret', size: 'large', seed: 1 } as const;
 const config = { customers: [customer], knobs: { reportBuildMs: 0, latencyMs: 0, rateLimit: { perSecond: 0 } } };
 

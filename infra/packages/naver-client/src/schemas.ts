@@ -1,3 +1,4 @@
+import { kstDate } from '@reportline/platform';
 import { z } from 'zod';
 
 /** The four report types Reportline imports, plus the others NAVER documents (accepted, not modelled in detail). */
@@ -70,5 +71,5 @@ export function toStatDt(statDate: string): string {
 export function statDtToKstDate(statDt: string): string {
   const ms = Date.parse(statDt);
   if (Number.isNaN(ms)) throw new TypeError(`unparseable statDt ${JSON.stringify(statDt)}`);
-  return new Date(ms + 9 * 3_600_000).toISOString().slice(0, 10);
+  return kstDate(ms);
 }

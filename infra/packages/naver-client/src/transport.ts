@@ -16,7 +16,10 @@ export interface TransportOptions extends NaverCredentials {
   now?: () => number;
   /** Awaited right before every request is sent, retries included; if it throws, nothing is sent and the error propagates. */
   guard?: (request: NaverRequestInfo) => Promise<void> | void;
-  /** Sent as X-Reportline-Origin so the simulator can attribute requests to a lease holder. */
+  /**
+   * Sent as X-Reportline-Origin so the NAVER simulator can attribute requests to a lease holder. Give it only when
+   * baseUrl is the simulator (the fetcher's NAVER_SEND_ORIGIN): NAVER itself has no use for our import ids.
+   */
   origin?: string;
   /** Per-request timeout for JSON calls (default 30 s). */
   timeoutMs?: number;

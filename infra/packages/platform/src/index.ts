@@ -3,6 +3,7 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './http.ts';
 export * from './import-failure.ts';
+export * from './kst.ts';
 export * from './log.ts';
 export * from './pg/blobs.ts';
 export * from './pg/handle-once.ts';

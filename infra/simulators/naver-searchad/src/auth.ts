@@ -1,11 +1,12 @@
-import { sign } from '@reportline/naver-client/signing';
 import type { SimCustomer } from './config.ts';
 import { invalidSignature, invalidTimestamp, missingHeader, type NaverFailure, noPermission } from './naver-errors.ts';
+import { signatureMatches } from './signature.ts';
 
 export type AuthResult = { ok: true; customer: SimCustomer } | { ok: false; failure: NaverFailure };
 
 type Headers = Record<string, string | string[] | undefined>;
 
+// Node hands header names over lower-cased, and HTTP header names are case-insensitive, so `x-api-key` is X-API-KEY.
 const header = (headers: Headers, name: string): string | undefined => {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -36,7 +37,7 @@ export function authenticate(
     return { ok: false, failure: invalidTimestamp(timestamp) };
   }
   const license = customers.find((c) => c.apiKey === apiKey);
-  if (!license || sign(license.secret, timestamp, method, path) !== signature) {
+  if (!license || !signatureMatches(license.secret, timestamp, method, path, signature)) {
     return { ok: false, failure: invalidSignature(signature) };
   }
   const customer = customers.find((c) => c.apiKey === apiKey && c.customerId === customerId);

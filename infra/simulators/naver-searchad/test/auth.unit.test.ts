@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { authHeaders } from '@reportline/naver-client/signing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE, ALICE_2, BOB, createJob, relative, type TestSim, testSim } from './helpers.ts';
+import { ALICE, ALICE_2, BOB, createJob, relative, signedHeaders, type TestSim, testSim } from './helpers.ts';
 
-// The client's sign() refuses query strings, so signing the wrong thing on purpose needs a raw HMAC.
+// signedHeaders() signs the path only, as NAVER wants, so signing the wrong thing on purpose needs a raw HMAC.
 const rawSign = (secret: string, base: string) => createHmac('sha256', secret).update(base).digest('base64');
 
 describe('authentication, as NAVER’s gateway does it', () => {
@@ -12,7 +11,7 @@ describe('authentication, as NAVER’s gateway does it', () => {
 
   it.each(['X-API-KEY', 'X-Timestamp', 'X-Signature', 'X-Customer'])('403 Missing Header names %s', async (name) => {
     sim = await testSim();
-    const headers = authHeaders(ALICE, sim.clock.ms, 'GET', '/stat-reports') as Record<string, string>;
+    const headers = signedHeaders(ALICE, sim.clock.ms, 'GET', '/stat-reports') as Record<string, string>;
     delete headers[name];
     const res = await sim.app.inject({ method: 'GET', url: '/stat-reports', headers });
     expect(res.statusCode).toBe(403);
@@ -29,7 +28,7 @@ describe('authentication, as NAVER’s gateway does it', () => {
   it('rejects a signature over the query string (pitfall #1) with invalid-signature', async () => {
     sim = await testSim();
     const headers = {
-      ...authHeaders(ALICE, sim.clock.ms, 'GET', '/stat-reports'),
+      ...signedHeaders(ALICE, sim.clock.ms, 'GET', '/stat-reports'),
       'X-Signature': rawSign(ALICE.secret, `${sim.clock.ms}.GET./stat-reports?x=1`),
     };
     const res = await sim.app.inject({ method: 'GET', url: '/stat-reports?x=1', headers });
@@ -53,7 +52,7 @@ describe('authentication, as NAVER’s gateway does it', () => {
       sim.app.inject({
         method: 'GET',
         url: '/stat-reports',
-        headers: authHeaders(ALICE, sim.clock.ms + offset, 'GET', '/stat-reports'),
+        headers: signedHeaders(ALICE, sim.clock.ms + offset, 'GET', '/stat-reports'),
       });
     expect((await at(29_000)).statusCode).toBe(200);
     expect((await at(-29_000)).statusCode).toBe(200);
@@ -74,7 +73,7 @@ describe('authentication, as NAVER’s gateway does it', () => {
     const res = await sim.app.inject({
       method: 'GET',
       url: '/stat-reports',
-      headers: authHeaders(ALICE, sim.clock.ms - 90_000, 'GET', '/stat-reports'),
+      headers: signedHeaders(ALICE, sim.clock.ms - 90_000, 'GET', '/stat-reports'),
     });
     expect(res.statusCode).toBe(200);
   });
@@ -98,7 +97,7 @@ describe('authentication, as NAVER’s gateway does it', () => {
       method: 'GET',
       url,
       headers: {
-        ...authHeaders(ALICE, sim.clock.ms, 'GET', '/report-download'),
+        ...signedHeaders(ALICE, sim.clock.ms, 'GET', '/report-download'),
         'X-Signature': rawSign(ALICE.secret, `${sim.clock.ms}.GET.${url}`),
       },
     });

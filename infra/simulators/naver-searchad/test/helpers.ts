@@ -1,7 +1,7 @@
-import { authHeaders } from '@reportline/naver-client/signing';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildSimulator, type Simulator } from '../src/app.ts';
 import type { SimulatorConfigInput } from '../src/config.ts';
+import { naverSignature } from '../src/signature.ts';
 
 export const ALICE = { customerId: '338047', apiKey: 'license-a', secret: 'secret-a', size: 'small', seed: 7 } as const;
 /** Same license as ALICE (one license acting on two linked customers). */
@@ -15,6 +15,26 @@ export const ALICE_2 = {
 export const BOB = { customerId: '900001', apiKey: 'license-b', secret: 'secret-b', size: 'medium', seed: 11 } as const;
 
 type Knobs = NonNullable<SimulatorConfigInput['knobs']>;
+
+/**
+ * The four auth headers a NAVER client sends, signed with the simulator's own signature (pinned to known answers in
+ * signature.unit.test.ts), never the production client's: these tests exercise the simulator, and the client is
+ * checked against it separately in client.unit.test.ts.
+ */
+export function signedHeaders(
+  customer: { customerId: string; apiKey: string; secret: string },
+  timestampMs: number,
+  method: string,
+  path: string,
+): Record<string, string> {
+  const timestamp = String(Math.trunc(timestampMs));
+  return {
+    'X-Timestamp': timestamp,
+    'X-API-KEY': customer.apiKey,
+    'X-Customer': customer.customerId,
+    'X-Signature': naverSignature(customer.secret, timestamp, method, path),
+  };
+}
 
 /** 2025-10-10 12:00 KST: well past the data-ready hour. */
 export const NOON_KST = Date.parse('2025-10-10T03:00:00Z');
@@ -56,7 +76,7 @@ export async function testSim(knobs: Knobs = {}, clock = new ManualClock()): Pro
     clock,
     call: (customer, method, url, body, extraHeaders = {}) => {
       const path = url.split('?')[0]!;
-      const headers = { ...authHeaders(customer, clock.ms, method, path), ...extraHeaders };
+      const headers = { ...signedHeaders(customer, clock.ms, method, path), ...extraHeaders };
       return sim.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) });
     },
   };

@@ -1,4 +1,5 @@
 import type { ReportType } from '@reportline/contracts';
+import { addDays, kstDate } from '@reportline/platform';
 
 export interface ReportTask {
   reportType: ReportType;
@@ -11,11 +12,6 @@ export interface Clamp {
   reason: string;
 }
 
-const DAY = 86_400_000;
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-export const kstToday = (now: Date) => new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
-
 /**
  * One stat-report job per (type, day). Days outside the type's NAVER look-back, or not yet over in KST, are clamped
  * off and reported, not failed: the rest of the import is still worth having.
@@ -25,7 +21,7 @@ export function planReports(
   lookBackDays: Readonly<Record<ReportType, number>>,
   now: Date,
 ): { tasks: ReportTask[]; clamped: Clamp[] } {
-  const today = kstToday(now);
+  const today = kstDate(now);
   const tasks: ReportTask[] = [];
   const clamped: Clamp[] = [];
   for (const reportType of request.reportTypes) {

@@ -1,26 +1,31 @@
 import type { ReportlineEvent } from '@reportline/contracts';
+import { z } from 'zod';
 
-export type ImportStatus = 'requested' | 'downloading' | 'processing' | 'writing' | 'completed' | 'failed';
+export const ImportStatus = z.enum(['requested', 'downloading', 'processing', 'writing', 'completed', 'failed']);
+export type ImportStatus = z.infer<typeof ImportStatus>;
 
-export interface ImportView {
-  importId: string;
-  customerId: string;
-  status: ImportStatus;
-  requestedAt: string | null;
-  fencingToken: number | null;
-  progress: { completed: number; total: number } | null;
-  naverRequests: number | null;
-  rowsWritten: number | null;
-  failure: { stage: string; code: string; message: string; retryable: boolean } | null;
-  steps: { type: string; time: string; eventId: string }[];
-}
+/**
+ * The one definition of an import's read model: the type the projection folds into is inferred from the schema the
+ * API answers with (routes/schemas.ts ImportOutput), so the stored view and the documented one cannot drift apart.
+ */
+export const ImportView = z.object({
+  importId: z.uuid(),
+  customerId: z.string(),
+  status: ImportStatus,
+  requestedAt: z.string().nullable(),
+  progress: z.object({ completed: z.number(), total: z.number() }).nullable(),
+  naverRequests: z.number().nullable(),
+  rowsWritten: z.number().nullable(),
+  failure: z.object({ stage: z.string(), code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  steps: z.array(z.object({ type: z.string(), time: z.string(), eventId: z.string() })),
+});
+export type ImportView = z.infer<typeof ImportView>;
 
 export const initialView = (importId: string, customerId: string): ImportView => ({
   importId,
   customerId,
   status: 'requested',
   requestedAt: null,
-  fencingToken: null,
   progress: null,
   naverRequests: null,
   rowsWritten: null,
@@ -62,9 +67,6 @@ export function evolveView(view: ImportView, event: ReportlineEvent): ImportView
   switch (event.type) {
     case 'ImportRequested':
       next.requestedAt = event.time;
-      break;
-    case 'LockGranted':
-      next.fencingToken = event.fencingToken;
       break;
     case 'ChunkDownloaded':
       if (!view.progress || event.data.completed > view.progress.completed) {

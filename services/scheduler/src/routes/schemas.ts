@@ -1,5 +1,6 @@
 import { CustomerId, DateRange, ReportType } from '@reportline/contracts';
 import { z } from 'zod';
+import { ImportView } from '../domain/import-view.ts';
 
 export const ConnectionInput = z.object({
   customerId: CustomerId,
@@ -27,18 +28,8 @@ export const ImportInput = z.object({
   dateRange: DateRange.optional(),
 });
 
-export const ImportOutput = z.object({
-  importId: z.uuid(),
-  customerId: z.string(),
-  status: z.enum(['requested', 'downloading', 'processing', 'writing', 'completed', 'failed']),
-  requestedAt: z.string().nullable(),
-  fencingToken: z.number().nullable(),
-  progress: z.object({ completed: z.number(), total: z.number() }).nullable(),
-  naverRequests: z.number().nullable(),
-  rowsWritten: z.number().nullable(),
-  failure: z.object({ stage: z.string(), code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
-  steps: z.array(z.object({ type: z.string(), time: z.string(), eventId: z.string() })),
-});
+/** The import read model as the projection keeps it; defined once, in the domain. */
+export const ImportOutput = ImportView;
 
 export const Problem = z.object({
   type: z.string(),

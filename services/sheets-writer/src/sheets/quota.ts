@@ -3,7 +3,9 @@ import { AmbiguousOutcomeError, RetriesExhaustedError, SheetsApiError } from './
 /**
  * One scheduler per Google Cloud project, shared by every writer in the process: token buckets per principal (the
  * per-user quota) and for the project, plus Google's truncated exponential backoff with a per-method policy.
- * gaxios's own retry is off (it never retries POST and ignores per-minute quotas), so this is the only retry layer.
+ * gaxios's own retry is off (it never retries POST and ignores per-minute quotas), and the write protocol retries
+ * nothing, so this is the only layer that repeats a single call. A write that still fails is run again whole by the
+ * bus (write.ts classifyWriteError): one retry layer per call, one per write.
  */
 
 export type SheetsMethod =
@@ -19,8 +21,8 @@ export type SheetsMethod =
 /**
  * `idempotent`: retried after any transient failure, even when it may have been applied (repeating it is harmless).
  * `verify`: retried only after a 429 (certainly not applied); anything else transient becomes an
- * AmbiguousOutcomeError for the caller to resolve by reading state back. `never`: as `verify`, and the caller must
- * not retry blindly either (append duplicates rows).
+ * AmbiguousOutcomeError, resolved by the next run of the write, which reads state back before doing anything.
+ * `never`: as `verify`, and the caller must not retry blindly either (append duplicates rows).
  */
 export type RetryPolicy = 'idempotent' | 'verify' | 'never';
 
@@ -115,8 +117,6 @@ class TokenBucket {
 export interface PrincipalQuota {
   /** Runs one Sheets call under the buckets and `method`'s retry policy. */
   run<T>(method: SheetsMethod, call: () => Promise<T>): Promise<T>;
-  /** Waits the backoff for the n-th consecutive failure; for callers that retry after verifying state. */
-  backoff(attempt: number): Promise<void>;
 }
 
 export interface QuotaScheduler {
@@ -197,7 +197,6 @@ export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler
             }
           }
         },
-        backoff: (attempt) => clock.sleep(delayFor(attempt)),
       };
     },
   };

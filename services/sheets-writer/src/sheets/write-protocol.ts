@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type CellInput, type Column, toCellRows } from './cells.ts';
 import { chunkRows, DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
-import { AmbiguousOutcomeError, InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
+import { InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
 import {
   type CommitRecord,
   METADATA_HEADER,
@@ -28,7 +28,11 @@ import type { SheetInfo, SheetsPort, SpreadsheetInfo } from './sheets-port.ts';
  *   preflight (reachable; already committed? → no-op; fits 10M cells)
  *   → fresh hidden staging tab `_stage_<job>` → chunked RAW PUTs (safe to repeat)
  *   → ONE atomic batchUpdate: unhide, delete old tab, rename, date formats, `_reportline` record.
- * An ambiguous commit (timeout, hang-up, 5xx) is resolved by reading `_reportline` back before trying again.
+ * The protocol retries nothing itself. Each call gets Google's backoff from the quota scheduler (429s, and transient
+ * failures of calls safe to repeat); any other failure ends the write, and running it again is the retry: the
+ * preflight reads `_reportline` back first, so an ambiguous commit (timeout, hang-up, 5xx) that did land is a no-op
+ * and one that did not is redone from a fresh staging tab. Callers serialise writes per spreadsheet (the writer's
+ * Postgres advisory lock), since `_reportline` rows are placed by position.
  */
 
 export interface WriteRowsInput {
@@ -59,8 +63,6 @@ export interface SheetsWriterDeps {
   random?: () => number;
   maxCells?: number;
   maxChunkBytes?: number;
-  /** How often an ambiguous staging or commit step is re-checked and retried before giving up. */
-  maxAmbiguousRetries?: number;
 }
 
 const placeholder: SheetInfo = { sheetId: 0, title: '', index: 0, hidden: true, rowCount: 0, columnCount: 0 };
@@ -83,9 +85,6 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   const random = deps.random ?? Math.random;
   const maxCells = deps.maxCells ?? GOOGLE_MAX_CELLS;
   const maxChunkBytes = deps.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
-  const maxAmbiguous = deps.maxAmbiguousRetries ?? 5;
-  // `_reportline` rows are placed by position, so two writes to one spreadsheet must not interleave in this process.
-  const queues = new Map<string, Promise<unknown>>();
 
   const getInfo = (id: string) => quota.run('spreadsheets.get', () => port.getSpreadsheet(id));
   const readRecords = async (info: SpreadsheetInfo) => {
@@ -106,96 +105,73 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   }
 
   /**
-   * Converges on "a fresh staging tab exists": an ambiguous attempt is simply redone from a fresh read. Returns the
-   * workbook as it is after the step, so the commit needs no extra read on the happy path.
+   * A fresh staging tab (replacing one a failed run of this job left behind). Returns the workbook as it is after
+   * the step and the staging tab in it, so the commit needs no extra read.
    */
-  async function createStaging(input: WriteRowsInput, first: SpreadsheetInfo, rows: number): Promise<SpreadsheetInfo> {
+  async function createStaging(
+    input: WriteRowsInput,
+    info: SpreadsheetInfo,
+    rows: number,
+  ): Promise<{ info: SpreadsheetInfo; staging: SheetInfo }> {
     const title = stagingTabName(input.writeJobId);
     const columns = input.columns.length;
-    let info = first;
-    for (let attempt = 0; ; attempt++) {
-      const stagingSheetId = freeSheetId(info, random);
-      const metadataSheetId = freeSheetId(
-        { ...info, sheets: [...info.sheets, { ...placeholder, sheetId: stagingSheetId }] },
-        random,
-      );
-      const requests = stagingRequests({
-        info,
-        writeJobId: input.writeJobId,
-        stagingSheetId,
-        metadataSheetId,
-        rows,
-        columns,
-      });
-      try {
-        await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
-        const kept = info.sheets.filter((s) => s.title.toLowerCase() !== title.toLowerCase());
-        const metadata = findTab(info, METADATA_TAB)
-          ? []
-          : [
-              {
-                sheetId: metadataSheetId,
-                title: METADATA_TAB,
-                index: kept.length,
-                hidden: true,
-                rowCount: 1,
-                columnCount: METADATA_HEADER.length,
-              },
-            ];
-        const staging = {
-          sheetId: stagingSheetId,
-          title,
-          index: kept.length + metadata.length,
-          hidden: true,
-          rowCount: rows,
-          columnCount: columns,
-        };
-        return { ...info, sheets: [...kept, ...metadata, staging] };
-      } catch (err) {
-        if (!(err instanceof AmbiguousOutcomeError) || attempt >= maxAmbiguous) throw err;
-        await quota.backoff(attempt);
-        info = await getInfo(input.spreadsheetId);
-      }
-    }
+    const stagingSheetId = freeSheetId(info, random);
+    const metadataSheetId = freeSheetId(
+      { ...info, sheets: [...info.sheets, { ...placeholder, sheetId: stagingSheetId }] },
+      random,
+    );
+    const requests = stagingRequests({
+      info,
+      writeJobId: input.writeJobId,
+      stagingSheetId,
+      metadataSheetId,
+      rows,
+      columns,
+    });
+    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
+    const kept = info.sheets.filter((s) => s.title.toLowerCase() !== title.toLowerCase());
+    const metadata = findTab(info, METADATA_TAB)
+      ? []
+      : [
+          {
+            sheetId: metadataSheetId,
+            title: METADATA_TAB,
+            index: kept.length,
+            hidden: true,
+            rowCount: 1,
+            columnCount: METADATA_HEADER.length,
+          },
+        ];
+    const staging = {
+      sheetId: stagingSheetId,
+      title,
+      index: kept.length + metadata.length,
+      hidden: true,
+      rowCount: rows,
+      columnCount: columns,
+    };
+    return { info: { ...info, sheets: [...kept, ...metadata, staging] }, staging };
   }
 
+  /** The one atomic swap; the `_reportline` record naming this job is written in the same batch. */
   async function commit(
     input: WriteRowsInput,
     dataRows: number,
-    known: { info: SpreadsheetInfo; records: CommitRecord[]; height: number },
+    known: { info: SpreadsheetInfo; staging: SheetInfo; records: CommitRecord[]; height: number },
   ): Promise<void> {
-    let { info, records, height } = known;
-    const title = stagingTabName(input.writeJobId);
-    for (let attempt = 0; ; attempt++) {
-      const staging = findTab(info, title);
-      if (!staging) {
-        throw new Error(
-          `staging tab ${title} vanished from ${input.spreadsheetId} before its commit landed; rerun the job`,
-        );
-      }
-      const previous = recordFor(records, input.sheetName);
-      const requests = commitRequests({
-        info,
-        staging,
-        sheetName: input.sheetName,
-        writeJobId: input.writeJobId,
-        columns: input.columns,
-        dataRows,
-        metadataRowIndex: previous?.rowIndex ?? Math.max(1, height),
-        committedAt: now().toISOString(),
-      });
-      try {
-        await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
-        return;
-      } catch (err) {
-        if (!(err instanceof AmbiguousOutcomeError) || attempt >= maxAmbiguous) throw err;
-        await quota.backoff(attempt);
-        info = await getInfo(input.spreadsheetId);
-        ({ records, height } = await readRecords(info));
-        // The record is written in the same atomic batch as the swap: if it names this job, the commit landed.
-        if (recordFor(records, input.sheetName)?.writeJobId === input.writeJobId) return;
-      }
-    }
+    const { info, staging, records, height } = known;
+    const previous = recordFor(records, input.sheetName);
+    const requests = commitRequests({
+      info,
+      staging,
+      sheetName: input.sheetName,
+      writeJobId: input.writeJobId,
+      columns: input.columns,
+      dataRows,
+      metadataRowIndex: previous?.rowIndex ?? Math.max(1, height),
+      committedAt: now().toISOString(),
+    });
+    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
   }
 
   async function write(input: WriteRowsInput): Promise<WriteRowsResult> {
@@ -221,7 +197,7 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
       const range = `${quoted}!A${chunk.startRow + 1}`;
       await quota.run('values.update', () => port.updateValues(input.spreadsheetId, range, chunk.rows));
     }
-    await commit(input, dataRows, { info: staged, records, height });
+    await commit(input, dataRows, { ...staged, records, height });
     return { rowsWritten: dataRows, replayed: false };
   }
 
@@ -229,14 +205,7 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     async writeRows(raw) {
       const parsed = WriteRowsInputSchema.safeParse(raw);
       if (!parsed.success) throw new InvalidTargetError(`writeRows: ${z.prettifyError(parsed.error)}`);
-      const previous = queues.get(raw.spreadsheetId) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(() => write(raw));
-      queues.set(raw.spreadsheetId, run);
-      try {
-        return await run;
-      } finally {
-        if (queues.get(raw.spreadsheetId) === run) queues.delete(raw.spreadsheetId);
-      }
+      return write(raw);
     },
   };
 }
