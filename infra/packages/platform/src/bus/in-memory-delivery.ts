@@ -1,5 +1,5 @@
 import { fromWire, type ReportlineEvent } from '@reportline/contracts';
-import { sleep } from './backoff.ts';
+import { sleep } from '../timers.ts';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
 import type { MessageContext, RawMessage, Subscription } from './bus.ts';
 import { type FailurePolicy, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
