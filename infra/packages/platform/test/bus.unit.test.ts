@@ -1,8 +1,8 @@
 import { topics } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
-import { busConformance } from '../src/bus/conformance.ts';
-import { importRequested, uniqueCustomerId, waitFor } from '../src/bus/conformance-helpers.ts';
 import { createInMemoryBus } from '../src/bus/in-memory-bus.ts';
+import { importRequested, uniqueCustomerId, waitFor } from './conformance/helpers.ts';
+import { busConformance } from './conformance/suite.ts';
 
 busConformance('in-memory', async () => {
   const bus = createInMemoryBus();

@@ -3,7 +3,7 @@ import type { FailurePolicy } from './failure-policy.ts';
 
 /**
  * One transport interface for every service. Two implementations: `KafkaBus` (production, integration tests) and
- * `InMemoryBus` (unit tests). Both pass the same conformance suite (`conformance.ts`).
+ * `InMemoryBus` (unit tests). Both pass the same conformance suite (`test/conformance/suite.ts`).
  */
 export interface Bus {
   /** Publishes events to the topic their (type, version) belongs to, keyed per the topic manifest. Resolves once acknowledged by the broker. */

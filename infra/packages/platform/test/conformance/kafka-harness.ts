@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TopicManifest } from '@reportline/contracts';
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
-import { createTopics, testContext, uniquePrefix } from '../../../dev/src/test-environment.ts';
-import type { BusLogger, DeadLetter } from '../src/bus/bus.ts';
-import type { BusHarness } from '../src/bus/conformance.ts';
-import { createKafkaBus } from '../src/bus/kafka-bus.ts';
-import { readDeadLetter } from '../src/bus/kafka-messages.ts';
+import { createTopics, testContext, uniquePrefix } from '../../../../dev/src/test-environment.ts';
+import type { BusLogger, DeadLetter } from '../../src/bus/bus.ts';
+import { createKafkaBus } from '../../src/bus/kafka-bus.ts';
+import { readDeadLetter } from '../../src/bus/kafka-messages.ts';
+import type { BusHarness } from './harness.ts';
 
 const { Kafka, logLevel } = kafkajs;
 

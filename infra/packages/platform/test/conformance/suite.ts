@@ -7,29 +7,11 @@ import {
   topics,
 } from '@reportline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, DeadLetter, MessageContext, RawMessage } from './bus.ts';
-import { batchConformance } from './conformance-batch.ts';
-import {
-  chunkDownloaded,
-  importRequested,
-  interleave,
-  uniqueCustomerId,
-  uniqueGroup,
-  waitFor,
-} from './conformance-helpers.ts';
-import { offsetConformance } from './conformance-offsets.ts';
-
-/** A fresh bus on fresh topics, plus the two things a test needs from outside the `Bus` interface. */
-export interface BusHarness {
-  bus: Bus;
-  /** Everything dead-lettered from `topic` so far. */
-  deadLetters(topic: TopicManifest): Promise<DeadLetter[]>;
-  /** Writes a message as is, bypassing encoding: the only way to put an undecodable message on a topic. */
-  publishRaw(topic: TopicManifest, message: RawMessage): Promise<void>;
-  cleanup(): Promise<void>;
-}
-
-export type MakeBus = () => Promise<BusHarness>;
+import type { Bus, MessageContext } from '../../src/bus/bus.ts';
+import { batchConformance } from './batch.ts';
+import type { BusHarness, MakeBus } from './harness.ts';
+import { chunkDownloaded, importRequested, interleave, uniqueCustomerId, uniqueGroup, waitFor } from './helpers.ts';
+import { offsetConformance } from './offsets.ts';
 
 interface Delivery {
   event: ReportlineEvent;

@@ -1,8 +1,8 @@
 import { type ReportlineEvent, topics, toWire } from '@reportline/contracts';
 import { expect, it } from 'vitest';
-import { type BatchMessage, type DeadLetter, PoisonMessageError } from './bus.ts';
-import type { BusHarness } from './conformance.ts';
-import { aborted, importRequested, interleave, uniqueCustomerId, uniqueGroup, waitFor } from './conformance-helpers.ts';
+import { type BatchMessage, type DeadLetter, PoisonMessageError } from '../../src/bus/bus.ts';
+import type { BusHarness } from './harness.ts';
+import { aborted, importRequested, interleave, uniqueCustomerId, uniqueGroup, waitFor } from './helpers.ts';
 
 const imports = topics.imports;
 const ids = (batch: readonly BatchMessage[]) => batch.map((m) => m.event.id);
