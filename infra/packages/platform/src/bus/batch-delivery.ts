@@ -7,9 +7,6 @@ export const DEFAULT_MAX_BATCH_SIZE = 200;
 export function validateSubscription(sub: Subscription): void {
   if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
   if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
-  if (!sub.handle === !sub.handleBatch) {
-    throw new Error(`subscribe (${sub.group}): give exactly one of handle and handleBatch`);
-  }
   const max = sub.maxBatchSize;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
     throw new Error(`subscribe (${sub.group}): maxBatchSize must be a positive integer, got ${max}`);

@@ -101,8 +101,8 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
     const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
     const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
     const policy = withDefaults(member.subscription.failure, failureDefaults);
+    const sub = member.subscription;
     const work = {
-      subscription: member.subscription,
       tp,
       log: partition,
       policy,
@@ -129,7 +129,7 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
           await Promise.race([progress.promise, stopped]);
           continue;
         }
-        await (member.subscription.handleBatch ? deliverBatch(work) : deliverOne(work));
+        await (sub.handleBatch ? deliverBatch(work, sub) : deliverOne(work, sub));
       }
     })();
     return { stop, done };
