@@ -50,6 +50,7 @@ export async function startLockService(
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
       maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+      service: SERVICE,
     });
   const rt = await createServiceRuntime({
     service: SERVICE,

@@ -7,11 +7,13 @@ import { busConformance } from './conformance/suite.ts';
 
 busConformance('in-memory', async () => {
   const bus = createInMemoryBus();
+  const buses = [bus];
   return {
     bus,
     deadLetters: async (topic) => bus.deadLetters.filter((l) => l.topic === topic.name),
     publishRaw: async (topic, message) => bus.publishRaw(topic, message),
-    cleanup: () => bus.close(),
+    busFor: (service) => buses[buses.push(createInMemoryBus({ service })) - 1]!,
+    cleanup: async () => void (await Promise.all(buses.map((b) => b.close()))),
   };
 });
 

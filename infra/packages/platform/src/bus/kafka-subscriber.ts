@@ -1,6 +1,5 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
-import { validateSubscription } from './batch-delivery.ts';
 import type { BusLogger, MessageSubscription, Subscriber, Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
 import { type FailurePolicy, failureTracker, settleFailure, withDefaults } from './failure-policy.ts';
@@ -41,7 +40,6 @@ const isRebalancing = (err: unknown) => REBALANCING.has((err as { type?: string 
  */
 export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<Subscriber> {
   const { subscription: sub, logger, topicPrefix } = deps;
-  validateSubscription(sub);
   const manifests = new Map(sub.topics.map((m) => [topicPrefix + m.name, m]));
   // The topic prefix namespaces consumer groups too: two deployments (or test runs) sharing a broker must never share
   // a group, or its rebalances would hand one's partitions to the other's members.

@@ -146,6 +146,19 @@ export function busConformance(name: string, makeBus: MakeBus): void {
       expect(b.ids().sort()).toEqual(expected);
     });
 
+    it("refuses a service's subscription to a topic whose manifest does not list it as a consumer", async () => {
+      const bus = h.busFor('processor');
+      const handle = async () => {};
+      await expect(
+        bus.subscribe({ group: uniqueGroup('manifest'), topics: [topics.downloads, topics.leases], handle }),
+      ).rejects.toThrow(
+        `processor is not a consumer of ${topics.leases.name}; its manifest lists ${topics.leases.consumers.join(', ')}`,
+      );
+      // Topics that list it are accepted; a bus made without a service (as every other case's) checks nothing.
+      const subscriber = await bus.subscribe({ group: uniqueGroup('manifest-ok'), topics: [topics.downloads], handle });
+      await subscriber.stop();
+    });
+
     it('splits the partitions of one group between its members without duplicates', async () => {
       const group = uniqueGroup('shared');
       const a = await record(h.bus, group, [topics.imports]);
