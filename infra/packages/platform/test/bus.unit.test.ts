@@ -12,7 +12,11 @@ busConformance('in-memory', async () => {
     bus,
     deadLetters: async (topic) => bus.deadLetters.filter((l) => l.topic === topic.name),
     publishRaw: async (topic, message) => bus.publishRaw(topic, message),
-    busFor: (service) => buses[buses.push(createInMemoryBus({ service })) - 1]!,
+    busFor(service) {
+      const serviceBus = createInMemoryBus({ service });
+      buses.push(serviceBus);
+      return serviceBus;
+    },
     cleanup: async () => void (await Promise.all(buses.map((b) => b.close()))),
   };
 });
