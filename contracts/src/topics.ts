@@ -44,7 +44,7 @@ export const topics = {
     partitions: 6,
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
-    consumers: ['scheduler', 'lock-service'],
+    consumers: ['scheduler', 'lock-service', 'naver-fetcher', 'sheets-writer'],
     events: [ImportRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
   }),
   leases: topic({

@@ -1,5 +1,5 @@
-// `npm run bench -- lock`: decisions per second of the pure decider and of the Postgres decision path (one transaction
-// per message, and per batch of a partition's messages as the service runs it), and grant
+// `npm run bench -- lock`: decisions per second of the pure decider and of the Postgres decision path (batches of one
+// message, and batches of a partition's messages as the service runs it), and grant
 // latency (ImportRequested published → LockGranted consumed) over the real broker. Prints figures (the batched path
 // only checks that it granted every lease it should have).
 // Run it with `npm run bench -- lock`: that finds or starts Kafka and Postgres and passes a migrated database of its own
@@ -12,10 +12,11 @@ import { scratchFromEnv } from '@reportline/dev/scratch';
 import { createKafkaBus, createLogger, createPool, loadConfig, systemClock } from '@reportline/platform';
 import { startLockService } from '../src/app.ts';
 import { lockServiceConfig } from '../src/config.ts';
-import { decideOnMessage, decideOnMessages } from '../src/decisions.ts';
+import { decideOnMessages } from '../src/decisions.ts';
 import { decide, evolve } from '../src/domain/decide.ts';
 import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions } from '../src/fencing.ts';
+import { decideOne } from '../test/support/decide-one.ts';
 import { importRequested } from '../test/support/events.ts';
 
 const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 1_800_000, maxQueueWaitMs: 3_600_000 };
@@ -84,7 +85,7 @@ async function postgresPath(concurrency: number) {
         i % 2 === 0 || !holder
           ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
           : { kind: 'release', ...holder, aborted: false };
-      const d = await decideOnMessage(
+      const d = await decideOne(
         deps,
         { topic, partition, offset: String(offset++), eventId: crypto.randomUUID(), customerId },
         cmd,

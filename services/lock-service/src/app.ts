@@ -7,6 +7,7 @@ import {
   createLogger,
   createServiceRuntime,
   eventLogContext,
+  every,
   type Logger,
   type Running,
   systemClock,
@@ -49,6 +50,7 @@ export async function startLockService(
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
       maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+      service: SERVICE,
     });
   const rt = await createServiceRuntime({
     service: SERVICE,
@@ -113,37 +115,25 @@ export async function startLockService(
 
   // Expiries and ends of lock-delay are decided by time, not by a message: a sweep ticks the due locks of the
   // partitions this instance owns (fenced again in Postgres, see decideTick).
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const sweep = async () => {
-    while (!stopped) {
-      try {
-        for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
-          const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
-          if (decided && decided.published > 0) rt.relay.nudge();
-        }
-      } catch (err) {
-        rt.logger.error({ err }, 'lease sweep failed; retrying');
+  const stopSweep = new AbortController();
+  const sweep = every(
+    config.TICK_MS,
+    async () => {
+      for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
+        const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
+        if (decided && decided.published > 0) rt.relay.nudge();
       }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, config.TICK_MS);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-  };
-  const sweeping = sweep();
+    },
+    { signal: stopSweep.signal, onError: (err) => rt.logger.error({ err }, 'lease sweep failed; retrying') },
+  );
   const url = await rt.listen();
   logger.info({ instanceId, url }, 'lock-service started');
   return {
     url,
     instanceId,
     async close() {
-      stopped = true;
-      wake?.();
-      await sweeping;
+      stopSweep.abort();
+      await sweep.done;
       await subscriber.stop();
       await rt.close();
     },

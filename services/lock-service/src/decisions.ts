@@ -2,7 +2,6 @@ import type { ReportlineEvent } from '@reportline/contracts';
 import {
   appendToOutbox,
   type Clock,
-  claimEvent,
   claimEvents,
   type Pool,
   type PoolClient,
@@ -11,7 +10,7 @@ import {
 import { decide, evolve, renewalRefusal } from './domain/decide.ts';
 import type { CustomerLock, LockCommand, LockEvent, LockPolicy, RenewalRefusal } from './domain/lock.ts';
 import { toPublished } from './domain/publish.ts';
-import { fenceMessage, fencePartition, ownsPartition } from './fencing.ts';
+import { fencePartition, ownsPartition } from './fencing.ts';
 import {
   loadExistingLockForUpdate,
   loadLockForUpdate,
@@ -50,44 +49,25 @@ async function begin<T>(deps: DecisionDeps, fn: (tx: PoolClient) => Promise<T>):
   });
 }
 
-/** Load (row-locked), decide, save state + history with version CAS + outbox: the one place a lock changes. */
+/**
+ * One lock's decision by time or by a holder's renewal (row-locked by the caller): decide, save state + history with
+ * version CAS + outbox. Neither moves the lock's partition (only a consumed message records it, in
+ * `decideOnMessages`, which does the same for a batch's locks at once).
+ */
 async function decideIn(
   tx: PoolClient,
   deps: DecisionDeps,
   stored: StoredLock,
-  command: LockCommand,
-  partition: number | null,
+  command: Extract<LockCommand, { kind: 'tick' | 'renew' }>,
   now = deps.clock.now(),
 ) {
   const events = decide(stored.state, command, now, deps.policy);
   const after = events.reduce(evolve, stored.state);
-  if (events.length === 0) {
-    if (partition !== null && stored.partition !== partition)
-      await saveLock(tx, stored, after, [], partition, deps.policy);
-    return { published: 0, before: stored.state, after };
-  }
-  await saveLock(tx, stored, after, events, partition, deps.policy);
+  if (events.length === 0) return { published: 0, before: stored.state, after };
+  await saveLock(tx, stored, after, events, null, deps.policy);
   const published = toPublished(stored.state, events, now, deps.policy);
   await appendToOutbox(tx, SERVICE, published);
   return { published: published.length, before: stored.state, after };
-}
-
-/**
- * A consumed message's decision, exactly once in effect: the partition's ownership and last offset, the inbox entry,
- * the lock state and the outbox rows commit together. Returns undefined for a redelivery (nothing changed).
- */
-export async function decideOnMessage(
-  deps: DecisionDeps,
-  message: { topic: string; partition: number; offset: string; eventId: string; customerId: string },
-  command: LockCommand | undefined,
-): Promise<Decided | undefined> {
-  return begin(deps, async (tx) => {
-    if (!(await fenceMessage(tx, deps.instanceId, message))) return undefined;
-    if (!command) return undefined;
-    if (!(await claimEvent(tx, SERVICE, message.eventId))) return undefined;
-    const stored = await loadLockForUpdate(tx, message.customerId);
-    return decideIn(tx, deps, stored, command, message.partition);
-  });
 }
 
 /** A consumed message as the decision sees it. */
@@ -107,11 +87,12 @@ interface Working {
 }
 
 /**
- * `decideOnMessage` for consecutive messages of one partition, in one transaction: the same decisions, in offset
- * order, through the same pure decider, with the same fencing (once: ownership held FOR SHARE, offsets at or below the
- * last applied skipped), inbox (one statement), row locks (each customer's once, in customer id order), version CAS
- * (one save per changed lock) and outbox (one statement, rows in offset order). Returns, per message, what
- * `decideOnMessage` would have: undefined for a message that changed nothing.
+ * Consumed messages' decisions, exactly once in effect: the one path every message takes (a single message is a batch
+ * of one). Consecutive messages of one partition decide in one transaction, in offset order, through the pure decider:
+ * the partition fence once (ownership held FOR SHARE, offsets at or below the last applied skipped), the inbox in one
+ * statement, each customer's row locked once (in customer id order), one version-CAS save per changed lock and the
+ * outbox in one statement (rows in offset order) all commit together. Returns, per message, what it decided:
+ * undefined for a message that changed nothing (a redelivery, a repeated event id, no command).
  */
 export async function decideOnMessages(
   deps: DecisionDeps,
@@ -123,10 +104,9 @@ export async function decideOnMessages(
     throw new Error(`decideOnMessages: a batch must hold messages of one partition (${topic}:${partition})`);
   }
   const upTo = batch.reduce((max, b) => (BigInt(b.message.offset) > max ? BigInt(b.message.offset) : max), -1n);
-  return withTransaction(deps.pool, async (tx) => {
-    await tx.query(`SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`);
+  return begin(deps, async (tx) => {
     let applied = await fencePartition(tx, deps.instanceId, { topic, partition }, upTo);
-    // As message by message: each offset must exceed everything applied before it, in the batch too.
+    // Each offset must exceed everything applied before it, in the batch too (a redelivery may start part way back).
     const fresh = batch.flatMap((b, index) => {
       const offset = BigInt(b.message.offset);
       if (applied !== null && offset <= applied) return [];
@@ -160,7 +140,7 @@ export async function decideOnMessages(
       outbox.push(...published);
     }
     for (const w of working.values()) {
-      // Unchanged and already on this partition: nothing to write, as message by message.
+      // Unchanged and already on this partition: nothing to write (as decideIn does for a tick or a renewal).
       if (w.events.length === 0 && w.stored.partition === partition) continue;
       await saveLock(tx, w.stored, w.state, w.events, partition, deps.policy);
     }
@@ -183,7 +163,7 @@ export async function decideTick(
     const stored = await loadLockForUpdate(tx, customerId);
     if (stored.version !== seenVersion || stored.partition === null) return undefined;
     if (!(await ownsPartition(tx, deps.instanceId, homeTopic, stored.partition))) return undefined;
-    return decideIn(tx, deps, stored, { kind: 'tick' }, null);
+    return decideIn(tx, deps, stored, { kind: 'tick' });
   });
 }
 
@@ -214,7 +194,7 @@ export async function decideRenewal(
     const stored = await loadExistingLockForUpdate(tx, customerId);
     if (!stored) return { refusal: 'not-held' as const, published: 0, decidedAt: now, after: undefined };
     const refusal = renewalRefusal(stored.state, renewal, now, deps.policy);
-    const decided = await decideIn(tx, deps, stored, { kind: 'renew', ...renewal }, null, now);
+    const decided = await decideIn(tx, deps, stored, { kind: 'renew', ...renewal }, now);
     return { refusal, published: decided.published, decidedAt: now, after: decided.after };
   });
 }

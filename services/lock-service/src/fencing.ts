@@ -44,30 +44,9 @@ export async function ownsPartition(
 }
 
 /**
- * Fences one consumed message: throws NotPartitionOwnerError unless this instance owns its partition; returns false
- * when its offset was applied before (skip), true after recording it as applied (in the caller's transaction).
- */
-export async function fenceMessage(
-  tx: Queryable,
-  instanceId: string,
-  at: { topic: string; partition: number; offset: string },
-): Promise<boolean> {
-  if (!(await ownsPartition(tx, instanceId, at.topic, at.partition))) {
-    throw new NotPartitionOwnerError(`${at.topic}:${at.partition} is not owned by lock-service instance ${instanceId}`);
-  }
-  const { rows } = await tx.query<{ last_offset: string }>(
-    `INSERT INTO lock.consumer_offsets AS o (topic, partition, last_offset) VALUES ($1, $2, $3)
-     ON CONFLICT (topic, partition) DO UPDATE SET last_offset = $3 WHERE o.last_offset < $3
-     RETURNING last_offset`,
-    [at.topic, at.partition, at.offset],
-  );
-  return rows.length === 1;
-}
-
-/**
- * Fences a batch of consumed messages of one partition at once: throws NotPartitionOwnerError unless this instance
- * owns the partition; records `upTo` as the last applied offset (when greater) and returns the one applied before
- * (null if none): the caller skips every message at or below it.
+ * Fences consumed messages of one partition (a batch, or a batch of one): throws NotPartitionOwnerError unless this
+ * instance owns the partition; records `upTo` as the last applied offset (when greater) and returns the one applied
+ * before (null if none): the caller skips every message at or below it.
  */
 export async function fencePartition(
   tx: Queryable,

@@ -1,9 +1,10 @@
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { type Clock, createPool, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsumedMessage, type Decided, decideOnMessage, decideOnMessages } from '../src/decisions.ts';
+import { type ConsumedMessage, type Decided, decideOnMessages } from '../src/decisions.ts';
 import type { LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
+import { decideOne } from './support/decide-one.ts';
 
 let pool: Pool;
 const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000, maxHoldMs: 25_000, maxQueueWaitMs: 60_000 };
@@ -69,7 +70,7 @@ function deliveries(seed: number, length: number): [number, number][] {
   return out;
 }
 
-describe('decideOnMessages: a batch in one transaction decides exactly as message by message', () => {
+describe('decideOnMessages: a batch in one transaction decides exactly as its messages one at a time (batches of one)', () => {
   it('gives the same per-message results, lock states, lease history and outbox, redeliveries included', async () => {
     const messages = stream(42, 400);
     const plan = deliveries(7, messages.length);
@@ -87,7 +88,7 @@ describe('decideOnMessages: a batch in one transaction decides exactly as messag
     const one: (Decided | undefined)[] = [];
     const depsOne = { pool, clock: steppingClock(), policy, instanceId: 'me' };
     for (const [from, to] of plan) {
-      for (let i = from; i < to; i++) one.push(await decideOnMessage(depsOne, at('one', i), messages[i]!.command));
+      for (let i = from; i < to; i++) one.push(await decideOne(depsOne, at('one', i), messages[i]!.command));
     }
     const batched: (Decided | undefined)[] = [];
     const depsBatched = { pool, clock: steppingClock(), policy, instanceId: 'me' };

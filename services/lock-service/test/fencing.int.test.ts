@@ -1,9 +1,10 @@
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { createPool, manualClock, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DecisionDeps, decideOnMessage, decideTick } from '../src/decisions.ts';
+import { type DecisionDeps, decideTick } from '../src/decisions.ts';
 import type { LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
+import { decideOne } from './support/decide-one.ts';
 
 let pool: Pool;
 const clock = manualClock(new Date('2026-11-22T05:00:00Z'));
@@ -40,18 +41,18 @@ afterAll(async () => {
 describe('zombie fencing in Postgres', () => {
   it('a paused old owner can change nothing once the new owner has claimed the partition and decided', async () => {
     await claimPartitions(pool, 'old', [{ topic, partition: 3 }]);
-    const first = await decideOnMessage(as('old'), msg(5), request());
+    const first = await decideOne(as('old'), msg(5), request());
     expect(first?.after.holder?.token).toBe(1);
     const seenByOldSweep = await version();
 
     // The group moves the partition; the new owner claims it and re-reads from the last committed Kafka offset.
     await claimPartitions(pool, 'new', [{ topic, partition: 3 }]);
-    expect(await decideOnMessage(as('new'), msg(5), request())).toBeUndefined(); // offset 5 was applied: skipped
-    const second = await decideOnMessage(as('new'), msg(6), request());
+    expect(await decideOne(as('new'), msg(5), request())).toBeUndefined(); // offset 5 was applied: skipped
+    const second = await decideOne(as('new'), msg(6), request());
     expect(second?.after.queue).toHaveLength(1);
 
     // The old owner resumes: neither its next message nor its sweep may decide.
-    await expect(decideOnMessage(as('old'), msg(7), request())).rejects.toBeInstanceOf(NotPartitionOwnerError);
+    await expect(decideOne(as('old'), msg(7), request())).rejects.toBeInstanceOf(NotPartitionOwnerError);
     clock.advance(policy.leaseTtlMs);
     expect(await decideTick(as('old'), customerId, await version(), topic)).toBeUndefined();
     // Nor with the version it read before it paused.
@@ -71,9 +72,9 @@ describe('zombie fencing in Postgres', () => {
   it('an offset not greater than the last applied one is skipped even by the owner (redelivery, reordering)', async () => {
     await claimPartitions(pool, 'owner', [{ topic, partition: 4 }]);
     const at = (offset: number) => ({ ...msg(offset), partition: 4 });
-    expect(await decideOnMessage(as('owner'), at(10), { kind: 'tick' })).toBeDefined();
-    expect(await decideOnMessage(as('owner'), at(9), request())).toBeUndefined();
-    expect(await decideOnMessage(as('owner'), at(10), request())).toBeUndefined();
+    expect(await decideOne(as('owner'), at(10), { kind: 'tick' })).toBeDefined();
+    expect(await decideOne(as('owner'), at(9), request())).toBeUndefined();
+    expect(await decideOne(as('owner'), at(10), request())).toBeUndefined();
   });
 
   it("a new owner's claim waits for the old owner's in-flight decision, which then commits before it", async () => {

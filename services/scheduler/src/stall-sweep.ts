@@ -2,6 +2,7 @@ import { ImportFailedV1, makeEvent } from '@reportline/contracts';
 import {
   appendToOutbox,
   type Clock,
+  every,
   type Logger,
   type OutboxRelay,
   type Pool,
@@ -55,25 +56,16 @@ export function startStallSweep(deps: {
   bounds: ImportBounds;
   everyMs: number;
 }): () => Promise<void> {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      await sweepOverdueImports(deps)
-        .then((n) => n > 0 && deps.relay.nudge())
-        .catch((err) => deps.logger.error({ err }, 'stall sweep failed; retrying'));
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, deps.everyMs);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-  })();
+  const stop = new AbortController();
+  const sweep = every(
+    deps.everyMs,
+    async () => {
+      if ((await sweepOverdueImports(deps)) > 0) deps.relay.nudge();
+    },
+    { signal: stop.signal, onError: (err) => deps.logger.error({ err }, 'stall sweep failed; retrying') },
+  );
   return async () => {
-    stopped = true;
-    wake?.();
-    await loop;
+    stop.abort();
+    await sweep.done;
   };
 }

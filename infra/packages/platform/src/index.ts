@@ -15,3 +15,4 @@ export * from './pg/pool.ts';
 export * from './pg/secrets.ts';
 export * from './runtime.ts';
 export * from './service.ts';
+export * from './timers.ts';

@@ -1,3 +1,4 @@
+import type { ServiceName } from '@reportline/contracts';
 import type { Bus } from './bus/bus.ts';
 import type { FailurePolicy } from './bus/failure-policy.ts';
 import { createKafkaBus } from './bus/kafka-bus.ts';
@@ -32,7 +33,8 @@ export interface ServiceRuntime {
 }
 
 export interface RuntimeOptions {
-  service: string;
+  /** Names the logs, the Postgres application, the outbox rows, and whom the bus checks subscriptions for. */
+  service: ServiceName;
   config: BaseConfig;
   /** Injected in tests (in-memory bus); otherwise a Kafka bus from the config. */
   bus?: Bus;
@@ -83,6 +85,7 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
       topicPrefix: config.TOPIC_PREFIX,
       logger,
       maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+      service,
     });
   const relay = startOutboxRelay({ pool, bus, service, logger });
   const waiting = unavailability(clock, 2 * 30_000 + config.CONSUMER_RETRY_MAX_MS);

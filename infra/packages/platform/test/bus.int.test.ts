@@ -1,9 +1,9 @@
 import { topics } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
-import { busConformance } from '../src/bus/conformance.ts';
-import { importRequested } from '../src/bus/conformance-helpers.ts';
 import { createKafkaBus } from '../src/bus/kafka-bus.ts';
-import { makeKafkaHarness } from './bus-kafka-harness.ts';
+import { importRequested } from './conformance/helpers.ts';
+import { makeKafkaHarness } from './conformance/kafka-harness.ts';
+import { busConformance } from './conformance/suite.ts';
 
 busConformance('kafka', makeKafkaHarness);
 

@@ -1,16 +1,23 @@
 import { topics } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
-import { busConformance } from '../src/bus/conformance.ts';
-import { importRequested, uniqueCustomerId, waitFor } from '../src/bus/conformance-helpers.ts';
+import type { Subscription } from '../src/bus/bus.ts';
 import { createInMemoryBus } from '../src/bus/in-memory-bus.ts';
+import { importRequested, uniqueCustomerId, waitFor } from './conformance/helpers.ts';
+import { busConformance } from './conformance/suite.ts';
 
 busConformance('in-memory', async () => {
   const bus = createInMemoryBus();
+  const buses = [bus];
   return {
     bus,
     deadLetters: async (topic) => bus.deadLetters.filter((l) => l.topic === topic.name),
     publishRaw: async (topic, message) => bus.publishRaw(topic, message),
-    cleanup: () => bus.close(),
+    busFor(service) {
+      const serviceBus = createInMemoryBus({ service });
+      buses.push(serviceBus);
+      return serviceBus;
+    },
+    cleanup: async () => void (await Promise.all(buses.map((b) => b.close()))),
   };
 });
 
@@ -62,5 +69,20 @@ describe('in-memory bus extras', () => {
     await waitFor(() => attempts >= 3, 'three failed attempts');
     await bus.close();
     expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('Subscription', () => {
+  it('is exactly one of handle and handleBatch by its type, so no bus checks it at run time', () => {
+    // Each @ts-expect-error below fails `npm run check` (tsc) if the line it marks compiles.
+    const base = { group: 'shape', topics: [topics.imports] };
+    // @ts-expect-error neither handler
+    const neither: Subscription = base;
+    // @ts-expect-error both handlers
+    const both: Subscription = { ...base, handle: async () => {}, handleBatch: async () => {} };
+    // @ts-expect-error maxBatchSize goes with handleBatch only
+    const sized: Subscription = { ...base, handle: async () => {}, maxBatchSize: 5 };
+    const batch: Subscription = { ...base, handleBatch: async () => {}, maxBatchSize: 5 };
+    expect([neither, both, sized, batch]).toHaveLength(4);
   });
 });

@@ -10,17 +10,3 @@ export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 30_000 };
 export function backoffDelay(failures: number, backoff: Backoff): number {
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, failures - 1));
 }
-
-/** Resolves after `ms`, or as soon as `signal` aborts; either way no timer is left behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

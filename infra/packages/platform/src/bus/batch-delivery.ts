@@ -1,20 +1,7 @@
 import type { fromWire, ReportlineEvent } from '@reportline/contracts';
-import type { BatchMessage, MessageContext, Subscription } from './bus.ts';
+import type { BatchMessage, MessageContext } from './bus.ts';
 
 export const DEFAULT_MAX_BATCH_SIZE = 200;
-
-/** The checks both buses make before subscribing. */
-export function validateSubscription(sub: Subscription): void {
-  if (!sub.group) throw new Error('subscribe: group must be a non-empty consumer group id');
-  if (sub.topics.length === 0) throw new Error(`subscribe (${sub.group}): topics must not be empty`);
-  if (!sub.handle === !sub.handleBatch) {
-    throw new Error(`subscribe (${sub.group}): give exactly one of handle and handleBatch`);
-  }
-  const max = sub.maxBatchSize;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
-    throw new Error(`subscribe (${sub.group}): maxBatchSize must be a positive integer, got ${max}`);
-  }
-}
 
 export interface DecodedMessage {
   offset: string;

@@ -3,7 +3,7 @@ import type { FailurePolicy } from './failure-policy.ts';
 
 /**
  * One transport interface for every service. Two implementations: `KafkaBus` (production, integration tests) and
- * `InMemoryBus` (unit tests). Both pass the same conformance suite (`conformance.ts`).
+ * `InMemoryBus` (unit tests). Both pass the same conformance suite (`test/conformance/suite.ts`).
  */
 export interface Bus {
   /** Publishes events to the topic their (type, version) belongs to, keyed per the topic manifest. Resolves once acknowledged by the broker. */
@@ -14,29 +14,17 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export interface Subscription {
+/**
+ * What a consumer asks for: exactly one of `handle` (a message per call) and `handleBatch` (a partition's run of
+ * messages per call). A union, so a subscription with both or neither does not compile.
+ */
+export type Subscription = MessageSubscription | BatchSubscription;
+
+/** What both kinds of subscription have. */
+export interface SubscriptionBase {
   /** Consumer group id; instances with the same group share partitions. */
   group: string;
   topics: readonly TopicManifest[];
-  /**
-   * Called once per message, in partition order. The offset is committed only after the promise resolves, so the
-   * handler must make its effect durable before resolving (and be idempotent: delivery is at least once).
-   * What an error does is decided by `failure` (see failure-policy.ts): a dependency that is down is waited for, a
-   * `PoisonMessageError` or `PermanentFailureError` gives up at once, anything else is retried a bounded number of
-   * times; giving up runs the policy's `giveUp`, dead-letters the message with the reason and moves on.
-   */
-  handle?: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
-  /**
-   * Batch mode, instead of `handle` (exactly one of the two): called with consecutive messages of ONE partition in
-   * offset order (at most `maxBatchSize`); their offsets are committed only after the promise resolves, so the
-   * handler must make the whole batch's effect durable (one transaction) before resolving. Undecodable messages are
-   * dead-lettered in their place in the order, never handed over. A dependency that is down retries the whole batch;
-   * any other error makes the bus hand the batch's messages over one per call, so only the failing one is retried and,
-   * per `failure`, given up on alone while the others are handled (again: delivery is at least once).
-   */
-  handleBatch?: (messages: BatchMessage[]) => Promise<void>;
-  /** Most messages per `handleBatch` call. Default 200. */
-  maxBatchSize?: number;
   /** How errors of this consumer are classified and when it gives up; the bus's defaults fill what is left out. */
   failure?: FailurePolicy;
   /** Read from the beginning of the topic when the group has no committed offset. Default true. */
@@ -47,6 +35,34 @@ export interface Subscription {
    * ownership (e.g. fence a zombie predecessor in Postgres) first.
    */
   onAssigned?: (assignment: Record<string, number[]>) => Promise<void> | void;
+}
+
+export interface MessageSubscription extends SubscriptionBase {
+  /**
+   * Called once per message, in partition order. The offset is committed only after the promise resolves, so the
+   * handler must make its effect durable before resolving (and be idempotent: delivery is at least once).
+   * What an error does is decided by `failure` (see failure-policy.ts): a dependency that is down is waited for, a
+   * `PoisonMessageError` or `PermanentFailureError` gives up at once, anything else is retried a bounded number of
+   * times; giving up runs the policy's `giveUp`, dead-letters the message with the reason and moves on.
+   */
+  handle: (event: ReportlineEvent, context: MessageContext) => Promise<void>;
+  handleBatch?: never;
+  maxBatchSize?: never;
+}
+
+export interface BatchSubscription extends SubscriptionBase {
+  /**
+   * Called with consecutive messages of ONE partition in offset order (at most `maxBatchSize`); their offsets are
+   * committed only after the promise resolves, so the handler must make the whole batch's effect durable (one
+   * transaction) before resolving. Undecodable messages are dead-lettered in their place in the order, never handed
+   * over. A dependency that is down retries the whole batch; any other error makes the bus hand the batch's messages
+   * over one per call, so only the failing one is retried and, per `failure`, given up on alone while the others are
+   * handled (again: delivery is at least once).
+   */
+  handleBatch: (messages: BatchMessage[]) => Promise<void>;
+  /** Most messages per `handleBatch` call. Default 200. */
+  maxBatchSize?: number;
+  handle?: never;
 }
 
 export interface MessageContext {

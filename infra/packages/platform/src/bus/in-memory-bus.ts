@@ -1,6 +1,5 @@
-import type { ReportlineEvent, TopicManifest } from '@reportline/contracts';
+import type { ReportlineEvent, ServiceName, TopicManifest } from '@reportline/contracts';
 import type { Backoff } from './backoff.ts';
-import { validateSubscription } from './batch-delivery.ts';
 import type { Bus, DeadLetter, RawMessage, Subscriber, Subscription } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
 import { type FailurePolicy, failureTracker, withDefaults } from './failure-policy.ts';
@@ -13,6 +12,7 @@ import {
   type TopicPartition,
   tpKey,
 } from './in-memory-log.ts';
+import { validateSubscription } from './validate-subscription.ts';
 
 export interface InMemoryBusOptions {
   /** Partitions per topic; defaults to each manifest's count. */
@@ -21,6 +21,8 @@ export interface InMemoryBusOptions {
   backoff?: Backoff;
   /** The failure policy of every subscription, which each may override field by field. */
   failure?: FailurePolicy;
+  /** The service subscribing: each subscription's topics must list it as a consumer. Unset in test code's buses. */
+  service?: ServiceName;
 }
 
 export interface InMemoryBus extends Bus {
@@ -101,8 +103,8 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
     const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
     const partition = logs.get(tp.topic)!.partitions[tp.partition]!;
     const policy = withDefaults(member.subscription.failure, failureDefaults);
+    const sub = member.subscription;
     const work = {
-      subscription: member.subscription,
       tp,
       log: partition,
       policy,
@@ -129,7 +131,7 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
           await Promise.race([progress.promise, stopped]);
           continue;
         }
-        await (member.subscription.handleBatch ? deliverBatch(work) : deliverOne(work));
+        await (sub.handleBatch ? deliverBatch(work, sub) : deliverOne(work, sub));
       }
     })();
     return { stop, done };
@@ -179,7 +181,7 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
 
   async function subscribe(subscription: Subscription): Promise<Subscriber> {
     ensureOpen();
-    validateSubscription(subscription);
+    validateSubscription(subscription, opts.service);
     let group = groups.get(subscription.group);
     if (!group) {
       group = { committed: new Map(), members: [], rebalancing: Promise.resolve() };

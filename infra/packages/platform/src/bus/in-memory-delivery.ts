@@ -1,13 +1,12 @@
 import { fromWire, type ReportlineEvent } from '@reportline/contracts';
-import { sleep } from './backoff.ts';
+import { sleep } from '../timers.ts';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
-import type { MessageContext, RawMessage, Subscription } from './bus.ts';
+import type { BatchSubscription, MessageContext, MessageSubscription, RawMessage } from './bus.ts';
 import { type FailurePolicy, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
 import type { TopicPartition } from './in-memory-log.ts';
 
 /** One partition as one member of a group works it in the in-memory bus. */
 export interface PartitionWork {
-  subscription: Subscription;
   tp: TopicPartition;
   /** The partition's log (it grows while the worker runs). */
   log: readonly RawMessage[];
@@ -45,7 +44,7 @@ const failedAt = (w: PartitionWork, offset: number, err: unknown, event: Reportl
   });
 
 /** The message at the committed offset through decode → handler → failure policy, until done or stopped. */
-export async function deliverOne(w: PartitionWork): Promise<void> {
+export async function deliverOne(w: PartitionWork, sub: MessageSubscription): Promise<void> {
   const offset = w.committed();
   const message = w.log[offset]!;
   for (;;) {
@@ -56,7 +55,7 @@ export async function deliverOne(w: PartitionWork): Promise<void> {
       return w.commit(offset + 1);
     }
     try {
-      await w.subscription.handle!(parsed.event, contextOf(w, String(offset)));
+      await sub.handle(parsed.event, contextOf(w, String(offset)));
       w.tracker.done(keyOf(w));
       return w.commit(offset + 1);
     } catch (err) {
@@ -68,8 +67,8 @@ export async function deliverOne(w: PartitionWork): Promise<void> {
 }
 
 /** Up to maxBatchSize messages from the committed offset through `runBatch`, until done or stopped. */
-export async function deliverBatch(w: PartitionWork): Promise<void> {
-  const max = w.subscription.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+export async function deliverBatch(w: PartitionWork, sub: BatchSubscription): Promise<void> {
+  const max = sub.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   for (;;) {
     if (w.signal.aborted) return;
     const from = w.committed();
@@ -79,7 +78,7 @@ export async function deliverBatch(w: PartitionWork): Promise<void> {
           offset: String(from + i),
           parsed: fromWire(m.headers, m.value ?? undefined),
         })),
-        handle: w.subscription.handleBatch!,
+        handle: sub.handleBatch,
         context: (offset) => contextOf(w, offset),
         deadLetter: async (index, reason) => w.deadLetter(from + index, reason),
         failed: async (index, event, err) => {

@@ -1,7 +1,7 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
-import type { BusLogger, Subscription } from './bus.ts';
+import type { BatchSubscription, BusLogger } from './bus.ts';
 import { type FailedMessage, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
@@ -9,7 +9,7 @@ type At = { topic: string; partition: number; offset: string };
 
 /** What the batch runner needs from the subscriber that owns the consumer. */
 export interface KafkaBatchDeps {
-  subscription: Subscription;
+  subscription: BatchSubscription;
   group: string;
   logger: BusLogger;
   manifestOf(topic: string): TopicManifest;
@@ -68,7 +68,7 @@ export function kafkaEachBatch(deps: KafkaBatchDeps) {
             })),
             handle: async (messages) => {
               await deps.assigned();
-              await sub.handleBatch!(messages);
+              await sub.handleBatch(messages);
             },
             context: (offset) => ({ topic, partition, offset, heartbeat, signal }),
             deadLetter: async (index, reason) => {

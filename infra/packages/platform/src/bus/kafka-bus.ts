@@ -1,4 +1,4 @@
-import type { ReportlineEvent } from '@reportline/contracts';
+import type { ReportlineEvent, ServiceName } from '@reportline/contracts';
 import kafkajs, { type logCreator, type Message } from 'kafkajs';
 import type { Bus, BusLogger, Subscriber } from './bus.ts';
 import { encodeEvent } from './event-wire.ts';
@@ -6,6 +6,7 @@ import type { FailurePolicy } from './failure-policy.ts';
 import { deadLetterMessage } from './kafka-messages.ts';
 import { resilientProducer } from './kafka-producer.ts';
 import { type BrokerRetry, startKafkaSubscriber } from './kafka-subscriber.ts';
+import { validateSubscription } from './validate-subscription.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -28,6 +29,8 @@ export interface KafkaBusOptions {
    * restarts). Default 8 retries from 300 ms up to 10 s apart.
    */
   brokerRetry?: BrokerRetry;
+  /** The service subscribing: each subscription's topics must list it as a consumer. Unset in test code's buses. */
+  service?: ServiceName;
 }
 
 /** Warnings and errors to stderr as JSON lines; services pass their pino logger instead. */
@@ -105,6 +108,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     publish,
     async subscribe(subscription) {
       ensureOpen();
+      validateSubscription(subscription, opts.service);
       const subscriber = await startKafkaSubscriber({
         kafka,
         subscription,

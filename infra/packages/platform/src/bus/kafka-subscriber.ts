@@ -1,10 +1,9 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
-import { validateSubscription } from './batch-delivery.ts';
-import type { BusLogger, Subscriber, Subscription } from './bus.ts';
+import type { BusLogger, MessageSubscription, Subscriber, Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
 import { type FailurePolicy, failureTracker, settleFailure, withDefaults } from './failure-policy.ts';
-import { kafkaEachBatch } from './kafka-batch.ts';
+import { type KafkaBatchDeps, kafkaEachBatch } from './kafka-batch.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
 /** kafkajs' retry settings for broker requests. */
@@ -41,7 +40,6 @@ const isRebalancing = (err: unknown) => REBALANCING.has((err as { type?: string 
  */
 export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<Subscriber> {
   const { subscription: sub, logger, topicPrefix } = deps;
-  validateSubscription(sub);
   const manifests = new Map(sub.topics.map((m) => [topicPrefix + m.name, m]));
   // The topic prefix namespaces consumer groups too: two deployments (or test runs) sharing a broker must never share
   // a group, or its rebalances would hand one's partitions to the other's members.
@@ -107,6 +105,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
 
   /** Decodes (dead-lettering what does not decode) and handles one message; throws what the handler threw. */
   async function process(
+    handle: MessageSubscription['handle'],
     payload: EachMessagePayload,
     manifest: TopicManifest,
     signal: AbortSignal,
@@ -121,7 +120,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     }
     seen.event = parsed.event;
     await assigned;
-    await sub.handle!(parsed.event, { topic, partition, offset: message.offset, heartbeat: payload.heartbeat, signal });
+    await handle(parsed.event, { topic, partition, offset: message.offset, heartbeat: payload.heartbeat, signal });
   }
 
   /** Leaves the message uncommitted and asks kafkajs to fetch it again once `delayMs` has passed. */
@@ -197,7 +196,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     }
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
+  async function eachMessage(handle: MessageSubscription['handle'], payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
     if (stopping) {
       // Not handled, so not committed: the next member of the group starts from this message.
@@ -210,7 +209,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
       const at = { topic, partition, offset: message.offset };
       try {
         try {
-          await process(payload, manifest, signal, seen);
+          await process(handle, payload, manifest, signal, seen);
           tracker.done(`${topic}:${partition}`);
         } catch (err) {
           const retry = await settleFailure(failedMessage(at, err, signal, seen.event, message));
@@ -225,8 +224,8 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     });
   }
 
-  const eachBatch = kafkaEachBatch({
-    subscription: sub,
+  // What a batch subscription's eachBatch needs from this consumer (see kafka-batch.ts).
+  const batchDeps: Omit<KafkaBatchDeps, 'subscription'> = {
     group,
     logger,
     manifestOf,
@@ -239,14 +238,16 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     failedMessage,
     retryLater,
     deadLetter: deps.deadLetter,
-  });
+  };
 
   const topics = [...manifests.keys()];
   const partitions = sub.topics.reduce((n, m) => n + m.partitions, 0);
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: sub.fromBeginning ?? true });
-    const handler = sub.handleBatch ? { eachBatch, eachBatchAutoResolve: false } : { eachMessage };
+    const handler = sub.handleBatch
+      ? { eachBatch: kafkaEachBatch({ ...batchDeps, subscription: sub }), eachBatchAutoResolve: false }
+      : { eachMessage: (payload: EachMessagePayload) => eachMessage(sub.handle, payload) };
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: Math.min(partitions, deps.maxConcurrency),

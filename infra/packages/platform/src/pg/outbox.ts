@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.ts';
 import { eventLogFields } from '../bus/event-wire.ts';
 import { classifyCommon } from '../bus/failure-policy.ts';
 import type { Logger } from '../log.ts';
+import { every } from '../timers.ts';
 import type { Pool, Queryable } from './pool.ts';
 
 /**
@@ -113,48 +114,29 @@ export function startOutboxRelay(opts: {
   pollMs?: number;
 }): OutboxRelay {
   const pollMs = opts.pollMs ?? 250;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let pending = false;
-
-  const loop = async () => {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        const n = await relayOutboxOnce(opts.pool, opts.bus, opts.service, 200, (event, reason) =>
-          opts.logger.error({ ...eventLogFields(event), reason }, 'outbox event refused by the broker; parked'),
-        );
-        failures = 0;
-        if (n > 0) continue;
-      } catch (err) {
-        failures++;
-        opts.logger.error({ err, failures }, 'outbox relay failed; retrying');
-      }
-      if (pending) {
-        pending = false;
-        continue;
-      }
-      const delay = failures > 0 ? Math.min(pollMs * 2 ** failures, 10_000) : pollMs;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  };
-  const running = loop();
-  return {
-    nudge() {
-      pending = true;
-      wake?.();
+  const stop = new AbortController();
+  const relay = every(
+    pollMs,
+    async () => {
+      const n = await relayOutboxOnce(opts.pool, opts.bus, opts.service, 200, (event, reason) =>
+        opts.logger.error({ ...eventLogFields(event), reason }, 'outbox event refused by the broker; parked'),
+      );
+      // Rows were there: more may be (past the batch, or committed meanwhile), so look again without waiting.
+      return n > 0 ? 'again' : undefined;
     },
+    {
+      signal: stop.signal,
+      onError: (err, failures) => opts.logger.error({ err, failures }, 'outbox relay failed; retrying'),
+      // A broker or Postgres that is down is asked less and less often, up to every 10 s.
+      backoffMs: (failures) => Math.min(pollMs * 2 ** failures, 10_000),
+    },
+  );
+  return {
+    // Unbound use (`nudge: rt.relay.nudge`) must work, so no `this`.
+    nudge: () => relay.nudge(),
     async stop() {
-      stopped = true;
-      wake?.();
-      await running;
+      stop.abort();
+      await relay.done;
     },
   };
 }

@@ -1,5 +1,6 @@
-import { type Backoff, backoffDelay, sleep } from '../bus/backoff.ts';
+import { type Backoff, backoffDelay } from '../bus/backoff.ts';
 import { classifyCommon } from '../bus/failure-policy.ts';
+import { sleep } from '../timers.ts';
 import type { Queryable } from './pool.ts';
 
 const defaultPatience: Backoff = { initialMs: 200, maxMs: 5_000 };

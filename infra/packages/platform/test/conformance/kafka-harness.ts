@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { TopicManifest } from '@reportline/contracts';
+import type { ServiceName, TopicManifest } from '@reportline/contracts';
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
-import { createTopics, testContext, uniquePrefix } from '../../../dev/src/test-environment.ts';
-import type { BusLogger, DeadLetter } from '../src/bus/bus.ts';
-import type { BusHarness } from '../src/bus/conformance.ts';
-import { createKafkaBus } from '../src/bus/kafka-bus.ts';
-import { readDeadLetter } from '../src/bus/kafka-messages.ts';
+import { createTopics, testContext, uniquePrefix } from '../../../../dev/src/test-environment.ts';
+import type { Bus, BusLogger, DeadLetter } from '../../src/bus/bus.ts';
+import { createKafkaBus } from '../../src/bus/kafka-bus.ts';
+import { readDeadLetter } from '../../src/bus/kafka-messages.ts';
+import type { BusHarness } from './harness.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -24,15 +24,22 @@ export async function makeKafkaHarness(): Promise<BusHarness> {
   const specs = await createTopics(prefix);
   // Test plumbing: its failures surface as rejected calls, and kafkajs' per-attempt error lines would only be noise.
   const kafka = new Kafka({ clientId: 'bus-int-test', brokers, logLevel: logLevel.NOTHING });
-  const bus = createKafkaBus({
-    brokers,
-    clientId: 'bus-int-test',
-    topicPrefix: prefix,
-    logger: testLogger,
-    sessionTimeoutMs: 6_000,
-    heartbeatIntervalMs: 300,
-    failure: { backoff: { initialMs: 50, maxMs: 400 }, unavailableBackoff: { initialMs: 50, maxMs: 400 } },
-  });
+  const buses: Bus[] = [];
+  const busFor = (service?: ServiceName) => {
+    const bus = createKafkaBus({
+      brokers,
+      clientId: 'bus-int-test',
+      topicPrefix: prefix,
+      logger: testLogger,
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 300,
+      failure: { backoff: { initialMs: 50, maxMs: 400 }, unavailableBackoff: { initialMs: 50, maxMs: 400 } },
+      service,
+    });
+    buses.push(bus);
+    return bus;
+  };
+  const bus = busFor();
   let producer: Producer | undefined;
   const readers = new Map<string, { consumer: Consumer; letters: DeadLetter[] }>();
 
@@ -61,8 +68,9 @@ export async function makeKafkaHarness(): Promise<BusHarness> {
       }
       await producer.send({ topic: prefix + topic.name, acks: -1, messages: [message] });
     },
+    busFor,
     async cleanup() {
-      await bus.close();
+      await Promise.all(buses.map((b) => b.close()));
       await Promise.all([...readers.values()].map((r) => r.consumer.disconnect()));
       await producer?.disconnect();
       const admin = kafka.admin();

@@ -7,29 +7,11 @@ import {
   topics,
 } from '@reportline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, DeadLetter, MessageContext, RawMessage } from './bus.ts';
-import { batchConformance } from './conformance-batch.ts';
-import {
-  chunkDownloaded,
-  importRequested,
-  interleave,
-  uniqueCustomerId,
-  uniqueGroup,
-  waitFor,
-} from './conformance-helpers.ts';
-import { offsetConformance } from './conformance-offsets.ts';
-
-/** A fresh bus on fresh topics, plus the two things a test needs from outside the `Bus` interface. */
-export interface BusHarness {
-  bus: Bus;
-  /** Everything dead-lettered from `topic` so far. */
-  deadLetters(topic: TopicManifest): Promise<DeadLetter[]>;
-  /** Writes a message as is, bypassing encoding: the only way to put an undecodable message on a topic. */
-  publishRaw(topic: TopicManifest, message: RawMessage): Promise<void>;
-  cleanup(): Promise<void>;
-}
-
-export type MakeBus = () => Promise<BusHarness>;
+import type { Bus, MessageContext } from '../../src/bus/bus.ts';
+import { batchConformance } from './batch.ts';
+import type { BusHarness, MakeBus } from './harness.ts';
+import { chunkDownloaded, importRequested, interleave, uniqueCustomerId, uniqueGroup, waitFor } from './helpers.ts';
+import { offsetConformance } from './offsets.ts';
 
 interface Delivery {
   event: ReportlineEvent;
@@ -162,6 +144,19 @@ export function busConformance(name: string, makeBus: MakeBus): void {
       const expected = events.map((e) => e.id).sort();
       expect(a.ids().sort()).toEqual(expected);
       expect(b.ids().sort()).toEqual(expected);
+    });
+
+    it("refuses a service's subscription to a topic whose manifest does not list it as a consumer", async () => {
+      const bus = h.busFor('processor');
+      const handle = async () => {};
+      await expect(
+        bus.subscribe({ group: uniqueGroup('manifest'), topics: [topics.downloads, topics.leases], handle }),
+      ).rejects.toThrow(
+        `processor is not a consumer of ${topics.leases.name}; its manifest lists ${topics.leases.consumers.join(', ')}`,
+      );
+      // Topics that list it are accepted; a bus made without a service (as every other case's) checks nothing.
+      const subscriber = await bus.subscribe({ group: uniqueGroup('manifest-ok'), topics: [topics.downloads], handle });
+      await subscriber.stop();
     });
 
     it('splits the partitions of one group between its members without duplicates', async () => {

@@ -1,9 +1,9 @@
 import { topics, toWire } from '@reportline/contracts';
 import { expect, it } from 'vitest';
-import { type DeadLetter, PoisonMessageError } from './bus.ts';
-import type { BusHarness } from './conformance.ts';
-import { aborted, importRequested, uniqueCustomerId, uniqueGroup, waitFor } from './conformance-helpers.ts';
-import { DependencyUnavailableError, type GaveUp } from './failure-policy.ts';
+import { type DeadLetter, PoisonMessageError } from '../../src/bus/bus.ts';
+import { DependencyUnavailableError, type GaveUp } from '../../src/bus/failure-policy.ts';
+import type { BusHarness } from './harness.ts';
+import { aborted, importRequested, uniqueCustomerId, uniqueGroup, waitFor } from './helpers.ts';
 
 const imports = topics.imports;
 
