@@ -1,5 +1,5 @@
 import { allTopics } from '@reportline/contracts';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -27,12 +27,37 @@ export async function createTopics(brokers: string[], prefix = ''): Promise<Topi
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((s) => ({ ...s, replicationFactor: 1 })), waitForLeaders: true });
+      await admin.createTopics({ topics: missing.map((s) => ({ ...s, replicationFactor: 1 })), waitForLeaders: false });
+      await waitForLeaders(admin, missing);
     }
   } finally {
     await admin.disconnect();
   }
   return specs;
+}
+
+/**
+ * Waits until every partition of `specs` has a leader. kafkajs' own `waitForLeaders` retries only "leader not
+ * available"; a KRaft broker under load can also answer "does not host this topic-partition" for a moment after the
+ * create, which failed test set-ups. Any error here is such a moment until the deadline.
+ */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+      const ready = specs.every((spec) => {
+        const t = topics.find((x) => x.name === spec.topic);
+        return t?.partitions.length === spec.numPartitions && t.partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics have no leaders after ${timeoutMs} ms: ${specs.map((s) => s.topic).join(', ')}`);
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /** Deletes every topic whose name starts with `prefix` (a test run's own topics). */
