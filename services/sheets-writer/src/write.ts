@@ -25,7 +25,7 @@ import {
   type SheetsWriter,
   SpreadsheetUnreachableError,
 } from './sheets/index.ts';
-import { findTarget } from './store.ts';
+import { targetOf } from './target.ts';
 
 export const SERVICE = 'sheets-writer';
 /** How long a write waits for another write of the same spreadsheet (each is bounded by Google's timeouts). */
@@ -70,10 +70,6 @@ async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () 
   }
 }
 
-export class TargetNotYetKnownError extends Error {
-  override readonly name = 'TargetNotYetKnownError';
-}
-
 /** The writer's errors for the bus: Google failing beyond its own backoff is an outage to wait out. */
 export function classifyWriteError(err: unknown): FailureClass | undefined {
   if (err instanceof RetriesExhaustedError) return 'unavailable';
@@ -105,8 +101,7 @@ export async function writeImportRows(
   ]);
   // Skipping a handled event matters here: re-writing an older import's rows could overwrite a newer import's.
   if (handled.rowCount) return 'duplicate';
-  const target = await findTarget(deps.pool, event.importId);
-  if (!target) throw new TargetNotYetKnownError(`rows for import ${event.importId} arrived before its ImportRequested`);
+  const target = targetOf(event);
   const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event };
 
   let outcome: ReportlineEvent[];
