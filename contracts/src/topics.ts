@@ -52,6 +52,7 @@ export const topics = {
     partitions: 6,
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
+    // Not the fetcher nor the writer: what they need of a request travels with the grant, the downloads and the rows.
     consumers: ['scheduler', 'lock-service'],
     events: [ImportRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
   }),

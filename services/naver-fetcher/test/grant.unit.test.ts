@@ -1,5 +1,5 @@
 import { type EventOfType, examples } from '@reportline/contracts';
-import { classifyCommon } from '@reportline/platform';
+import { PermanentFailureError } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
 import { requestOf } from '../src/domain/grant.ts';
 
@@ -13,17 +13,12 @@ describe('the request a grant is served from', () => {
   });
 
   it('is missing from a LockGranted v1: a permanent failure the bus gives up on at once, with a code for ImportFailed', () => {
-    const error = (() => {
-      try {
-        requestOf(grant(1));
-      } catch (err) {
-        return err;
-      }
-    })();
-    expect(error).toMatchObject({
-      code: 'grant-without-request',
-      message: expect.stringContaining('request the import'),
-    });
-    expect(classifyCommon(error)).toBe('permanent');
+    expect(() => requestOf(grant(1))).toThrow(PermanentFailureError);
+    expect(() => requestOf(grant(1))).toThrow(
+      expect.objectContaining({
+        code: 'grant-without-request',
+        message: expect.stringContaining('request the import'),
+      }),
+    );
   });
 });
