@@ -1,4 +1,5 @@
-import type { ReportlineEvent } from './registry.ts';
+import type { ImportRequest } from './events/imports.ts';
+import type { EventOfType, ReportlineEvent } from './registry.ts';
 
 const importId = '0b0c5b9e-3f3e-4c36-9a57-0d6f7f1d2a10';
 const correlationId = '6a8f4b1e-2c1d-4d8e-8f6a-3c2b1a0f9e8d';
@@ -18,20 +19,39 @@ const blob = (key: string, bytes: number) => ({
   contentType: 'text/tab-separated-values+gzip',
 });
 
+const connectionId = '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c';
+const target = { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' };
+const request: ImportRequest = {
+  connectionId,
+  trigger: 'scheduled',
+  priority: 'scheduled',
+  reportTypes: ['AD', 'AD_CONVERSION'],
+  dateRange: { from: '2026-11-15', to: '2026-11-21' },
+  target,
+};
+const grant = { leaseTtlMs: 30_000, leaseExpiresAt: '2026-11-22T05:11:28.000Z', waitedMs: 1200 };
+const downloaded: EventOfType<'ReportsDownloaded'>['data'] = {
+  reports: [
+    { reportType: 'AD', statDate: '2026-11-15', outcome: 'built', file: blob('raw/338047/AD/2026-11-15', 18_230) },
+    { reportType: 'AD', statDate: '2026-11-16', outcome: 'none' },
+  ],
+  naverRequests: 31,
+  clamped: [],
+};
+const processed: EventOfType<'RowsProcessed'>['data'] = {
+  rows: blob('rows/0b0c5b9e', 52_004),
+  rowCount: 812,
+  columns: ['date', 'campaignId', 'impressions', 'clicks', 'cost'],
+  dateRange: { from: '2026-11-15', to: '2026-11-21' },
+};
+
 /** One valid example per published event version; validated by the contracts tests and shown to other teams. */
 export const examples: readonly ReportlineEvent[] = [
   {
     ...base(correlationId, 'scheduler', null),
     type: 'ImportRequested',
     version: 1,
-    data: {
-      connectionId: '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c',
-      trigger: 'scheduled',
-      priority: 'scheduled',
-      reportTypes: ['AD', 'AD_CONVERSION'],
-      dateRange: { from: '2026-11-15', to: '2026-11-21' },
-      target: { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
-    },
+    data: request,
   },
   {
     ...base('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'lock-service', correlationId),
@@ -44,7 +64,14 @@ export const examples: readonly ReportlineEvent[] = [
     type: 'LockGranted',
     version: 1,
     fencingToken: 42,
-    data: { leaseTtlMs: 30_000, leaseExpiresAt: '2026-11-22T05:11:28.000Z', waitedMs: 1200 },
+    data: grant,
+  },
+  {
+    ...base('dddddddd-dddd-4ddd-8ddd-dddddddddddd', 'lock-service', correlationId),
+    type: 'LockGranted',
+    version: 2,
+    fencingToken: 42,
+    data: { ...grant, request },
   },
   {
     ...base('22222222-2222-4222-8222-222222222222', 'lock-service', correlationId),
@@ -86,25 +113,26 @@ export const examples: readonly ReportlineEvent[] = [
     type: 'ReportsDownloaded',
     version: 1,
     fencingToken: 42,
-    data: {
-      reports: [
-        { reportType: 'AD', statDate: '2026-11-15', outcome: 'built', file: blob('raw/338047/AD/2026-11-15', 18_230) },
-        { reportType: 'AD', statDate: '2026-11-16', outcome: 'none' },
-      ],
-      naverRequests: 31,
-      clamped: [],
-    },
+    data: downloaded,
+  },
+  {
+    ...base('eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', 'naver-fetcher', correlationId),
+    type: 'ReportsDownloaded',
+    version: 2,
+    fencingToken: 42,
+    data: { ...downloaded, connectionId, target },
   },
   {
     ...base('77777777-7777-4777-8777-777777777777', 'processor', correlationId),
     type: 'RowsProcessed',
     version: 1,
-    data: {
-      rows: blob('rows/0b0c5b9e', 52_004),
-      rowCount: 812,
-      columns: ['date', 'campaignId', 'impressions', 'clicks', 'cost'],
-      dateRange: { from: '2026-11-15', to: '2026-11-21' },
-    },
+    data: processed,
+  },
+  {
+    ...base('ffffffff-ffff-4fff-8fff-ffffffffffff', 'processor', correlationId),
+    type: 'RowsProcessed',
+    version: 2,
+    data: { ...processed, connectionId, target },
   },
   {
     ...base('88888888-8888-4888-8888-888888888888', 'sheets-writer', correlationId),

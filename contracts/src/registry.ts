@@ -7,9 +7,17 @@ import {
   LeaseReleasedV2,
   LeaseRenewedV1,
   LockGrantedV1,
+  LockGrantedV2,
   LockQueuedV1,
 } from './events/leases.ts';
-import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
+import {
+  ChunkDownloadedV1,
+  ReportsDownloadedV1,
+  ReportsDownloadedV2,
+  RowsProcessedV1,
+  RowsProcessedV2,
+  SheetWrittenV1,
+} from './events/pipeline.ts';
 
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
 export const eventDefinitions = [
@@ -17,6 +25,7 @@ export const eventDefinitions = [
   ImportCompletedV1,
   ImportFailedV1,
   LockGrantedV1,
+  LockGrantedV2,
   LeaseRenewedV1,
   LeaseReleasedV1,
   LeaseReleasedV2,
@@ -24,7 +33,9 @@ export const eventDefinitions = [
   LockQueuedV1,
   ChunkDownloadedV1,
   ReportsDownloadedV1,
+  ReportsDownloadedV2,
   RowsProcessedV1,
+  RowsProcessedV2,
   SheetWrittenV1,
 ] as const;
 

@@ -5,9 +5,17 @@ import {
   LeaseReleasedV2,
   LeaseRenewedV1,
   LockGrantedV1,
+  LockGrantedV2,
   LockQueuedV1,
 } from './events/leases.ts';
-import { ChunkDownloadedV1, ReportsDownloadedV1, RowsProcessedV1, SheetWrittenV1 } from './events/pipeline.ts';
+import {
+  ChunkDownloadedV1,
+  ReportsDownloadedV1,
+  ReportsDownloadedV2,
+  RowsProcessedV1,
+  RowsProcessedV2,
+  SheetWrittenV1,
+} from './events/pipeline.ts';
 import type { AnyEventDefinition } from './registry.ts';
 
 export type ServiceName = 'scheduler' | 'lock-service' | 'naver-fetcher' | 'processor' | 'sheets-writer';
@@ -44,7 +52,8 @@ export const topics = {
     partitions: 6,
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
-    consumers: ['scheduler', 'lock-service', 'naver-fetcher', 'sheets-writer'],
+    // Not the fetcher nor the writer: what they need of a request travels with the grant, the downloads and the rows.
+    consumers: ['scheduler', 'lock-service'],
     events: [ImportRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
   }),
   leases: topic({
@@ -55,7 +64,7 @@ export const topics = {
     owner: 'lock-service',
     producers: ['lock-service'],
     consumers: ['naver-fetcher', 'scheduler'],
-    events: [LockQueuedV1, LockGrantedV1, LeaseRenewedV1, LeaseExpiredV1],
+    events: [LockQueuedV1, LockGrantedV1, LockGrantedV2, LeaseRenewedV1, LeaseExpiredV1],
   }),
   downloads: topic({
     name: 'reportline.downloads.v1',
@@ -65,7 +74,7 @@ export const topics = {
     owner: 'naver-fetcher',
     producers: ['naver-fetcher'],
     consumers: ['processor', 'scheduler'],
-    events: [ChunkDownloadedV1, ReportsDownloadedV1],
+    events: [ChunkDownloadedV1, ReportsDownloadedV1, ReportsDownloadedV2],
   }),
   rows: topic({
     name: 'reportline.rows.v1',
@@ -75,7 +84,7 @@ export const topics = {
     owner: 'processor',
     producers: ['processor'],
     consumers: ['sheets-writer', 'scheduler'],
-    events: [RowsProcessedV1],
+    events: [RowsProcessedV1, RowsProcessedV2],
   }),
   sheetWrites: topic({
     name: 'reportline.sheet-writes.v1',

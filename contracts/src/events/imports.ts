@@ -3,22 +3,24 @@ import { defineEvent } from '../envelope.ts';
 import { DateRange, ReportType, SheetTarget } from '../primitives.ts';
 
 /**
+ * What an import asks for: the data of ImportRequested v1, carried forward unchanged in LockGranted v2 so the fetcher
+ * needs no copy of its own. Both frozen schemas contain it: changing it changes two published versions.
+ */
+export const ImportRequest = z.object({
+  connectionId: z.uuid(),
+  trigger: z.enum(['first-link', 'manual', 'scheduled', 'relink']),
+  priority: z.enum(['on-demand', 'scheduled']),
+  reportTypes: z.array(ReportType).min(1),
+  dateRange: DateRange,
+  target: SheetTarget,
+});
+export type ImportRequest = z.infer<typeof ImportRequest>;
+
+/**
  * Every import, whatever started it, is this one event: the seeds' scheduled runs skipped the lock because they took
  * a different path. `trigger` is informational; `priority` is what the lock queue orders by.
  */
-export const ImportRequestedV1 = defineEvent(
-  'ImportRequested',
-  1,
-  z.object({
-    connectionId: z.uuid(),
-    trigger: z.enum(['first-link', 'manual', 'scheduled', 'relink']),
-    priority: z.enum(['on-demand', 'scheduled']),
-    reportTypes: z.array(ReportType).min(1),
-    dateRange: DateRange,
-    target: SheetTarget,
-  }),
-  { leased: false },
-);
+export const ImportRequestedV1 = defineEvent('ImportRequested', 1, ImportRequest, { leased: false });
 
 export const ImportCompletedV1 = defineEvent(
   'ImportCompleted',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope.ts';
+import { ImportRequest } from './imports.ts';
 
 /** The lock-service granted an import exclusive NAVER access for its customer id, fenced by `fencingToken`. */
 export const LockGrantedV1 = defineEvent(
@@ -12,6 +13,15 @@ export const LockGrantedV1 = defineEvent(
   }),
   { leased: true },
 );
+
+/**
+ * v2 adds `request`, the data of the import's ImportRequested: the fetcher does the work from the grant alone, instead
+ * of keeping its own copy of every request and waiting for it when the grant comes first. A waiter queued before the
+ * lock-service kept requests is still granted with v1; the fetcher cannot serve that grant and ends its import.
+ */
+export const LockGrantedV2 = defineEvent('LockGranted', 2, LockGrantedV1.data.extend({ request: ImportRequest }), {
+  leased: true,
+});
 
 export const LeaseRenewedV1 = defineEvent(
   'LeaseRenewed',

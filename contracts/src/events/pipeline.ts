@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope.ts';
-import { BlobRef, DateRange, IsoDate, ReportType } from '../primitives.ts';
+import { BlobRef, DateRange, IsoDate, ReportType, SheetTarget } from '../primitives.ts';
 
 /** Progress: one stat-report day of one type is stored (or NAVER had no metrics for it). */
 export const ChunkDownloadedV1 = defineEvent(
@@ -38,6 +38,20 @@ export const ReportsDownloadedV1 = defineEvent(
   { leased: true },
 );
 
+/**
+ * What the steps after the fetcher need of the import, carried forward from the grant (the writer needs the target;
+ * the connection id lets the processor look up the connection's layout later) instead of each step keeping a copy.
+ */
+const CarriedForward = { connectionId: z.uuid(), target: SheetTarget };
+
+/** v2 adds the connection id and the target (see `CarriedForward`). */
+export const ReportsDownloadedV2 = defineEvent(
+  'ReportsDownloaded',
+  2,
+  ReportsDownloadedV1.data.extend(CarriedForward),
+  { leased: true },
+);
+
 export const RowsProcessedV1 = defineEvent(
   'RowsProcessed',
   1,
@@ -49,6 +63,14 @@ export const RowsProcessedV1 = defineEvent(
   }),
   { leased: false },
 );
+
+/**
+ * v2 adds the connection id and the target, passed on from ReportsDownloaded v2: the writer writes where the event says.
+ * The processor still answers a ReportsDownloaded v1 with v1, which the writer cannot serve and ends the import.
+ */
+export const RowsProcessedV2 = defineEvent('RowsProcessed', 2, RowsProcessedV1.data.extend(CarriedForward), {
+  leased: false,
+});
 
 export const SheetWrittenV1 = defineEvent(
   'SheetWritten',

@@ -17,7 +17,7 @@ import { decide, evolve } from '../src/domain/decide.ts';
 import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions } from '../src/fencing.ts';
 import { decideOne } from '../test/support/decide-one.ts';
-import { importRequested } from '../test/support/events.ts';
+import { importRequested, requestCommand } from '../test/support/events.ts';
 
 const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 1_800_000, maxQueueWaitMs: 3_600_000 };
 const { kafkaBrokers: brokers, databaseUrl, topicPrefix } = scratchFromEnv();
@@ -29,13 +29,7 @@ const pct = (xs: number[], p: number) =>
 function* commands(n: number): Generator<LockCommand> {
   for (let i = 0; i < n; i++) {
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-    yield {
-      kind: 'request',
-      importId: id,
-      priority: i % 3 === 0 ? 'on-demand' : 'scheduled',
-      eventId: id,
-      correlationId: id,
-    };
+    yield requestCommand(id, { priority: i % 3 === 0 ? 'on-demand' : 'scheduled' });
     yield { kind: 'renew', importId: id, token: i };
     yield { kind: 'release', importId: id, token: i, aborted: false };
     yield { kind: 'tick' };
@@ -82,9 +76,7 @@ async function postgresPath(concurrency: number) {
     for (let i = 0; i < perLane; i++) {
       const id = crypto.randomUUID();
       const cmd: LockCommand =
-        i % 2 === 0 || !holder
-          ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', ...holder, aborted: false };
+        i % 2 === 0 || !holder ? requestCommand(id) : { kind: 'release', ...holder, aborted: false };
       const d = await decideOne(
         deps,
         { topic, partition, offset: String(offset++), eventId: crypto.randomUUID(), customerId },
@@ -129,9 +121,7 @@ async function batchedPostgresPath(partitions: number, batchSize: number): Promi
       if (n % 2 === 0) imports[c] = crypto.randomUUID();
       const id = imports[c]!;
       const command: LockCommand =
-        n % 2 === 0
-          ? { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id }
-          : { kind: 'release', importId: id, token: (n + 1) / 2, aborted: false };
+        n % 2 === 0 ? requestCommand(id) : { kind: 'release', importId: id, token: (n + 1) / 2, aborted: false };
       const message = {
         topic,
         partition,

@@ -15,9 +15,14 @@ export class StaleLockVersionError extends Error {
 
 type LockRow = { state: CustomerLock; version: string; partition: number | null };
 
-// Rows written before `finished` existed read as having finished nothing.
+// Rows written before `finished` existed read as having finished nothing; waiters queued before the lock kept their
+// request read as having none (they are granted with LockGranted v1).
 const toStored = (row: LockRow): StoredLock => ({
-  state: { ...row.state, finished: row.state.finished ?? [] },
+  state: {
+    ...row.state,
+    queue: row.state.queue.map((w) => ({ ...w, request: w.request ?? null })),
+    finished: row.state.finished ?? [],
+  },
   version: Number(row.version),
   partition: row.partition,
 });

@@ -5,6 +5,7 @@ import { type ConsumedMessage, type Decided, decideOnMessages } from '../src/dec
 import type { LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
 import { decideOne } from './support/decide-one.ts';
+import { requestCommand } from './support/events.ts';
 
 let pool: Pool;
 const policy = { leaseTtlMs: 10_000, lockDelayMs: 2_000, maxHoldMs: 25_000, maxQueueWaitMs: 60_000 };
@@ -43,7 +44,7 @@ function stream(seed: number, length: number) {
       const importId = crypto.randomUUID();
       known.push(importId);
       const priority = rand(3) === 0 ? 'on-demand' : 'scheduled';
-      command = { kind: 'request', importId, priority, eventId, correlationId: importId };
+      command = requestCommand(importId, { priority, eventId });
     } else if (roll < 6) {
       command = { kind: 'release', importId: pick(), token: 1 + rand(known.length), aborted: rand(3) === 0 };
     } else if (roll === 6) command = { kind: 'cancel', importId: pick() };
@@ -154,7 +155,7 @@ describe('decideOnMessages: a batch in one transaction decides exactly as its me
       const id = crypto.randomUUID();
       return {
         message: { topic, partition: 1, offset: String(offset), eventId: id, customerId },
-        command: { kind: 'request', importId: id, priority: 'scheduled', eventId: id, correlationId: id } as const,
+        command: requestCommand(id),
       };
     };
     const batch = [request(0), request(1), request(2)];

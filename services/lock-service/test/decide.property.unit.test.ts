@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide, evolve } from '../src/domain/decide.ts';
 import { type CustomerLock, emptyLock, type LockCommand, type LockEvent, type Waiter } from '../src/domain/lock.ts';
+import { requestData } from './support/events.ts';
 
 const policy = { leaseTtlMs: 10_000, lockDelayMs: 3_000, maxHoldMs: 25_000, maxQueueWaitMs: 40_000 };
 const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -40,7 +41,8 @@ const step = fc.record({
 type Step = typeof command extends fc.Arbitrary<infer C> ? C : never;
 
 function toCommand(c: Step, state: CustomerLock): LockCommand {
-  if (c.kind === 'request') return { ...c, eventId: `ev-${c.importId}`, correlationId: `co-${c.importId}` };
+  if (c.kind === 'request')
+    return { ...c, eventId: `ev-${c.importId}`, correlationId: `co-${c.importId}`, request: requestData(c.priority) };
   if (c.kind === 'releaseHolder' || c.kind === 'renewHolder') {
     if (!state.holder) return { kind: 'tick' };
     const { importId, token } = state.holder;

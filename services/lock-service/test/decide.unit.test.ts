@@ -4,6 +4,7 @@ import { commandFor } from '../src/domain/commands.ts';
 import { decide, evolve, nextDeadline, renewalRefusal } from '../src/domain/decide.ts';
 import { type CustomerLock, emptyLock, type LockCommand, type LockEvent } from '../src/domain/lock.ts';
 import { toPublished } from '../src/domain/publish.ts';
+import { requestData } from './support/events.ts';
 
 const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 300_000, maxQueueWaitMs: 120_000 };
 const T0 = new Date('2026-11-22T05:00:00.000Z');
@@ -17,6 +18,7 @@ const request = (n: string, priority: 'on-demand' | 'scheduled' = 'scheduled'): 
   priority,
   eventId: requestEventId(n),
   correlationId: requestEventId(n),
+  request: { ...requestData(priority), connectionId: id(n) },
 });
 
 /** Given the commands already decided (each at its time), when one more arrives, then these events. */
@@ -228,6 +230,47 @@ describe('lock decider', () => {
     ]).when(request('3', 'on-demand'), at(2));
     expect(busy.published.map((e) => e.type)).toEqual(['LockQueued']);
     expect(busy.published[0]).toMatchObject({ data: { priority: 'on-demand', position: 1, queueLength: 2 } });
+  });
+});
+
+describe('lock decider: the request travels with the grant', () => {
+  it("takes ImportRequested's data as the request it keeps for the grant", () => {
+    const requested = examples.find((e) => e.type === 'ImportRequested')!;
+    expect(commandFor(requested)).toMatchObject({ kind: 'request', request: requested.data });
+  });
+
+  it("grants each waiter with LockGranted v2 carrying that waiter's own request", () => {
+    const free = given([]).when(request('1', 'on-demand'), at(0));
+    expect(free.published[1]).toMatchObject({
+      type: 'LockGranted',
+      version: 2,
+      importId: id('1'),
+      data: { request: { ...requestData('on-demand'), connectionId: id('1') } },
+    });
+    const next = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+    ]).when(release('1', 1), at(5));
+    expect(next.published).toEqual([
+      expect.objectContaining({ type: 'LockGranted', version: 2, importId: id('2'), fencingToken: 2 }),
+    ]);
+    expect(next.published[0]!.data).toMatchObject({ request: { connectionId: id('2') } });
+  });
+
+  it('grants a waiter queued before the lock kept requests with LockGranted v1: it has no request to pass on', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2'), at(1)],
+    ]);
+    // As a lock state stored before the upgrade reads (store.ts): the waiter has no request.
+    const before = { ...g.state, queue: g.state.queue.map((w) => ({ ...w, request: null })) };
+    const events = decide(before, release('1', 1), at(5), policy);
+    expect(events.map((e) => e.kind)).toEqual(['released', 'granted']);
+    const published = toPublished(before, events, at(5), policy);
+    expect(published).toEqual([
+      expect.objectContaining({ type: 'LockGranted', version: 1, importId: id('2'), fencingToken: 2 }),
+    ]);
+    expect(published[0]!.data).not.toHaveProperty('request');
   });
 });
 

@@ -5,6 +5,7 @@ import { type DecisionDeps, decideTick } from '../src/decisions.ts';
 import type { LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions, NotPartitionOwnerError } from '../src/fencing.ts';
 import { decideOne } from './support/decide-one.ts';
+import { requestCommand } from './support/events.ts';
 
 let pool: Pool;
 const clock = manualClock(new Date('2026-11-22T05:00:00Z'));
@@ -19,13 +20,8 @@ const msg = (offset: number) => ({
   eventId: crypto.randomUUID(),
   customerId,
 });
-const request = (): LockCommand => ({
-  kind: 'request',
-  importId: crypto.randomUUID(),
-  priority: 'scheduled',
-  eventId: crypto.randomUUID(),
-  correlationId: crypto.randomUUID(),
-});
+const request = (): LockCommand =>
+  requestCommand(crypto.randomUUID(), { eventId: crypto.randomUUID(), correlationId: crypto.randomUUID() });
 const version = async () =>
   Number(
     (await pool.query('SELECT version FROM lock.customer_locks WHERE customer_id = $1', [customerId])).rows[0].version,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { type Bus, createKafkaBus, loadConfig, type Running } from '@reportline/platform';
+import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
 import { lockServiceConfig } from '../src/config.ts';
@@ -11,6 +11,7 @@ import { importRequested } from './support/events.ts';
 const customerId = '5550001';
 let service: (Running & { url: string }) | undefined;
 let bus: Bus;
+let pool: Pool;
 const grants: ReportlineEvent[] = [];
 
 const request = (importId: string, priority: 'on-demand' | 'scheduled' = 'scheduled') =>
@@ -35,6 +36,7 @@ beforeAll(async () => {
     INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
   });
   service = await startLockService(config);
+  pool = createPool(env.databaseUrl);
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'lock-test', topicPrefix: prefix });
   await bus.subscribe({
     group: 'lock-test-observer',
@@ -48,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bus?.close();
   await service?.close();
+  await pool?.end();
 });
 
 describe('lock-service over Kafka and Postgres', () => {
@@ -77,5 +80,45 @@ describe('lock-service over Kafka and Postgres', () => {
     const third = await until('third grant', () => grants[2]);
     expect(third).toMatchObject({ importId: b, fencingToken: 3 });
     expect(grants).toHaveLength(3);
+    expect(grants.map((g) => g.version)).toEqual([2, 2, 2]);
+    expect(third.data).toMatchObject({ request: requestB.data });
+  });
+
+  it('grants a waiter stored before the lock kept requests with LockGranted v1, and later requests with v2', async () => {
+    const legacyCustomer = '5550002';
+    const [holder, waiter, later] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const t = new Date().toISOString();
+    const far = new Date(Date.now() + 3_600_000).toISOString();
+    // A lock row as the lock-service wrote it before waiters kept their request (nor `finished` existed).
+    const state = {
+      customerId: legacyCustomer,
+      holder: {
+        importId: holder,
+        token: 1,
+        grantedAt: t,
+        expiresAt: far,
+        requestEventId: holder,
+        correlationId: holder,
+      },
+      queue: [
+        { importId: waiter, priority: 'scheduled', requestedAt: t, requestEventId: waiter, correlationId: waiter },
+      ],
+      lastToken: 1,
+      lockDelayUntil: null,
+    };
+    await pool.query('INSERT INTO lock.customer_locks (customer_id, state) VALUES ($1, $2)', [legacyCustomer, state]);
+    const releaseOf = (importId: string, token: number) =>
+      makeEvent(
+        LeaseReleasedV1,
+        { outcome: 'done', naverRequests: 1 },
+        { source: 'test', importId, customerId: legacyCustomer, fencingToken: token, now: new Date() },
+      );
+    await bus.publish([releaseOf(holder, 1), importRequested(legacyCustomer, { importId: later })]);
+    const legacyGrant = await until('the legacy waiter granted', () => grants.find((g) => g.importId === waiter));
+    expect(legacyGrant).toMatchObject({ version: 1, fencingToken: 2 });
+    expect(legacyGrant.data).not.toHaveProperty('request');
+    await bus.publish([releaseOf(waiter, 2)]);
+    const laterGrant = await until('the later request granted', () => grants.find((g) => g.importId === later));
+    expect(laterGrant).toMatchObject({ version: 2, fencingToken: 3, data: { request: { reportTypes: ['AD'] } } });
   });
 });

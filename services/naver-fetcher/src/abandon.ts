@@ -10,7 +10,7 @@ import {
 import { claimFetch, finishFetch } from './store.ts';
 
 /**
- * The fetcher gave up on a grant before any work started under it (its request never arrived, say): the import ends
+ * The fetcher gave up on a grant before any work started under it (a v1 grant without the request, say): the import ends
  * failed and the lease goes back at once, rather than blocking the customer id until it expires. A lease that a run
  * already claimed is left to that run, which releases it itself.
  */

@@ -13,7 +13,6 @@ import {
 } from '@reportline/platform';
 import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
-import { saveRequest } from './store.ts';
 import { acceptGrant, SERVICE } from './work.ts';
 import { workRunner } from './work-runner.ts';
 
@@ -42,20 +41,11 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
         : undefined,
   };
 
-  // Two groups, so a grant waiting for its request never blocks the consumption of that request.
-  const requests = await rt.bus.subscribe({
-    group: 'naver-fetcher-requests',
-    topics: [topics.imports],
-    // A copy of the request only: giving up here must not fail the import (its grant's handler does, bounded).
-    failure: rt.failurePolicy({ consumer: 'naver-fetcher-requests' }),
-    handle: async (event) => {
-      if (event.type === 'ImportRequested') await saveRequest(rt.pool, event);
-    },
-  });
   const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
   const grants = await rt.bus.subscribe({
     group: 'naver-fetcher-grants',
     topics: [topics.leases],
+    // A grant that cannot be served (a v1 grant carries no request) ends its import and gives the lease back at once.
     failure: {
       ...rt.failurePolicy({ consumer: 'naver-fetcher-grants' }),
       giveUp: async (event, why) => {
@@ -72,9 +62,9 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     url,
     async close() {
       // Lose the running leases first (their imports fail as retryable and the leases go to the next waiters), so a
-      // grant handler waiting for a free slot cannot hold up the subscribers' stop; then once more for late starts.
+      // grant handler waiting for a free slot cannot hold up the subscriber's stop; then once more for late starts.
       await runner.stop();
-      await Promise.all([requests.stop(), grants.stop()]);
+      await grants.stop();
       await runner.stop();
       await rt.close();
     },

@@ -1,22 +1,4 @@
-import type { EventOfType } from '@reportline/contracts';
 import type { Queryable } from '@reportline/platform';
-
-export type ImportRequested = EventOfType<'ImportRequested'>;
-
-export async function saveRequest(db: Queryable, event: ImportRequested): Promise<void> {
-  await db.query(
-    'INSERT INTO fetcher.requests (import_id, customer_id, event) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-    [event.importId, event.customerId, JSON.stringify(event)],
-  );
-}
-
-export async function findRequest(db: Queryable, importId: string): Promise<ImportRequested | undefined> {
-  const { rows } = await db.query<{ event: ImportRequested }>(
-    'SELECT event FROM fetcher.requests WHERE import_id = $1',
-    [importId],
-  );
-  return rows[0]?.event;
-}
 
 /**
  * Claims the work under one lease. Returns false when this (import, token) was claimed before — finished, or still

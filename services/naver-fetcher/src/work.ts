@@ -2,11 +2,12 @@ import {
   ChunkDownloadedV1,
   type EventOfType,
   ImportFailedV1,
+  type ImportRequest,
   LeaseReleasedV2,
   makeEvent,
   NaverCredentials,
   naverSecretRef,
-  ReportsDownloadedV1,
+  ReportsDownloadedV2,
 } from '@reportline/contracts';
 import type { LockServiceClient } from '@reportline/lease-holder';
 import { keepLease, type LeaseDeadline, LeaseLostError, leaseDeadline } from '@reportline/lease-holder';
@@ -26,17 +27,10 @@ import {
 import { type FetcherConfig, lookBack, naverOrigin } from './config.ts';
 import { checkCredentialsCustomer } from './domain/credentials.ts';
 import { describeFailure } from './domain/failure.ts';
+import { requestOf } from './domain/grant.ts';
 import { planReports } from './domain/plan.ts';
 import { downloadAll } from './download-window.ts';
-import {
-  claimFetch,
-  findRequest,
-  finishFetch,
-  type ImportRequested,
-  leftoverJobs,
-  markJobDeleted,
-  recordJob,
-} from './store.ts';
+import { claimFetch, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
 
 export const SERVICE = 'naver-fetcher';
 
@@ -89,11 +83,6 @@ export function countNaverRequests(fetchImpl: typeof fetch) {
 export const releaseOutcome = (outcome: 'done' | 'failed', abandoned: number) =>
   abandoned > 0 ? ('aborted' as const) : outcome;
 
-/** Thrown when a grant arrives before its request: retried by the bus until the request has been consumed. */
-export class RequestNotYetKnownError extends Error {
-  override readonly name = 'RequestNotYetKnownError';
-}
-
 /** Work accepted under a lease, to be run off the consumer loop. */
 export interface AcceptedWork {
   /** Runs the NAVER work; aborting `stop` loses the lease at once (the import fails as retryable, the lease is released). */
@@ -101,7 +90,7 @@ export interface AcceptedWork {
 }
 
 /**
- * Accepts a grant: measures the lease from now (monotonic), checks the request is known and claims the lease durably.
+ * Accepts a grant: takes the request it carries, measures the lease from now (monotonic) and claims the lease durably.
  * Returns the work to run, or undefined when this lease was claimed before. The caller runs it off the consumer loop,
  * so one long import never holds up other customers' grants on the same partition.
  */
@@ -111,12 +100,8 @@ export async function acceptGrant(
 ): Promise<AcceptedWork | undefined> {
   const { importId, customerId, fencingToken: token } = grant;
   const log = deps.logger.child({ importId, customerId, fencingToken: token });
+  const request = requestOf(grant);
   const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
-  const request = await findRequest(deps.pool, importId);
-  if (!request) {
-    lease.dispose();
-    throw new RequestNotYetKnownError(`grant for import ${importId} arrived before its ImportRequested`);
-  }
   if (!(await claimFetch(deps.pool, importId, token, customerId))) {
     lease.dispose();
     log.info('this lease was already claimed by a run (finished, or running elsewhere); redelivered grant ignored');
@@ -139,7 +124,7 @@ export async function acceptGrant(
 async function workUnderLease(
   deps: WorkDeps,
   grant: EventOfType<'LockGranted'>,
-  request: ImportRequested,
+  request: ImportRequest,
   lease: LeaseDeadline,
   log: Logger,
 ) {
@@ -181,7 +166,7 @@ async function workUnderLease(
   const db = patientQueryable(deps.pool, patience);
   try {
     const credentials = await whileUnavailable(
-      () => deps.secrets.get(naverSecretRef(request.data.connectionId), NaverCredentials),
+      () => deps.secrets.get(naverSecretRef(request.connectionId), NaverCredentials),
       patience,
     );
     checkCredentialsCustomer(credentials, customerId);
@@ -201,7 +186,7 @@ async function workUnderLease(
       await client.deleteStatReport(jobId, { signal: lease.signal });
       await markJobDeleted(db, customerId, jobId);
     }
-    const { tasks, clamped } = planReports(request.data, lookBack(deps.config), deps.clock.now());
+    const { tasks, clamped } = planReports(request, lookBack(deps.config), deps.clock.now());
     if (tasks.length === 0) throw new Error('no day of the requested range is within NAVER look-back');
     log.info({ days: tasks.length, clamped: clamped.length }, 'downloading under lease');
     let completed = 0;
@@ -226,9 +211,16 @@ async function workUnderLease(
       },
     });
     days.sort((a, b) => a.reportType.localeCompare(b.reportType) || a.statDate.localeCompare(b.statDate));
+    // The steps after this one need the connection and the target: carried forward, never looked up again.
     const downloaded = makeEvent(
-      ReportsDownloadedV1,
-      { reports: days, naverRequests: naver.requests, clamped },
+      ReportsDownloadedV2,
+      {
+        reports: days,
+        naverRequests: naver.requests,
+        clamped,
+        connectionId: request.connectionId,
+        target: request.target,
+      },
       ctx(grant),
     );
     const done = released('done');

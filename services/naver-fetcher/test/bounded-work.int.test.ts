@@ -172,6 +172,11 @@ describe('bounded NAVER work', () => {
     expect(calls.filter((m) => m === 'DELETE')).toHaveLength(ATTEMPTS);
 
     const downloaded = await eventOf('ReportsDownloaded', next.importId);
+    // What the steps after the fetcher need is carried forward from the grant.
+    expect(downloaded).toMatchObject({
+      version: 2,
+      data: { connectionId: next.data.connectionId, target: next.data.target },
+    });
     const nextGrant = await eventOf('LockGranted', next.importId);
     expect(nextGrant.fencingToken).toBeGreaterThan(granted.fencingToken!);
     const reports = (downloaded.data as { reports: { statDate: string; outcome: string; file?: never }[] }).reports;
@@ -227,31 +232,31 @@ describe('bounded NAVER work', () => {
     expect(published).not.toContain(customer.secret);
   });
 
-  it('gives up on a grant whose request never arrives: the import fails, the lease goes back, the next completes', async () => {
-    const orphanId = crypto.randomUUID();
+  it('a LockGranted v1 without request data ends its import with a reason, the lease goes back, the next import completes', async () => {
+    const legacyId = crypto.randomUUID();
     const now = new Date();
-    // Played by the test as the lock-service would: a grant for an import the fetcher never heard of.
-    const orphanGrant = makeEvent(
+    // Played by the test as the lock-service grants a waiter it queued before it passed requests on: v1, no request.
+    const legacyGrant = makeEvent(
       LockGrantedV1,
       { leaseTtlMs: 60_000, leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(), waitedMs: 0 },
-      { source: 'test', importId: orphanId, customerId: customer.customerId, fencingToken: 900_001, now },
+      { source: 'test', importId: legacyId, customerId: customer.customerId, fencingToken: 900_001, now },
     );
     const next = await requestImport(customer.customerId, customer, { from: '2026-11-23', to: '2026-11-23' });
     const started = Date.now();
-    await bus.publish([orphanGrant]); // same customer id: the same leases partition as the next grant
+    await bus.publish([legacyGrant]); // same customer id: the same leases partition as the next grant
     await bus.publish([next]);
 
-    const failed = (await eventOf('ImportFailed', orphanId)).data as { message: string };
-    expect(failed).toMatchObject({ stage: 'download', code: 'message-failed-repeatedly', retryable: true });
-    expect(failed.message).toContain(`failed ${CONSUMER_ATTEMPTS} times`);
-    expect(failed.message).toContain('arrived before its ImportRequested');
-    expect(await eventOf('LeaseReleased', orphanId)).toMatchObject({
+    const failed = (await eventOf('ImportFailed', legacyId)).data as { message: string };
+    expect(failed).toMatchObject({ stage: 'download', code: 'grant-without-request', retryable: true });
+    expect(failed.message).toContain("granted without the import's request");
+    expect(await eventOf('LeaseReleased', legacyId)).toMatchObject({
       fencingToken: 900_001,
       data: { outcome: 'failed', naverRequests: 0 },
     });
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Permanent: given up on at once, not after the bounded attempts.
+    expect(Date.now() - started).toBeLessThan(10_000);
     const downloaded = (await eventOf('ReportsDownloaded', next.importId)).data as { reports: { outcome: string }[] };
     expect(downloaded.reports.map((r) => r.outcome)).toEqual(['built']);
-    expect(events.filter((e) => e.type === 'ImportFailed' && e.importId === orphanId)).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'ImportFailed' && e.importId === legacyId)).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import {
   type ReportlineEvent,
   type RowSetV1,
   RowsProcessedV1,
+  RowsProcessedV2,
 } from '@reportline/contracts';
 import {
   appendToOutbox,
@@ -57,11 +58,19 @@ export async function processDownload(
     };
     const content = Buffer.from(JSON.stringify(rowSet));
     const ref = await deps.blobs.put(`rows/${event.importId}`, content, 'application/json');
-    result = makeEvent(
-      RowsProcessedV1,
-      { rows: ref, rowCount: rows.length, columns: [...COLUMNS], dateRange: { from: dates[0]!, to: dates.at(-1)! } },
-      ctx,
-    );
+    const processed = {
+      rows: ref,
+      rowCount: rows.length,
+      columns: [...COLUMNS],
+      dateRange: { from: dates[0]!, to: dates.at(-1)! },
+    };
+    // The connection and target are passed on to the writer. A ReportsDownloaded v1 names neither: RowsProcessed v1
+    // passes that on too, and the writer, which needs the target, ends the import with the reason.
+    const { version, data } = event;
+    result =
+      version === 2
+        ? makeEvent(RowsProcessedV2, { ...processed, connectionId: data.connectionId, target: data.target }, ctx)
+        : makeEvent(RowsProcessedV1, processed, ctx);
   } catch (error) {
     if (!(error instanceof ReportFormatError)) throw error;
     result = makeEvent(

@@ -1,4 +1,4 @@
-import { type BlobRef, makeEvent, ReportsDownloadedV1, topics } from '@reportline/contracts';
+import { type BlobRef, makeEvent, ReportsDownloadedV1, ReportsDownloadedV2, topics } from '@reportline/contracts';
 import { type EventTap, eventTap, importIdOnSamePartition } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { createPool, loadConfig, type Pool, postgresBlobStore, type Running } from '@reportline/platform';
@@ -35,12 +35,16 @@ const adLine = (keyword: string, clicks: number) =>
     '',
   ].join('\t');
 
+const connectionId = crypto.randomUUID();
+const target = { spreadsheetId: 'processor-test', sheetName: '로우데이터' };
+const downloadedData = (file: BlobRef) => ({
+  reports: [{ reportType: 'AD' as const, statDate: '2026-11-10', outcome: 'built' as const, file }],
+  naverRequests: 4,
+  clamped: [],
+});
+const ctx = (importId: string) => ({ source: 'test', importId, customerId, fencingToken: 7, now: new Date() });
 const downloaded = (importId: string, file: BlobRef) =>
-  makeEvent(
-    ReportsDownloadedV1,
-    { reports: [{ reportType: 'AD', statDate: '2026-11-10', outcome: 'built', file }], naverRequests: 4, clamped: [] },
-    { source: 'test', importId, customerId, fencingToken: 7, now: new Date() },
-  );
+  makeEvent(ReportsDownloadedV2, { ...downloadedData(file), connectionId, target }, ctx(importId));
 
 beforeAll(async () => {
   const env = await isolatedEnvironment();
@@ -85,7 +89,21 @@ describe('processor under poison messages', () => {
     expect(failed.data).toMatchObject({ stage: 'process', code: 'blob-missing', retryable: false });
     expect(failed.data.message).toContain('does not exist');
     expect(Date.now() - started).toBeLessThan(15_000); // permanent: no retries at all
-    expect((await tap.next('RowsProcessed', nextId)).data.rowCount).toBe(1);
+    const processed = await tap.next('RowsProcessed', nextId);
+    expect(processed).toMatchObject({ version: 2, data: { rowCount: 1, connectionId, target } });
+  });
+
+  it('answers a ReportsDownloaded v1, which names no target, with RowsProcessed v1 (the writer ends that import)', async () => {
+    const file = await postgresBlobStore(pool).put(
+      'raw/test/AD/2026-11-12',
+      Buffer.from(`${adLine('옛', 2)}\n`),
+      'text/tab-separated-values',
+    );
+    const importId = crypto.randomUUID();
+    await tap.publish([makeEvent(ReportsDownloadedV1, downloadedData(file), ctx(importId))]);
+    const processed = await tap.next('RowsProcessed', importId, 20_000);
+    expect(processed).toMatchObject({ version: 1, data: { rowCount: 1 } });
+    expect(processed.data).not.toHaveProperty('target');
   });
 
   it('fails an import whose raw file changed since it was referenced (hash mismatch)', async () => {

@@ -11,7 +11,6 @@ import {
 } from '@reportline/platform';
 import type { SheetsWriterConfig } from './config.ts';
 import { createQuotaScheduler, createSheetsPort, createSheetsWriter, serviceAccountAuth } from './sheets/index.ts';
-import { saveTarget } from './store.ts';
 import { classifyWriteError, SERVICE, writeImportRows } from './write.ts';
 
 export async function startSheetsWriter(
@@ -40,18 +39,10 @@ export async function startSheetsWriter(
     clock: deps.clock ?? systemClock,
   };
 
-  const requests = await rt.bus.subscribe({
-    group: 'sheets-writer-requests',
-    topics: [topics.imports],
-    // Only a copy of the import's target: giving up here must not fail the import (the rows' handler does, bounded).
-    failure: rt.failurePolicy({ consumer: 'sheets-writer-requests' }),
-    handle: async (event) => {
-      if (event.type === 'ImportRequested') await saveTarget(rt.pool, event);
-    },
-  });
   const rows = await rt.bus.subscribe({
     group: SERVICE,
     topics: [topics.rows],
+    // Rows that cannot be written (a RowsProcessed v1 names no target) end their import with the reason.
     failure: rt.failurePolicy({ consumer: SERVICE, stage: 'write', classify: classifyWriteError }),
     handle: async (event) => {
       if (event.type !== 'RowsProcessed') return;
@@ -64,7 +55,7 @@ export async function startSheetsWriter(
   return {
     url,
     async close() {
-      await Promise.all([requests.stop(), rows.stop()]);
+      await rows.stop();
       await rt.close();
     },
   };

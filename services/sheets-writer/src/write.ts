@@ -26,7 +26,7 @@ import {
   type SheetsWriter,
   SpreadsheetUnreachableError,
 } from './sheets/index.ts';
-import { findTarget } from './store.ts';
+import { targetOf } from './target.ts';
 
 export const SERVICE = 'sheets-writer';
 /** How long a write waits for another write of the same spreadsheet (each is bounded by Google's timeouts). */
@@ -72,10 +72,6 @@ export async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, 
   }
 }
 
-export class TargetNotYetKnownError extends Error {
-  override readonly name = 'TargetNotYetKnownError';
-}
-
 /**
  * The writer's errors for the bus, whose redelivery is the only retry of a whole write. Google still failing after
  * the quota scheduler's backoff, and a call whose outcome is unknown (a 5xx, timeout or hang-up on a call not safe to
@@ -112,8 +108,7 @@ export async function writeImportRows(
   ]);
   // Skipping a handled event matters here: re-writing an older import's rows could overwrite a newer import's.
   if (handled.rowCount) return 'duplicate';
-  const target = await findTarget(deps.pool, event.importId);
-  if (!target) throw new TargetNotYetKnownError(`rows for import ${event.importId} arrived before its ImportRequested`);
+  const target = targetOf(event);
   const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event };
 
   let outcome: ReportlineEvent[];

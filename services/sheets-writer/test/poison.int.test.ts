@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ImportRequestedV1,
   makeEvent,
   type ReportlineEvent,
   type RowSetV1,
   RowsProcessedV1,
+  RowsProcessedV2,
   topics,
 } from '@reportline/contracts';
 import { type EventTap, eventTap, importIdOnSamePartition } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
-import { until } from '@reportline/dev/wait';
 import { createPool, loadConfig, type Pool, postgresBlobStore, type Running } from '@reportline/platform';
 import { startSheetsFake } from '@reportline/sheets-fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +17,7 @@ import { sheetsWriterConfig } from '../src/config.ts';
 
 /**
  * One bad message never stops the imports behind it: the writer alone over a real broker and Postgres, the test
- * playing the scheduler and the processor. Each poison import ends failed with a reason within the bound, and the
+ * playing the processor. Each poison import ends failed with a reason within the bound, and the
  * next import on the same partition of the rows topic is written.
  */
 const MAX_ATTEMPTS = 3;
@@ -44,22 +43,10 @@ async function spreadsheet(): Promise<string> {
   return spreadsheetId;
 }
 
-/** The events the scheduler and the processor would publish for one import of `rows`. */
-async function importOf(importId: string, target: { spreadsheetId: string; sheetName: string }, rows: number) {
+/** The RowsProcessed the processor would publish for one import of `rows` (its stored row set, its target). */
+async function rowsOf(importId: string, target: { spreadsheetId: string; sheetName: string }, rows: number) {
   const dateRange = { from: '2026-11-10', to: '2026-11-10' };
   const ctx = { source: 'test', importId, customerId, now: new Date() };
-  const requested = makeEvent(
-    ImportRequestedV1,
-    {
-      connectionId: crypto.randomUUID(),
-      trigger: 'manual',
-      priority: 'on-demand',
-      reportTypes: ['AD'],
-      dateRange,
-      target,
-    },
-    ctx,
-  );
   const rowSet: RowSetV1 = {
     format: 'reportline.rows.v1',
     columns,
@@ -70,12 +57,12 @@ async function importOf(importId: string, target: { spreadsheetId: string; sheet
     Buffer.from(JSON.stringify(rowSet)),
     'application/json',
   );
-  const processed = makeEvent(
-    RowsProcessedV1,
-    { rows: ref, rowCount: rows, columns: columns.map((c) => c.name), dateRange },
-    { ...ctx, causedBy: requested },
-  );
-  return { requested, processed };
+  const data = { rows: ref, rowCount: rows, columns: columns.map((c) => c.name), dateRange };
+  return {
+    processed: makeEvent(RowsProcessedV2, { ...data, connectionId: crypto.randomUUID(), target }, ctx),
+    /** As a processor before RowsProcessed v2 published it: without the target. */
+    legacy: makeEvent(RowsProcessedV1, data, ctx),
+  };
 }
 
 const failureOf = async (importId: string) => (await tap.next('ImportFailed', importId, 20_000)).data;
@@ -113,15 +100,8 @@ describe('sheets-writer under poison messages', () => {
     const spreadsheetId = await spreadsheet();
     const poisonId = crypto.randomUUID();
     const nextId = importIdOnSamePartition(poisonId, topics.rows.partitions);
-    const poison = await importOf(poisonId, { spreadsheetId, sheetName: '_reportline' }, 3);
-    const next = await importOf(nextId, { spreadsheetId, sheetName: '로우데이터' }, 4);
-    await tap.publish([poison.requested, next.requested]);
-    await until('both targets stored', async () => {
-      const { rowCount } = await pool.query('SELECT 1 FROM sheets.targets WHERE import_id = ANY($1::uuid[])', [
-        [poisonId, nextId],
-      ]);
-      return rowCount === 2 ? true : undefined;
-    });
+    const poison = await rowsOf(poisonId, { spreadsheetId, sheetName: '_reportline' }, 3);
+    const next = await rowsOf(nextId, { spreadsheetId, sheetName: '로우데이터' }, 4);
     await tap.publish([poison.processed, next.processed]);
 
     expect(await failureOf(poisonId)).toMatchObject({
@@ -134,29 +114,24 @@ describe('sheets-writer under poison messages', () => {
     expect(sheets.state.readTab(spreadsheetId, '로우데이터')).toHaveLength(5); // header + 4 rows
   });
 
-  it('gives up on rows whose target never arrives after the bounded attempts, and moves on', async () => {
+  it('fails an import whose rows carry no target (RowsProcessed v1) at once, and writes the next of the partition', async () => {
     const spreadsheetId = await spreadsheet();
-    const orphanId = crypto.randomUUID();
-    const nextId = importIdOnSamePartition(orphanId, topics.rows.partitions);
-    const orphan = await importOf(orphanId, { spreadsheetId, sheetName: 'orphan' }, 2);
-    const next = await importOf(nextId, { spreadsheetId, sheetName: 'next' }, 2);
-    await tap.publish([next.requested]);
-    await until('the next target stored', async () => {
-      const { rowCount } = await pool.query('SELECT 1 FROM sheets.targets WHERE import_id = $1', [nextId]);
-      return rowCount === 1 ? true : undefined;
-    });
+    const legacyId = crypto.randomUUID();
+    const nextId = importIdOnSamePartition(legacyId, topics.rows.partitions);
+    const legacy = await rowsOf(legacyId, { spreadsheetId, sheetName: 'legacy' }, 2);
+    const next = await rowsOf(nextId, { spreadsheetId, sheetName: 'next' }, 2);
     const started = Date.now();
-    await tap.publish([orphan.processed, next.processed]); // the orphan's ImportRequested is never published
+    await tap.publish([legacy.legacy, next.processed]);
 
-    const failure = await failureOf(orphanId);
-    expect(failure).toMatchObject({ stage: 'write', code: 'message-failed-repeatedly', retryable: true });
-    expect(failure.message).toContain(`failed ${MAX_ATTEMPTS} times`);
-    expect(failure.message).toContain('arrived before its ImportRequested');
+    const failure = await failureOf(legacyId);
+    expect(failure).toMatchObject({ stage: 'write', code: 'rows-without-target', retryable: true });
+    expect(failure.message).toContain("without the import's target sheet");
     expect((await tap.next('ImportCompleted', nextId)).data.rowsWritten).toBe(2);
-    // 3 attempts 100 + 200 ms apart, plus the broker's pause/seek: well inside the bound.
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // Permanent: given up on at once, not after the bounded attempts.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(() => sheets.state.readTab(spreadsheetId, 'legacy')).toThrow('no tab'); // nothing written anywhere
     const failedEvents = tap.events.filter(
-      (e: ReportlineEvent) => e.type === 'ImportFailed' && e.importId === orphanId,
+      (e: ReportlineEvent) => e.type === 'ImportFailed' && e.importId === legacyId,
     );
     expect(failedEvents).toHaveLength(1);
   });

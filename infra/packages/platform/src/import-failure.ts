@@ -33,14 +33,13 @@ export function importFailedOnGiveUp(
   ctx: GiveUpContext,
 ): EventOfType<'ImportFailed'> | undefined {
   if (TERMINAL.has(event.type)) return undefined;
-  const retry =
-    why.failureClass === 'transient'
-      ? 'Request the import again; if it fails the same way, report it with this import id.'
-      : 'Retrying the same import cannot help until this is fixed.';
+  const retry = why.retryable
+    ? 'Request the import again; if it fails the same way, report it with this import id.'
+    : 'Retrying the same import cannot help until this is fixed.';
   const message = `the ${ctx.service} could not handle ${event.type} of this import: ${why.message}. ${retry}`;
   return makeEvent(
     ImportFailedV1,
-    { stage: ctx.stage, code: why.code, message: message.slice(0, 2_000), retryable: why.failureClass === 'transient' },
+    { stage: ctx.stage, code: why.code, message: message.slice(0, 2_000), retryable: why.retryable },
     { source: ctx.service, importId: event.importId, customerId: event.customerId, causedBy: event, now: ctx.now },
   );
 }

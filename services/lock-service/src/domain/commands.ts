@@ -11,6 +11,7 @@ export function commandFor(event: ReportlineEvent): LockCommand | undefined {
         priority: event.data.priority,
         eventId: event.id,
         correlationId: event.correlationId,
+        request: event.data,
       };
     case 'LeaseReleased':
       // Only v2 can say 'aborted'; a v1 release (done | failed) never takes the lock-delay.

@@ -94,7 +94,8 @@ function grantIfFree(state: CustomerLock, now: Date, policy: LockPolicy): LockEv
     requestEventId: next.requestEventId,
     correlationId: next.correlationId,
   };
-  return [{ kind: 'granted', holder, waitedMs: Math.max(0, now.getTime() - ms(next.requestedAt)) }];
+  const waitedMs = Math.max(0, now.getTime() - ms(next.requestedAt));
+  return [{ kind: 'granted', holder, waitedMs, request: next.request }];
 }
 
 /** Waiters that have waited the maximum queue wait, in queue order: they leave the queue instead of being granted. */
@@ -156,6 +157,7 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
         requestedAt: now.toISOString(),
         requestEventId: command.eventId,
         correlationId: command.correlationId,
+        request: command.request,
       };
       return thenGrant(state, [{ kind: 'queued', waiter }], now, policy);
     }

@@ -1,3 +1,5 @@
+import type { ImportRequest } from '@reportline/contracts';
+
 /**
  * The lock of one NAVER customer id: who holds the lease, who waits, and the last fencing token handed out.
  * Pure data; `decide` and `evolve` below are the only rules.
@@ -10,6 +12,11 @@ export interface Waiter {
   requestedAt: string;
   requestEventId: string;
   correlationId: string;
+  /**
+   * The import's request (ImportRequested's data), handed to the holder in LockGranted v2: the lock never reads it.
+   * Null for a waiter queued before the lock kept requests (a stored state without it): it is granted with v1.
+   */
+  request: ImportRequest | null;
 }
 
 export interface Holder {
@@ -49,7 +56,14 @@ export const emptyLock = (customerId: string): CustomerLock => ({
 });
 
 export type LockCommand =
-  | { kind: 'request'; importId: string; priority: Priority; eventId: string; correlationId: string }
+  | {
+      kind: 'request';
+      importId: string;
+      priority: Priority;
+      eventId: string;
+      correlationId: string;
+      request: ImportRequest;
+    }
   /** `aborted`: the holder abandoned an in-flight NAVER call, which NAVER may still be running (LeaseReleased v2). */
   | { kind: 'release'; importId: string; token: number; aborted: boolean }
   | { kind: 'renew'; importId: string; token: number }
@@ -58,7 +72,8 @@ export type LockCommand =
 
 export type LockEvent =
   | { kind: 'queued'; waiter: Waiter }
-  | { kind: 'granted'; holder: Holder; waitedMs: number }
+  /** `request` is the waiter's, passed on to the grant (null for a waiter queued before the lock kept requests). */
+  | { kind: 'granted'; holder: Holder; waitedMs: number; request: ImportRequest | null }
   | { kind: 'renewed'; importId: string; token: number; expiresAt: string; correlationId: string }
   /** `lockDelayUntil` is set after an aborted release (NAVER may still run the abandoned call), null after a clean one. */
   | { kind: 'released'; importId: string; token: number; at: string; lockDelayUntil: string | null }

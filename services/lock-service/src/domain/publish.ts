@@ -3,6 +3,7 @@ import {
   LeaseExpiredV1,
   LeaseRenewedV1,
   LockGrantedV1,
+  LockGrantedV2,
   LockQueuedV1,
   makeEvent,
   type ReportlineEvent,
@@ -56,12 +57,20 @@ export function toPublished(
       );
     } else if (e.kind === 'granted') {
       const causedBy = { id: e.holder.requestEventId, correlationId: e.holder.correlationId };
+      const ctx = {
+        source: SOURCE,
+        importId: e.holder.importId,
+        customerId,
+        causedBy,
+        fencingToken: e.holder.token,
+        now,
+      };
+      const lease = { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.holder.expiresAt, waitedMs: e.waitedMs };
+      // A waiter queued before the lock kept requests has none to pass on: v1 says so, and the fetcher ends the import.
       out.push(
-        makeEvent(
-          LockGrantedV1,
-          { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.holder.expiresAt, waitedMs: e.waitedMs },
-          { source: SOURCE, importId: e.holder.importId, customerId, causedBy, fencingToken: e.holder.token, now },
-        ),
+        e.request
+          ? makeEvent(LockGrantedV2, { ...lease, request: e.request }, ctx)
+          : makeEvent(LockGrantedV1, lease, ctx),
       );
     } else if (e.kind === 'renewed') {
       out.push(

@@ -1,4 +1,28 @@
-import { ImportRequestedV1, makeEvent } from '@reportline/contracts';
+import { type ImportRequest, ImportRequestedV1, makeEvent } from '@reportline/contracts';
+import type { LockCommand, Priority } from '../../src/domain/lock.ts';
+
+/** What an import asks for (ImportRequested's data): the lock passes it on to the grant without reading it. */
+export const requestData = (priority: Priority = 'scheduled'): ImportRequest => ({
+  connectionId: '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c',
+  trigger: 'manual',
+  priority,
+  reportTypes: ['AD'],
+  dateRange: { from: '2026-11-01', to: '2026-11-02' },
+  target: { spreadsheetId: 's', sheetName: 't' },
+});
+
+/** The lock's command for an import's request, as `commandFor` makes it of an ImportRequested. */
+export const requestCommand = (
+  importId: string,
+  opts: { priority?: Priority; eventId?: string; correlationId?: string } = {},
+): LockCommand => ({
+  kind: 'request',
+  importId,
+  priority: opts.priority ?? 'scheduled',
+  eventId: opts.eventId ?? importId,
+  correlationId: opts.correlationId ?? importId,
+  request: requestData(opts.priority),
+});
 
 /** An ImportRequested as the scheduler sends it, with only what the lock decides on as parameters. */
 export function importRequested(
@@ -7,14 +31,7 @@ export function importRequested(
 ) {
   return makeEvent(
     ImportRequestedV1,
-    {
-      connectionId: crypto.randomUUID(),
-      trigger: 'manual',
-      priority: opts.priority ?? 'scheduled',
-      reportTypes: ['AD'],
-      dateRange: { from: '2026-11-01', to: '2026-11-02' },
-      target: { spreadsheetId: 's', sheetName: 't' },
-    },
+    { ...requestData(opts.priority), connectionId: crypto.randomUUID() },
     {
       source: opts.source ?? 'test',
       importId: opts.importId ?? crypto.randomUUID(),

@@ -28,9 +28,15 @@ export class PermanentFailureError extends Error {
   override readonly name: string = 'PermanentFailureError';
   /** A short machine code for ImportFailed, e.g. `blob-missing`. */
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /**
+   * Whether a new import could succeed without anyone changing anything: this message cannot be handled, but the
+   * next one made from the same request can (a message from an older release, say). Default false.
+   */
+  readonly importRetryable: boolean;
+  constructor(code: string, message: string, options?: { cause?: unknown; importRetryable?: boolean }) {
     super(message, options);
     this.code = code;
+    this.importRetryable = options?.importRetryable ?? false;
   }
 }
 
@@ -38,6 +44,8 @@ export class PermanentFailureError extends Error {
 export interface GaveUp {
   failureClass: 'permanent' | 'transient';
   attempts: number;
+  /** Whether requesting the import again can succeed as things are (ImportFailed's `retryable`). */
+  retryable: boolean;
   code: string;
   /** One sentence a person can act on; never a secret (errors of this codebase never carry one). */
   message: string;
@@ -124,11 +132,10 @@ export type FailureStep =
 const jitter = (ms: number, random: () => number) => Math.round(ms * (0.8 + 0.4 * random()));
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1_500);
-const codeOf = (err: unknown, cls: 'permanent' | 'transient') => {
-  const own = errorChain(err).find((e) => e instanceof PermanentFailureError) as PermanentFailureError | undefined;
-  if (own) return own.code;
-  return cls === 'permanent' ? 'message-rejected' : 'message-failed-repeatedly';
-};
+const ownPermanent = (err: unknown) =>
+  errorChain(err).find((e) => e instanceof PermanentFailureError) as PermanentFailureError | undefined;
+const codeOf = (err: unknown, cls: 'permanent' | 'transient') =>
+  ownPermanent(err)?.code ?? (cls === 'permanent' ? 'message-rejected' : 'message-failed-repeatedly');
 
 /**
  * Counts failures per partition (the message at the head of a partition is the only one that can be failing) and
@@ -171,6 +178,7 @@ export function failureTracker(
             kind: 'give-up',
             failureClass: 'transient',
             attempts: s.attempts + s.waits,
+            retryable: true,
             code: 'dependency-unavailable',
             message: `a dependency stayed unavailable for ${minutes} min: ${describe(err)}`,
             error: err,
@@ -191,6 +199,7 @@ export function failureTracker(
         kind: 'give-up',
         failureClass,
         attempts: s.attempts,
+        retryable: failureClass === 'transient' || (ownPermanent(err)?.importRetryable ?? false),
         code: codeOf(err, failureClass),
         message,
         error: err,
