@@ -7,14 +7,7 @@ import {
   RowsProcessedV1,
   RowsProcessedV2,
 } from '@reportline/contracts';
-import {
-  appendToOutbox,
-  type BlobStore,
-  type Clock,
-  claimEvent,
-  type Pool,
-  withTransaction,
-} from '@reportline/platform';
+import { appendToOutbox, type BlobStore, type Clock, DUPLICATE, handleOnce, type Pool } from '@reportline/platform';
 import { ReportFormatError } from './domain/parse.ts';
 import { buildRows, COLUMN_TYPES, COLUMNS, type ReportFile } from './domain/rows.ts';
 
@@ -84,9 +77,11 @@ export async function processDownload(
       ctx,
     );
   }
-  return withTransaction(deps.pool, async (tx) => {
-    if (!(await claimEvent(tx, SERVICE, event.id))) return 'duplicate';
-    await appendToOutbox(tx, SERVICE, [result]);
-    return result.type === 'RowsProcessed' ? 'processed' : 'failed';
+  const outcome = await handleOnce(deps.pool, SERVICE, event.id, {
+    inside: async (tx) => {
+      await appendToOutbox(tx, SERVICE, [result]);
+      return result.type === 'RowsProcessed' ? ('processed' as const) : ('failed' as const);
+    },
   });
+  return outcome === DUPLICATE ? 'duplicate' : outcome;
 }

@@ -11,11 +11,11 @@ import {
   appendToOutbox,
   type BlobStore,
   type Clock,
-  claimEvent,
   DependencyUnavailableError,
+  DUPLICATE,
   type FailureClass,
+  handleOnce,
   type Pool,
-  withTransaction,
 } from '@reportline/platform';
 import {
   AmbiguousOutcomeError,
@@ -102,44 +102,49 @@ export async function writeImportRows(
   deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock },
   event: EventOfType<'RowsProcessed'>,
 ): Promise<'written' | 'failed' | 'duplicate'> {
-  const handled = await deps.pool.query('SELECT 1 FROM platform.inbox WHERE consumer = $1 AND event_id = $2', [
-    SERVICE,
-    event.id,
-  ]);
-  // Skipping a handled event matters here: re-writing an older import's rows could overwrite a newer import's.
-  if (handled.rowCount) return 'duplicate';
   const target = targetOf(event);
   const ctx = { source: SERVICE, importId: event.importId, customerId: event.customerId, causedBy: event };
 
-  let outcome: ReportlineEvent[];
-  try {
-    const parsed = RowSetV1.safeParse(JSON.parse((await deps.blobs.get(event.data.rows)).toString('utf8')));
-    if (!parsed.success)
-      throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
-    const { columns, rows } = parsed.data;
-    const request = { ...target, writeJobId: event.importId, columns, rows };
-    // Google failing for longer than the writer's own backoff (RetriesExhaustedError) is thrown to the bus, which
-    // waits for Google as an unavailable dependency without failing the import.
-    const result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, () => deps.writer.writeRows(request));
-    const now = deps.clock.now();
-    const written = makeEvent(
-      SheetWrittenV1,
-      { ...target, rowsWritten: result.rowsWritten, writeJobId: event.importId },
-      { ...ctx, now },
-    );
-    outcome = [
-      written,
-      makeEvent(ImportCompletedV1, { ...target, rowsWritten: result.rowsWritten }, { ...ctx, causedBy: written, now }),
-    ];
-  } catch (error) {
-    const permanent = permanentFailure(error);
-    if (!permanent) throw error;
-    const failure = { ...permanent, retryable: false };
-    outcome = [makeEvent(ImportFailedV1, { stage: 'write', ...failure }, { ...ctx, now: deps.clock.now() })];
-  }
-  return withTransaction(deps.pool, async (tx) => {
-    if (!(await claimEvent(tx, SERVICE, event.id))) return 'duplicate';
-    await appendToOutbox(tx, SERVICE, outcome);
-    return outcome[0]!.type === 'ImportFailed' ? 'failed' : 'written';
+  /** The write to Google, outside the transaction: the events that tell what became of it. */
+  const write = async (): Promise<ReportlineEvent[]> => {
+    try {
+      const parsed = RowSetV1.safeParse(JSON.parse((await deps.blobs.get(event.data.rows)).toString('utf8')));
+      if (!parsed.success)
+        throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
+      const { columns, rows } = parsed.data;
+      const request = { ...target, writeJobId: event.importId, columns, rows };
+      // Google failing for longer than the writer's own backoff (RetriesExhaustedError) is thrown to the bus, which
+      // waits for Google as an unavailable dependency without failing the import.
+      const result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, () => deps.writer.writeRows(request));
+      const now = deps.clock.now();
+      const written = makeEvent(
+        SheetWrittenV1,
+        { ...target, rowsWritten: result.rowsWritten, writeJobId: event.importId },
+        { ...ctx, now },
+      );
+      return [
+        written,
+        makeEvent(
+          ImportCompletedV1,
+          { ...target, rowsWritten: result.rowsWritten },
+          { ...ctx, causedBy: written, now },
+        ),
+      ];
+    } catch (error) {
+      const permanent = permanentFailure(error);
+      if (!permanent) throw error;
+      const failure = { ...permanent, retryable: false };
+      return [makeEvent(ImportFailedV1, { stage: 'write', ...failure }, { ...ctx, now: deps.clock.now() })];
+    }
+  };
+  // A handled event is skipped before the write, not only at commit: re-writing an older import's rows could
+  // overwrite a newer import's.
+  const outcome = await handleOnce(deps.pool, SERVICE, event.id, {
+    outside: write,
+    inside: async (tx, events) => {
+      await appendToOutbox(tx, SERVICE, events);
+      return events[0]!.type === 'ImportFailed' ? ('failed' as const) : ('written' as const);
+    },
   });
+  return outcome === DUPLICATE ? 'duplicate' : outcome;
 }

@@ -8,9 +8,9 @@ import {
 import type { z } from 'zod';
 import type { FailureClass, FailurePolicy, GaveUp } from './bus/failure-policy.ts';
 import type { Clock } from './clock.ts';
-import { claimEvent } from './pg/inbox.ts';
+import { handleOnce } from './pg/handle-once.ts';
 import { appendToOutbox } from './pg/outbox.ts';
-import { type Pool, withTransaction } from './pg/pool.ts';
+import type { Pool } from './pg/pool.ts';
 
 /** Events that end an import: answering their failure with another ImportFailed would only echo. */
 const TERMINAL = new Set(['ImportFailed', 'ImportCompleted']);
@@ -65,11 +65,12 @@ export function failImportOnGiveUp(opts: ConsumerFailureOptions): NonNullable<Fa
     const stage = opts.stage;
     if (!stage) return;
     const failed = importFailedOnGiveUp(event, why, { service: opts.service, stage, now: opts.clock.now() });
-    const wrote = await withTransaction(opts.pool, async (tx) => {
-      if (!(await claimEvent(tx, opts.consumer, event.id))) return false;
-      if (failed) await appendToOutbox(tx, opts.service, [failed]);
-      return Boolean(failed);
+    const wrote = await handleOnce(opts.pool, opts.consumer, event.id, {
+      inside: async (tx) => {
+        if (failed) await appendToOutbox(tx, opts.service, [failed]);
+        return Boolean(failed);
+      },
     });
-    if (wrote) opts.nudge();
+    if (wrote === true) opts.nudge();
   };
 }
