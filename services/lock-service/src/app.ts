@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { topics } from '@reportline/contracts';
 import {
+  type BuiltService,
   type Bus,
   type Clock,
   createKafkaBus,
@@ -10,6 +11,7 @@ import {
   every,
   type Logger,
   type Running,
+  type Subscription,
   systemClock,
 } from '@reportline/platform';
 import { trackAssignment } from './assignment.ts';
@@ -29,10 +31,11 @@ export interface LockServiceDeps {
 
 const GROUP = 'lock-service';
 
-export async function startLockService(
+/** The lock-service wired, not started: its HTTP app and `start` (relay, decisions, lease sweep, listen). */
+export async function buildLockService(
   config: LockServiceConfig,
   deps: LockServiceDeps = {},
-): Promise<Running & { url: string; instanceId: string }> {
+): Promise<BuiltService & { instanceId: string }> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(SERVICE, config.LOG_LEVEL);
   const instanceId = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
@@ -80,7 +83,7 @@ export async function startLockService(
     published: () => rt.relay.nudge(),
   });
 
-  const subscriber = await rt.bus.subscribe({
+  const subscription: Subscription = {
     group: GROUP,
     topics: subscribed,
     onAssigned: assignment.assigned,
@@ -111,31 +114,34 @@ export async function startLockService(
       }
       if (published > 0) rt.relay.nudge();
     },
-  });
+  };
 
   // Expiries and ends of lock-delay are decided by time, not by a message: a sweep ticks the due locks of the
   // partitions this instance owns (fenced again in Postgres, see decideTick).
-  const stopSweep = new AbortController();
-  const sweep = every(
-    config.TICK_MS,
-    async () => {
-      for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
-        const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
-        if (decided && decided.published > 0) rt.relay.nudge();
-      }
-    },
-    { signal: stopSweep.signal, onError: (err) => rt.logger.error({ err }, 'lease sweep failed; retrying') },
-  );
-  const url = await rt.listen();
-  logger.info({ instanceId, url }, 'lock-service started');
-  return {
-    url,
-    instanceId,
-    async close() {
+  const sweep = () => {
+    const stopSweep = new AbortController();
+    const running = every(
+      config.TICK_MS,
+      async () => {
+        for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
+          const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
+          if (decided && decided.published > 0) rt.relay.nudge();
+        }
+      },
+      { signal: stopSweep.signal, onError: (err) => rt.logger.error({ err }, 'lease sweep failed; retrying') },
+    );
+    return async () => {
       stopSweep.abort();
-      await sweep.done;
-      await subscriber.stop();
-      await rt.close();
-    },
+      await running.done;
+    };
   };
+  return { ...rt.assemble({ subscriptions: [subscription], loops: [sweep] }), instanceId };
+}
+
+export async function startLockService(
+  config: LockServiceConfig,
+  deps: LockServiceDeps = {},
+): Promise<Running & { url: string; instanceId: string }> {
+  const built = await buildLockService(config, deps);
+  return { ...(await built.start()), instanceId: built.instanceId };
 }

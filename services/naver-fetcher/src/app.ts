@@ -2,6 +2,7 @@ import { topics } from '@reportline/contracts';
 import { lockServiceClient } from '@reportline/lease-holder';
 import { sharedRateBudget } from '@reportline/naver-client';
 import {
+  type BuiltService,
   type Bus,
   type Clock,
   createServiceRuntime,
@@ -23,7 +24,8 @@ export interface FetcherDeps {
   fetch?: typeof fetch;
 }
 
-export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}): Promise<Running & { url: string }> {
+/** The fetcher wired, not started: its HTTP app and `start` (relay, grants subscription, listen). */
+export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}): Promise<BuiltService> {
   const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
   const work = {
     config,
@@ -42,31 +44,32 @@ export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}
   };
 
   const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
-  const grants = await rt.bus.subscribe({
-    group: 'naver-fetcher-grants',
-    topics: [topics.leases],
-    // A grant that cannot be served (a v1 grant carries no request) ends its import and gives the lease back at once.
-    failure: {
-      ...rt.failurePolicy({ consumer: 'naver-fetcher-grants' }),
-      giveUp: async (event, why) => {
-        if (event.type !== 'LockGranted') return;
-        await abandonGrant({ pool: rt.pool, clock: work.clock, service: SERVICE, nudge: rt.relay.nudge }, event, why);
+  return rt.assemble({
+    subscriptions: [
+      {
+        group: 'naver-fetcher-grants',
+        topics: [topics.leases],
+        // A grant that cannot be served (a v1 grant carries no request) ends its import and gives the lease back at once.
+        failure: {
+          ...rt.failurePolicy({ consumer: 'naver-fetcher-grants' }),
+          giveUp: async (event, why) => {
+            if (event.type !== 'LockGranted') return;
+            const abandon = { pool: rt.pool, clock: work.clock, service: SERVICE, nudge: rt.relay.nudge };
+            await abandonGrant(abandon, event, why);
+          },
+        },
+        handle: async (event) => {
+          if (event.type === 'LockGranted') await runner.start(() => acceptGrant(work, event));
+        },
       },
-    },
-    handle: async (event) => {
-      if (event.type === 'LockGranted') await runner.start(() => acceptGrant(work, event));
-    },
+    ],
+    // Lose the running leases first (their imports fail as retryable and the leases go to the next waiters), so a
+    // grant handler waiting for a free slot cannot hold up the subscriber's stop; then once more for late starts.
+    beforeStop: () => runner.stop(),
+    loops: [() => () => runner.stop()],
   });
-  const url = await rt.listen();
-  return {
-    url,
-    async close() {
-      // Lose the running leases first (their imports fail as retryable and the leases go to the next waiters), so a
-      // grant handler waiting for a free slot cannot hold up the subscriber's stop; then once more for late starts.
-      await runner.stop();
-      await grants.stop();
-      await runner.stop();
-      await rt.close();
-    },
-  };
+}
+
+export async function startFetcher(config: FetcherConfig, deps: FetcherDeps = {}): Promise<Running & { url: string }> {
+  return (await buildFetcher(config, deps)).start();
 }

@@ -1,5 +1,6 @@
 import { allTopics } from '@reportline/contracts';
 import {
+  type BuiltService,
   type Bus,
   type Clock,
   createServiceRuntime,
@@ -21,10 +22,8 @@ export interface SchedulerDeps {
   logger?: Logger;
 }
 
-export async function startScheduler(
-  config: SchedulerConfig,
-  deps: SchedulerDeps = {},
-): Promise<Running & { url: string }> {
+/** The scheduler wired, not started: its HTTP app (for `inject`) and `start` (relay, projection, sweep, listen). */
+export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDeps = {}): Promise<BuiltService> {
   const clock = deps.clock ?? systemClock;
   const rt = await createServiceRuntime({
     service: SERVICE,
@@ -36,33 +35,37 @@ export async function startScheduler(
   });
   connectionRoutes(rt.http, { pool: rt.pool, secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY) });
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+  return rt.assemble({
+    subscriptions: [
+      {
+        group: PROJECTION,
+        topics: allTopics,
+        // A view that cannot take an event is dead-lettered, never the import failed: the stall sweep bounds the import.
+        failure: rt.failurePolicy({ consumer: PROJECTION }),
+        handle: (event) => project(rt.pool, event),
+      },
+    ],
+    loops: [
+      () =>
+        startStallSweep({
+          pool: rt.pool,
+          clock,
+          relay: rt.relay,
+          logger: rt.logger,
+          bounds: {
+            queueAckMs: config.IMPORT_QUEUE_ACK_MS,
+            stallMs: config.IMPORT_STALL_MS,
+            maxLifetimeMs: config.IMPORT_MAX_LIFETIME_MS,
+          },
+          everyMs: config.IMPORT_SWEEP_MS,
+        }),
+    ],
+  });
+}
 
-  const subscriber = await rt.bus.subscribe({
-    group: PROJECTION,
-    topics: allTopics,
-    // A view that cannot take an event is dead-lettered, never the import failed: the stall sweep bounds the import.
-    failure: rt.failurePolicy({ consumer: PROJECTION }),
-    handle: (event) => project(rt.pool, event),
-  });
-  const stopStallSweep = startStallSweep({
-    pool: rt.pool,
-    clock,
-    relay: rt.relay,
-    logger: rt.logger,
-    bounds: {
-      queueAckMs: config.IMPORT_QUEUE_ACK_MS,
-      stallMs: config.IMPORT_STALL_MS,
-      maxLifetimeMs: config.IMPORT_MAX_LIFETIME_MS,
-    },
-    everyMs: config.IMPORT_SWEEP_MS,
-  });
-  const url = await rt.listen();
-  return {
-    url,
-    async close() {
-      await stopStallSweep();
-      await subscriber.stop();
-      await rt.close();
-    },
-  };
+export async function startScheduler(
+  config: SchedulerConfig,
+  deps: SchedulerDeps = {},
+): Promise<Running & { url: string }> {
+  return (await buildScheduler(config, deps)).start();
 }

@@ -1,5 +1,6 @@
 import { topics } from '@reportline/contracts';
 import {
+  type BuiltService,
   type Bus,
   type Clock,
   createServiceRuntime,
@@ -13,10 +14,13 @@ import type { SheetsWriterConfig } from './config.ts';
 import { createQuotaScheduler, createSheetsPort, createSheetsWriter, serviceAccountAuth } from './sheets/index.ts';
 import { classifyWriteError, SERVICE, writeImportRows } from './write.ts';
 
-export async function startSheetsWriter(
+export type SheetsWriterDeps = { bus?: Bus; clock?: Clock; logger?: Logger };
+
+/** The writer wired, not started: its HTTP app and `start` (relay, subscription, listen). */
+export async function buildSheetsWriter(
   config: SheetsWriterConfig,
-  deps: { bus?: Bus; clock?: Clock; logger?: Logger } = {},
-): Promise<Running & { url: string }> {
+  deps: SheetsWriterDeps = {},
+): Promise<BuiltService> {
   const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
   const keyFile = config.GOOGLE_APPLICATION_CREDENTIALS;
   const port = createSheetsPort({
@@ -39,24 +43,27 @@ export async function startSheetsWriter(
     clock: deps.clock ?? systemClock,
   };
 
-  const rows = await rt.bus.subscribe({
-    group: SERVICE,
-    topics: [topics.rows],
-    // Rows that cannot be written (a RowsProcessed v1 names no target) end their import with the reason.
-    failure: rt.failurePolicy({ consumer: SERVICE, stage: 'write', classify: classifyWriteError }),
-    handle: async (event) => {
-      if (event.type !== 'RowsProcessed') return;
-      const outcome = await writeImportRows(writeDeps, event);
-      rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');
-      rt.relay.nudge();
-    },
+  return rt.assemble({
+    subscriptions: [
+      {
+        group: SERVICE,
+        topics: [topics.rows],
+        // Rows that cannot be written (a RowsProcessed v1 names no target) end their import with the reason.
+        failure: rt.failurePolicy({ consumer: SERVICE, stage: 'write', classify: classifyWriteError }),
+        handle: async (event) => {
+          if (event.type !== 'RowsProcessed') return;
+          const outcome = await writeImportRows(writeDeps, event);
+          rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');
+          rt.relay.nudge();
+        },
+      },
+    ],
   });
-  const url = await rt.listen();
-  return {
-    url,
-    async close() {
-      await rows.stop();
-      await rt.close();
-    },
-  };
+}
+
+export async function startSheetsWriter(
+  config: SheetsWriterConfig,
+  deps: SheetsWriterDeps = {},
+): Promise<Running & { url: string }> {
+  return (await buildSheetsWriter(config, deps)).start();
 }

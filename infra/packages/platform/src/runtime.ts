@@ -1,5 +1,5 @@
 import type { ServiceName } from '@reportline/contracts';
-import type { Bus } from './bus/bus.ts';
+import type { Bus, Subscriber, Subscription } from './bus/bus.ts';
 import type { FailurePolicy } from './bus/failure-policy.ts';
 import { createKafkaBus } from './bus/kafka-bus.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -7,6 +7,7 @@ import type { BaseConfig } from './config.ts';
 import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
 import { type ConsumerFailureOptions, failImportOnGiveUp } from './import-failure.ts';
 import { createLogger, type Logger } from './log.ts';
+import type { Running } from './service.ts';
 import { type OutboxRelay, startOutboxRelay } from './pg/outbox.ts';
 import { createPool, type Pool } from './pg/pool.ts';
 
@@ -23,6 +24,11 @@ export interface ServiceRuntime {
    * it gives up, and the service reported unready while a dependency is unavailable.
    */
   failurePolicy(opts: Pick<ConsumerFailureOptions, 'consumer' | 'stage' | 'classify'>): FailurePolicy;
+  /**
+   * The service as built: its HTTP app to test with `inject`, and `start`, which starts the outbox relay, the
+   * subscriptions and the loops, then listens. Closing stops them in reverse, then the runtime.
+   */
+  assemble(parts: ServiceParts): BuiltService;
   /** Starts listening; returns the bound URL. Call after registering routes. */
   listen(): Promise<string>;
   /**
@@ -30,6 +36,21 @@ export interface ServiceRuntime {
    * Outbox rows written while stopping stay in Postgres and are published by the next start.
    */
   close(): Promise<void>;
+}
+
+/** What a service consists of besides its routes. */
+export interface ServiceParts {
+  subscriptions?: Subscription[];
+  /** Background loops, started after the subscriptions; each returns its stop function. */
+  loops?: (() => () => Promise<void>)[];
+  /** Runs first when the service closes (e.g. giving up running leases before the subscribers stop). */
+  beforeStop?: () => Promise<void>;
+}
+
+/** A service wired but not started: everything a test needs without Kafka or a port. */
+export interface BuiltService {
+  http: HttpApp;
+  start(): Promise<Running & { url: string }>;
 }
 
 export interface RuntimeOptions {
@@ -87,7 +108,14 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
       maxConcurrency: config.KAFKA_CONSUMER_CONCURRENCY,
       service,
     });
-  const relay = startOutboxRelay({ pool, bus, service, logger });
+  // Started by start(), not here: a built service wires everything but touches nothing until it starts.
+  let runningRelay: OutboxRelay | undefined;
+  const relay: OutboxRelay = {
+    nudge: () => runningRelay?.nudge(),
+    stop: async () => {
+      await runningRelay?.stop();
+    },
+  };
   const waiting = unavailability(clock, 2 * 30_000 + config.CONSUMER_RETRY_MAX_MS);
   const http = await buildHttpApp({
     service,
@@ -103,6 +131,13 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
       ...opts.health,
     },
   });
+  const listen = () => http.listen({ port: config.PORT, host: config.HOST });
+  const close = async () => {
+    await http.close();
+    await relay.stop();
+    await bus.close();
+    await pool.end();
+  };
   return {
     service,
     logger,
@@ -118,14 +153,33 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
       giveUp: failImportOnGiveUp({ pool, service, consumer, stage, clock, nudge: () => relay.nudge(), classify }),
       onUnavailable: waiting.report,
     }),
-    async listen() {
-      return http.listen({ port: config.PORT, host: config.HOST });
+    listen,
+    assemble(parts) {
+      return {
+        http,
+        async start() {
+          runningRelay ??= startOutboxRelay({ pool, bus, service, logger });
+          const subscribers: Subscriber[] = [];
+          const stops: (() => Promise<void>)[] = [];
+          const stopAll = async () => {
+            await parts.beforeStop?.();
+            await Promise.all(subscribers.map((s) => s.stop()));
+            for (const stop of stops) await stop();
+            await close();
+          };
+          try {
+            for (const subscription of parts.subscriptions ?? []) subscribers.push(await bus.subscribe(subscription));
+            for (const loop of parts.loops ?? []) stops.push(loop());
+            const url = await listen();
+            logger.info({ url }, `${service} started`);
+            return { url, close: stopAll };
+          } catch (err) {
+            await stopAll().catch(() => {});
+            throw err;
+          }
+        },
+      };
     },
-    async close() {
-      await http.close();
-      await relay.stop();
-      await bus.close();
-      await pool.end();
-    },
+    close,
   };
 }
