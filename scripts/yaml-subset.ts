@@ -1,10 +1,10 @@
 // A strict parser for the YAML that infra/docker-compose.yml and infra/k8s are written in, so the deployment tests need
 // no dependency. It reads block mappings and sequences (also the "indentless" `key:\n- item` form kubectl and
-// kustomize print), plain, single- and double-quoted scalars, one-line flow sequences of scalars, `{}` and `[]`,
-// literal and folded block scalars, comments and `---` documents. Anything else (anchors, aliases, tags, complex keys,
-// multi-line flow collections, tabs, duplicate keys) throws with the line number instead of being guessed at. Plain
-// yes/no/on/off throw too: YAML 1.1 readers (Kubernetes) take them as booleans and YAML 1.2 readers (Compose) as
-// strings, so such a value must be quoted.
+// kustomize print), plain scalars (also folded over several lines), single- and double-quoted scalars, one-line flow
+// sequences of scalars, `{}` and `[]`, literal and folded block scalars, comments and `---` documents. Anything else
+// (anchors, aliases, tags, complex keys, multi-line flow collections or quoted strings, tabs, duplicate keys) throws
+// with the line number instead of being guessed at. Plain yes/no/on/off throw too: YAML 1.1 readers (Kubernetes) take
+// them as booleans and YAML 1.2 readers (Compose) as strings, so such a value must be quoted.
 
 export type YamlValue = null | boolean | number | string | YamlValue[] | { [key: string]: YamlValue };
 
@@ -144,7 +144,24 @@ class Parser {
   #inline(text: string, line: Line, parentIndent: number): YamlValue {
     if (/^[|>][-+]?$/.test(text)) return this.#blockScalar(text, parentIndent);
     if (text.startsWith('[') || text.startsWith('{')) return flow(text, this.file, line.no);
-    return scalar(text, this.file, line.no);
+    if (text.startsWith('"') || text.startsWith("'")) return scalar(text, this.file, line.no);
+    return scalar(this.#plainContinuation(text, parentIndent), this.file, line.no);
+  }
+
+  /** A plain scalar may go on over more-indented lines (kubectl folds long ones): they join with single spaces. */
+  #plainContinuation(text: string, parentIndent: number): string {
+    let out = text;
+    while (this.#pos < this.#raw.length) {
+      const raw = this.#raw[this.#pos]!;
+      const indent = raw.length - raw.trimStart().length;
+      if (raw.trim() === '' || indent <= parentIndent) break;
+      const no = this.offset + this.#pos + 1;
+      const more = stripComment(raw.slice(indent), this.file, no).trim();
+      if (/:(\s|$)/.test(more) || isSeqItem(more)) fail(this.file, no, 'unexpected indentation');
+      out += ` ${more}`;
+      this.#pos++;
+    }
+    return out;
   }
 
   #blockScalar(header: string, parentIndent: number): string {

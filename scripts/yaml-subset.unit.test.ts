@@ -53,6 +53,13 @@ describe('yaml-subset', () => {
     });
   });
 
+  it('joins a plain scalar folded over more-indented lines, as kubectl prints long ones', () => {
+    expect(parseYaml('command:\n- /bin/sh\n- a --b c\n  >/dev/null 2>&1\nnext: 1\n')).toEqual({
+      command: ['/bin/sh', 'a --b c >/dev/null 2>&1'],
+      next: 1,
+    });
+  });
+
   it('splits documents on ---', () => {
     expect(parseYamlDocuments('a: 1\n---\n# only a comment\n---\nb: 2\n')).toEqual([{ a: 1 }, { b: 2 }]);
   });
