@@ -1,7 +1,7 @@
-// infra/docker-compose.yml, checked without a Docker engine: every service builds from a package that exists and has
-// its entry point, has a health check (or is a one-shot job), waits for what it needs, and gets an environment its own
-// zod config schema accepts, with secrets only interpolated, never written in. Where the docker compose plugin is
-// installed, `docker compose config --format json` must accept the file too.
+// infra/docker-compose.yml and infra/docker/Dockerfile, checked without a Docker engine: every service builds from a
+// package that exists and has its entry point, has a health check (or is a one-shot job), waits for what it needs, and
+// gets an environment its own zod config schema accepts, with secrets only interpolated, never written in. Where the
+// docker compose plugin is installed, `docker compose config --format json` must accept the file too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,4 +148,37 @@ describe('infra/docker-compose.yml', () => {
       }
     },
   );
+});
+
+describe('infra/docker/Dockerfile', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'infra', 'docker', 'Dockerfile'), 'utf8');
+  const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n');
+
+  it('builds on a slim Node 24 image and runs as a numeric non-root user', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-(bookworm-)?slim$/m);
+    const users = [...dockerfile.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
+    expect(users).toEqual(['1000:1000']);
+  });
+
+  it('installs production dependencies only, from the lockfile, for the one package', () => {
+    expect(dockerfile).toMatch(
+      /pnpm install --offline --frozen-lockfile --prod .*--filter-prod "\{\$\{APP_DIR\}\}\.\.\."/,
+    );
+    expect(dockerfile).toContain(
+      `ARG PNPM_VERSION=${readFileSync(join(repoRoot, 'package.json'), 'utf8').match(/"pnpm@([^"]+)"/)?.[1]}`,
+    );
+  });
+
+  it('checks health through the helper it ships and starts node with the entry point', () => {
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/infra\/docker\/healthcheck\.mjs"\]$/m);
+    expect(existsSync(join(repoRoot, 'infra', 'docker', 'healthcheck.mjs'))).toBe(true);
+    expect(dockerfile).toMatch(/^ARG ENTRY=src\/server\.ts$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/bin\/sh", "-c", "exec node \\"\$ENTRY\\" \\"\$@\\"", "entry"\]$/m);
+    for (const s of services) expect(existsSync(join(repoRoot, 'services', s, 'src', 'server.ts')), s).toBe(true);
+  });
+
+  it('keeps secrets, caches and dependencies out of the build context', () => {
+    for (const pattern of ['**/.env', '**/*.env', '**/node_modules', '.cache', '.git'])
+      expect(ignored).toContain(pattern);
+  });
 });
