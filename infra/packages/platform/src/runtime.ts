@@ -7,9 +7,9 @@ import type { BaseConfig } from './config.ts';
 import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
 import { type ConsumerFailureOptions, failImportOnGiveUp } from './import-failure.ts';
 import { createLogger, type Logger } from './log.ts';
-import type { Running } from './service.ts';
 import { type OutboxRelay, startOutboxRelay } from './pg/outbox.ts';
 import { createPool, type Pool } from './pg/pool.ts';
+import type { Running } from './service.ts';
 
 /** The edges every service has: logs, Postgres, the bus, the outbox relay and an HTTP surface with /health. */
 export interface ServiceRuntime {
