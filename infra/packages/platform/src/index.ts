@@ -16,3 +16,4 @@ export * from './pg/secrets.ts';
 export * from './runtime.ts';
 export * from './service.ts';
 export * from './timers.ts';
+export * from './tracing.ts';

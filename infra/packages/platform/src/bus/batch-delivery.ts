@@ -1,10 +1,13 @@
 import type { fromWire, ReportlineEvent } from '@reportline/contracts';
+import { consumeBatchSpan } from '../tracing.ts';
 import type { BatchMessage, MessageContext } from './bus.ts';
 
 export const DEFAULT_MAX_BATCH_SIZE = 200;
 
 export interface DecodedMessage {
   offset: string;
+  /** The message's headers, for the trace context its producer sent. */
+  headers: Readonly<Record<string, string | undefined>>;
   parsed: ReturnType<typeof fromWire>;
 }
 
@@ -38,11 +41,16 @@ export interface BatchRun {
  * to stop first.
  */
 export async function runBatch(run: BatchRun): Promise<boolean> {
-  type Item = { index: number; message: BatchMessage };
+  type Item = { index: number; message: BatchMessage; headers: DecodedMessage['headers'] };
   /** Resolves false when told to stop part way through a split batch. */
   const deliver = async (items: readonly Item[]): Promise<boolean> => {
     try {
-      await run.handle(items.map((i) => i.message));
+      const topic = items[0]!.message.context.topic;
+      await consumeBatchSpan(
+        topic,
+        items.map((i) => i.headers),
+        () => run.handle(items.map((i) => i.message)),
+      );
     } catch (err) {
       if (items.length > 1) {
         if (run.retryWhole(err)) throw err;
@@ -65,7 +73,7 @@ export async function runBatch(run: BatchRun): Promise<boolean> {
   };
   for (const [index, m] of run.messages.entries()) {
     if (m.parsed.ok) {
-      pending.push({ index, message: { event: m.parsed.event, context: run.context(m.offset) } });
+      pending.push({ index, headers: m.headers, message: { event: m.parsed.event, context: run.context(m.offset) } });
       continue;
     }
     if (!(await flush()) || run.stopped()) return false;

@@ -1,4 +1,5 @@
 import type { ReportlineEvent, TopicManifest } from '@reportline/contracts';
+import type { TraceCarrier } from '../tracing.ts';
 import type { FailurePolicy } from './failure-policy.ts';
 
 /**
@@ -7,11 +8,19 @@ import type { FailurePolicy } from './failure-policy.ts';
  */
 export interface Bus {
   /** Publishes events to the topic their (type, version) belongs to, keyed per the topic manifest. Resolves once acknowledged by the broker. */
-  publish(events: readonly ReportlineEvent[]): Promise<void>;
+  publish(events: readonly ReportlineEvent[], options?: PublishOptions): Promise<void>;
   /** Starts consuming. Resolves once the subscription is running (consumer joined its group). */
   subscribe(subscription: Subscription): Promise<Subscriber>;
   /** Stops all subscribers (finishing in-flight handlers, committing their offsets) and disconnects. */
   close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /**
+   * The trace context each event was recorded in (same index as `events`; the outbox keeps it per row), which its
+   * producer span continues. Missing entries, or no `traces`, continue the active context.
+   */
+  traces?: readonly (TraceCarrier | null | undefined)[];
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { ReportlineEvent, ServiceName, TopicManifest } from '@reportline/contracts';
+import { endProducerSpans } from '../tracing.ts';
 import type { Backoff } from './backoff.ts';
 import type { Bus, DeadLetter, RawMessage, Subscriber, Subscription } from './bus.ts';
-import { encodeEvent } from './event-wire.ts';
+import { encodeTraced } from './event-wire.ts';
 import { type FailurePolicy, failureTracker, withDefaults } from './failure-policy.ts';
 import { deliverBatch, deliverOne } from './in-memory-delivery.ts';
 import {
@@ -226,10 +227,11 @@ export function createInMemoryBus(opts: InMemoryBusOptions = {}): InMemoryBus {
   return {
     deadLetters,
     published,
-    async publish(events) {
+    async publish(events, options) {
       ensureOpen();
-      const outgoing = events.map(encodeEvent);
+      const { outgoing, spans } = encodeTraced(events, options?.traces);
       for (const { topic, message } of outgoing) append(topic, message);
+      endProducerSpans(spans);
       published.push(...events);
       notify();
     },

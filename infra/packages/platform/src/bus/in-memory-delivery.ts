@@ -1,5 +1,6 @@
 import { fromWire, type ReportlineEvent } from '@reportline/contracts';
 import { sleep } from '../timers.ts';
+import { consumeSpan } from '../tracing.ts';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
 import type { BatchSubscription, MessageContext, MessageSubscription, RawMessage } from './bus.ts';
 import { type FailurePolicy, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
@@ -55,7 +56,8 @@ export async function deliverOne(w: PartitionWork, sub: MessageSubscription): Pr
       return w.commit(offset + 1);
     }
     try {
-      await sub.handle(parsed.event, contextOf(w, String(offset)));
+      const event = parsed.event;
+      await consumeSpan(w.tp.topic, message.headers, event.id, () => sub.handle(event, contextOf(w, String(offset))));
       w.tracker.done(keyOf(w));
       return w.commit(offset + 1);
     } catch (err) {
@@ -76,6 +78,7 @@ export async function deliverBatch(w: PartitionWork, sub: BatchSubscription): Pr
       await runBatch({
         messages: w.log.slice(from, from + max).map((m, i) => ({
           offset: String(from + i),
+          headers: m.headers,
           parsed: fromWire(m.headers, m.value ?? undefined),
         })),
         handle: sub.handleBatch,

@@ -62,10 +62,10 @@ export function kafkaEachBatch(deps: KafkaBatchDeps) {
       await deps.track({ topic, partition, heartbeat }, async (signal) => {
         try {
           done = await runBatch({
-            messages: chunk.map((m) => ({
-              offset: m.offset,
-              parsed: fromWire(headersToRecord(m.headers), m.value?.toString()),
-            })),
+            messages: chunk.map((m) => {
+              const headers = headersToRecord(m.headers);
+              return { offset: m.offset, headers, parsed: fromWire(headers, m.value?.toString()) };
+            }),
             handle: async (messages) => {
               await deps.assigned();
               await sub.handleBatch(messages);

@@ -1,7 +1,8 @@
 import type { ReportlineEvent, ServiceName } from '@reportline/contracts';
 import kafkajs, { type logCreator, type Message } from 'kafkajs';
-import type { Bus, BusLogger, Subscriber } from './bus.ts';
-import { encodeEvent } from './event-wire.ts';
+import { endProducerSpans } from '../tracing.ts';
+import type { Bus, BusLogger, PublishOptions, Subscriber } from './bus.ts';
+import { encodeTraced } from './event-wire.ts';
 import type { FailurePolicy } from './failure-policy.ts';
 import { deadLetterMessage } from './kafka-messages.ts';
 import { resilientProducer } from './kafka-producer.ts';
@@ -88,20 +89,27 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     if (closed) throw new Error('the Kafka bus is closed');
   };
 
-  async function publish(events: readonly ReportlineEvent[]) {
+  async function publish(events: readonly ReportlineEvent[], options?: PublishOptions) {
     ensureOpen();
     if (events.length === 0) return;
     const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of events.map(encodeEvent)) {
+    const { outgoing, spans } = encodeTraced(events, options?.traces);
+    for (const { topic, message } of outgoing) {
       const name = prefix + topic.name;
       const list = byTopic.get(name) ?? [];
       list.push(message);
       byTopic.set(name, list);
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      endProducerSpans(spans, err);
+      throw err;
+    }
+    endProducerSpans(spans);
   }
 
   return {

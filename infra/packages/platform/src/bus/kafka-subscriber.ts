@@ -1,5 +1,6 @@
 import { fromWire, type ReportlineEvent, type TopicManifest } from '@reportline/contracts';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import { consumeSpan } from '../tracing.ts';
 import type { BusLogger, MessageSubscription, Subscriber, Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
 import { type FailurePolicy, failureTracker, settleFailure, withDefaults } from './failure-policy.ts';
@@ -113,14 +114,17 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   ) {
     const { topic, partition, message } = payload;
     const where = { topic, partition, offset: message.offset, group: sub.group };
-    const parsed = fromWire(headersToRecord(message.headers), message.value?.toString());
+    const headers = headersToRecord(message.headers);
+    const parsed = fromWire(headers, message.value?.toString());
     if (!parsed.ok) {
       logger.warn({ ...where, reason: parsed.reason }, 'undecodable message; dead-lettering it');
       return deps.deadLetter(manifest, { ...where, reason: parsed.reason }, message);
     }
-    seen.event = parsed.event;
+    const event = parsed.event;
+    seen.event = event;
     await assigned;
-    await handle(parsed.event, { topic, partition, offset: message.offset, heartbeat: payload.heartbeat, signal });
+    const context = { topic, partition, offset: message.offset, heartbeat: payload.heartbeat, signal };
+    await consumeSpan(topic, headers, event.id, () => handle(event, context));
   }
 
   /** Leaves the message uncommitted and asks kafkajs to fetch it again once `delayMs` has passed. */
