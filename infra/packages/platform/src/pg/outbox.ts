@@ -4,11 +4,14 @@ import { eventLogFields } from '../bus/event-wire.ts';
 import { classifyCommon } from '../bus/failure-policy.ts';
 import type { Logger } from '../log.ts';
 import { every } from '../timers.ts';
+import { captureTrace, type TraceCarrier } from '../tracing.ts';
 import type { Pool, Queryable } from './pool.ts';
 
 /**
  * Records events to publish, inside the caller's transaction, in one statement. The rows take their seq in the
  * order given (the set-returning function yields the array in order), which is the order the relay publishes them in.
+ * The trace context active now (the request or message that caused the events) is kept in the row, because the
+ * relay publishes later, outside it: the relay's producer spans continue it, so one import stays one trace.
  */
 export async function appendToOutbox(
   tx: Queryable,
@@ -16,10 +19,11 @@ export async function appendToOutbox(
   events: readonly ReportlineEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
+  const trace = captureTrace();
   await tx.query(
-    `INSERT INTO platform.outbox (service, event_id, event)
-     SELECT $1, (e ->> 'id')::uuid, e FROM jsonb_array_elements($2::jsonb) AS e`,
-    [service, JSON.stringify(events)],
+    `INSERT INTO platform.outbox (service, event_id, event, trace)
+     SELECT $1, (e ->> 'id')::uuid, e, $3::jsonb FROM jsonb_array_elements($2::jsonb) AS e`,
+    [service, JSON.stringify(events), trace ? JSON.stringify(trace) : null],
   );
 }
 
@@ -59,8 +63,8 @@ export async function relayOutboxOnce(
     ]);
     locked = Boolean(lock[0]?.ok);
     if (!locked) return 0;
-    const { rows } = await client.query<{ seq: number; event: ReportlineEvent }>(
-      `SELECT seq, event FROM platform.outbox WHERE service = $1 AND published_at IS NULL AND parked_at IS NULL
+    const { rows } = await client.query<{ seq: number; event: ReportlineEvent; trace: TraceCarrier | null }>(
+      `SELECT seq, event, trace FROM platform.outbox WHERE service = $1 AND published_at IS NULL AND parked_at IS NULL
        ORDER BY seq LIMIT $2`,
       [service, batchSize],
     );
@@ -68,7 +72,10 @@ export async function relayOutboxOnce(
     const published = (seqs: number[]) =>
       client.query('UPDATE platform.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
     try {
-      await bus.publish(rows.map((r) => r.event));
+      await bus.publish(
+        rows.map((r) => r.event),
+        { traces: rows.map((r) => r.trace) },
+      );
       await published(rows.map((r) => r.seq));
       return rows.length;
     } catch (err) {
@@ -76,7 +83,7 @@ export async function relayOutboxOnce(
     }
     for (const row of rows) {
       try {
-        await bus.publish([row.event]);
+        await bus.publish([row.event], { traces: [row.trace] });
         await published([row.seq]);
       } catch (err) {
         if (!rejectedForGood(err)) throw err;
