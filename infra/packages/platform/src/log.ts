@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { activeTraceFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -21,10 +22,14 @@ const REDACT = [
 
 /**
  * JSON logs to stdout. Bind `importId`, `customerId` and `fencingToken` with `logger.child(...)` at the edge where an
- * event is handled so every line about one import can be found.
+ * event is handled so every line about one import can be found. A line written inside a span carries its `trace_id`
+ * and `span_id`, so a trace leads to its logs and back.
  */
 export function createLogger(service: string, level = 'info', destination?: pino.DestinationStream): Logger {
-  return pino({ name: service, level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
+  return pino(
+    { name: service, level, redact: { paths: REDACT, censor: '[redacted]' }, mixin: activeTraceFields },
+    destination,
+  );
 }
 
 /** The per-event log context every handler uses. */
