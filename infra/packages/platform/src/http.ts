@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requestTracing } from './http-tracing.ts';
 import type { Logger } from './log.ts';
 
 export type HealthCheck = () => Promise<void>;
@@ -36,6 +37,7 @@ export async function buildHttpApp(opts: HttpAppOptions) {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(requestTracing);
 
   await app.register(swagger, {
     openapi: {

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log.ts';
 import { type OutboxRelay, startOutboxRelay } from './pg/outbox.ts';
 import { createPool, type Pool } from './pg/pool.ts';
 import type { Running } from './service.ts';
+import { setupTracing } from './tracing.ts';
 
 /** The edges every service has: logs, Postgres, the bus, the outbox relay and an HTTP surface with /health. */
 export interface ServiceRuntime {
@@ -89,6 +90,8 @@ export function unavailability(clock: Clock, staleMs: number) {
 export async function createServiceRuntime(opts: RuntimeOptions): Promise<ServiceRuntime> {
   const { service, config } = opts;
   const clock = opts.clock ?? systemClock;
+  // Before anything else, so the bus and the HTTP app record spans from the first message or request.
+  const tracing = setupTracing(service);
   const logger = opts.logger ?? createLogger(service, config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, {
     applicationName: service,
@@ -137,6 +140,7 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
     await relay.stop();
     await bus.close();
     await pool.end();
+    await tracing.shutdown();
   };
   return {
     service,
