@@ -1,3 +1,5 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { clientSpan } from '@reportline/platform';
 import { classifyHttpFailure, NaverError } from './errors.ts';
 import { type RateBudget, sharedRateBudget } from './rate-budget.ts';
 import { authHeaders, type NaverCredentials } from './signing.ts';
@@ -83,12 +85,25 @@ export function createTransport(options: TransportOptions): Transport {
       if (options.origin !== undefined) headers['X-Reportline-Origin'] = options.origin;
       const timeout = AbortSignal.timeout(request.timeoutMs ?? options.timeoutMs ?? 30_000);
       const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-      let response: Response;
-      try {
-        response = await fetchImpl(url, { method: request.method, headers, body, signal });
-      } catch (error) {
-        throw networkFailure(endpoint, error, request.signal);
-      }
+      // One CLIENT span per attempt (a 429 retried is a second request), child of the handler's span. No
+      // traceparent is sent: NAVER is a third party, and our trace ids are none of its business.
+      const response = await clientSpan(
+        '@reportline/naver-client',
+        `NAVER ${endpoint}`,
+        { 'http.request.method': request.method, 'url.path': signedPath, 'naver.attempt': attempt },
+        async (span) => {
+          let answer: Response;
+          try {
+            answer = await fetchImpl(url, { method: request.method, headers, body, signal });
+          } catch (error) {
+            throw networkFailure(endpoint, error, request.signal);
+          }
+          span.setAttribute('http.response.status_code', answer.status);
+          // A client span fails on any 4xx/5xx (HTTP conventions); the answer itself is classified below.
+          if (!answer.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${answer.status}` });
+          return answer;
+        },
+      );
       if (response.ok) {
         limiter.recordSuccess(credentials.customerId);
         return response;

@@ -1,4 +1,6 @@
 import { auth, sheets, type sheets_v4 } from '@googleapis/sheets';
+import type { Span } from '@opentelemetry/api';
+import { clientSpan } from '@reportline/platform';
 import type { RawCell } from './cells.ts';
 import { SheetsApiError } from './errors.ts';
 
@@ -55,7 +57,7 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
 
   return {
     async getSpreadsheet(spreadsheetId) {
-      const res = await translate(() =>
+      const res = await translate('spreadsheets.get', spreadsheetId, () =>
         client.spreadsheets.get({ spreadsheetId, fields: 'spreadsheetId,sheets.properties' }),
       );
       return {
@@ -71,13 +73,13 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
       };
     },
     async getValues(spreadsheetId, range) {
-      const res = await translate(() =>
+      const res = await translate('spreadsheets.values.get', spreadsheetId, () =>
         client.spreadsheets.values.get({ spreadsheetId, range, valueRenderOption: 'UNFORMATTED_VALUE' }),
       );
       return (res.data.values ?? []) as unknown[][];
     },
     async updateValues(spreadsheetId, range, values) {
-      await translate(() =>
+      await translate('spreadsheets.values.update', spreadsheetId, () =>
         client.spreadsheets.values.update({
           spreadsheetId,
           range,
@@ -87,7 +89,9 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
       );
     },
     async batchUpdate(spreadsheetId, requests) {
-      await translate(() => client.spreadsheets.batchUpdate({ spreadsheetId, requestBody: { requests } }));
+      await translate('spreadsheets.batchUpdate', spreadsheetId, () =>
+        client.spreadsheets.batchUpdate({ spreadsheetId, requestBody: { requests } }),
+      );
     },
   };
 }
@@ -99,14 +103,28 @@ interface GaxiosLikeError {
   response?: { status?: number; data?: unknown };
 }
 
-/** Rethrows client errors as SheetsApiError, keeping status and Google's error body but not the request config. */
-async function translate<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one Sheets API call in a CLIENT span (so a sheet write shows in the import's trace, with its latency and
+ * status) and rethrows client errors as SheetsApiError, keeping status and Google's error body but not the request
+ * config.
+ */
+function translate<T>(operation: string, spreadsheetId: string, call: () => Promise<T>): Promise<T> {
+  return clientSpan(
+    '@reportline/sheets-writer',
+    `sheets ${operation}`,
+    { 'rpc.system': 'google_sheets', 'rpc.method': operation, 'sheets.spreadsheet_id': spreadsheetId },
+    (span) => translated(call, span),
+  );
+}
+
+async function translated<T>(call: () => Promise<T>, span: Span): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (!err || typeof err !== 'object') throw err;
     const e = err as GaxiosLikeError;
     const status = e.response?.status ?? e.status;
+    if (status !== undefined) span.setAttribute('http.response.status_code', status);
     const body = e.response?.data;
     const googleError =
       body && typeof body === 'object' && 'error' in body && body.error && typeof body.error === 'object'
