@@ -1,9 +1,7 @@
-import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { createInMemoryBus, type InMemoryBus, loadConfig, type Running } from '@reportline/platform';
+import type { InMemoryBus, Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildScheduler } from '../src/app.ts';
-import { schedulerConfig } from '../src/config.ts';
+import { createConnection, type Inject, startInMemoryScheduler } from './in-memory-scheduler.ts';
 
 /**
  * The request-import use case through the scheduler's real wiring, called with app.inject on the in-memory bus and
@@ -11,39 +9,17 @@ import { schedulerConfig } from '../src/config.ts';
  */
 let bus: InMemoryBus;
 let scheduler: Running;
-let inject: Awaited<ReturnType<typeof buildScheduler>>['http']['inject'];
+let inject: Inject;
 
 beforeAll(async () => {
-  const env = await isolatedEnvironment();
-  bus = createInMemoryBus();
-  const config = loadConfig(schedulerConfig, {
-    KAFKA_BROKERS: 'unused:9092',
-    DATABASE_URL: env.databaseUrl,
-    LOG_LEVEL: 'silent',
-    SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
-  });
-  const built = await buildScheduler(config, { bus });
-  inject = built.http.inject.bind(built.http);
-  scheduler = await built.start();
+  ({ bus, scheduler, inject } = await startInMemoryScheduler());
 });
 
 afterAll(() => scheduler?.close());
 
 describe('requesting an import (in-memory bus, app.inject)', () => {
   it('publishes one ImportRequested for the connection and shows the import as requested', async () => {
-    const connection = await inject({
-      method: 'POST',
-      url: '/connections',
-      payload: {
-        customerId: '338047',
-        apiKey: 'key',
-        secret: 'never-shown',
-        reportTypes: ['AD'],
-        historyDays: 7,
-        spreadsheetId: 'sheet-1',
-        sheetName: '로우데이터',
-      },
-    });
+    const connection = await createConnection(inject, '338047');
     expect(connection.statusCode).toBe(201);
     const requested = await inject({
       method: 'POST',

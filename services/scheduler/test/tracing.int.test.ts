@@ -1,19 +1,10 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { topics } from '@reportline/contracts';
-import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import {
-  createInMemoryBus,
-  type InMemoryBus,
-  loadConfig,
-  type Running,
-  setupTracing,
-  type Tracing,
-} from '@reportline/platform';
+import { type InMemoryBus, type Running, setupTracing, type Tracing } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildScheduler } from '../src/app.ts';
-import { schedulerConfig } from '../src/config.ts';
+import { createConnection, type Inject, startInMemoryScheduler } from './in-memory-scheduler.ts';
 
 /**
  * One import is one trace: POST /imports, the ImportRequested the outbox relay publishes later, and the span of a
@@ -24,22 +15,12 @@ const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
 let bus: InMemoryBus;
 let scheduler: Running;
-let inject: Awaited<ReturnType<typeof buildScheduler>>['http']['inject'];
+let inject: Inject;
 
 beforeAll(async () => {
   // Set up before the runtime, whose own setup then finds tracing on and leaves it to this test.
   tracing = setupTracing('scheduler-tracing-test', { exporter });
-  const env = await isolatedEnvironment();
-  bus = createInMemoryBus();
-  const config = loadConfig(schedulerConfig, {
-    KAFKA_BROKERS: 'unused:9092',
-    DATABASE_URL: env.databaseUrl,
-    LOG_LEVEL: 'silent',
-    SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
-  });
-  const built = await buildScheduler(config, { bus });
-  inject = built.http.inject.bind(built.http);
-  scheduler = await built.start();
+  ({ bus, scheduler, inject } = await startInMemoryScheduler());
 });
 
 afterAll(async () => {
@@ -52,19 +33,7 @@ const traceOf = (s: ReadableSpan) => s.spanContext().traceId;
 
 describe('tracing an import (in-memory bus, app.inject)', () => {
   it('POST /imports, the ImportRequested it publishes and the consumer handling it share one trace', async () => {
-    const connection = await inject({
-      method: 'POST',
-      url: '/connections',
-      payload: {
-        customerId: '338048',
-        apiKey: 'key',
-        secret: 'never-shown',
-        reportTypes: ['AD'],
-        historyDays: 7,
-        spreadsheetId: 'sheet-1',
-        sheetName: '로우데이터',
-      },
-    });
+    const connection = await createConnection(inject, '338048');
     expect(connection.statusCode).toBe(201);
     const requested = await inject({
       method: 'POST',
