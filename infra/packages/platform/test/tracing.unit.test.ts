@@ -4,6 +4,7 @@ import { fromWire, topics, toWire } from '@reportline/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchMessage } from '../src/bus/bus.ts';
 import { createInMemoryBus } from '../src/bus/in-memory-bus.ts';
+import { createLogger } from '../src/log.ts';
 import { appendToOutbox, relayOutboxOnce } from '../src/pg/outbox.ts';
 import type { Pool, Queryable } from '../src/pg/pool.ts';
 import { activeTraceFields, captureTrace, extractTrace, setupTracing, type Tracing } from '../src/tracing.ts';
@@ -60,10 +61,17 @@ describe('trace context in headers', () => {
     expect(fromWire(traced, wire.value)).toEqual(fromWire(wire.headers, wire.value));
   });
 
-  it('puts trace_id and span_id in log fields only while a span is active', async () => {
+  it('puts trace_id and span_id in log lines only while a span is active', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('tracing-unit-test', 'info', { write: (line: string) => lines.push(JSON.parse(line)) });
+    logger.info('outside');
+    const ctx = await inRoot(() => {
+      logger.child({ importId: 'i-1' }).info('inside');
+      return trace.getActiveSpan()!.spanContext();
+    });
+    expect(lines[0]).not.toHaveProperty('trace_id');
+    expect(lines[1]).toMatchObject({ msg: 'inside', importId: 'i-1', trace_id: ctx.traceId, span_id: ctx.spanId });
     expect(activeTraceFields()).toEqual({});
-    const fields = await inRoot(() => ({ fields: activeTraceFields(), ctx: trace.getActiveSpan()!.spanContext() }));
-    expect(fields.fields).toEqual({ trace_id: fields.ctx.traceId, span_id: fields.ctx.spanId });
   });
 });
 
