@@ -3,9 +3,10 @@
 // (contracts/test/asyncapi.unit.test.ts checks the committed file against this output and validates it). Run it with
 // Node 24 after changing a manifest or adding an event version: `node contracts/scripts/asyncapi.ts`.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { z } from 'zod';
 import {
   type AnyEventDefinition,
@@ -36,7 +37,35 @@ const topicIds = Object.keys(topics) as TopicId[];
 const dlqId = (id: TopicId) => `${id}Dlq`;
 const ref = (pointer: string) => ({ $ref: `#/${pointer}` });
 
-function message(def: AnyEventDefinition, manifest: TopicManifest) {
+/**
+ * The doc comment above each `defineEvent('Type', n, …)` in src/events, by event key: the why of a version (what v2
+ * adds and how a v1 is handled) is written there once, and a zod description would change the frozen schemas.
+ */
+function eventDocs(): Map<string, string> {
+  const dir = join(import.meta.dirname, '..', 'src', 'events');
+  const docs = new Map<string, string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const source = ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, true);
+    for (const statement of source.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      const call = statement.declarationList.declarations[0]?.initializer;
+      if (!call || !ts.isCallExpression(call) || call.expression.getText(source) !== 'defineEvent') continue;
+      const [type, version] = call.arguments;
+      const comment = ts
+        .getJSDocCommentsAndTags(statement)
+        .map((d) => ts.getTextOfJSDocComment(d.comment) ?? '')
+        .join('\n')
+        .trim();
+      if (type && version && ts.isStringLiteral(type) && ts.isNumericLiteral(version) && comment) {
+        docs.set(eventKey(type.text, Number(version.text)), comment.replace(/\s*\n\s*/g, ' '));
+      }
+    }
+  }
+  return docs;
+}
+
+function message(def: AnyEventDefinition, manifest: TopicManifest, docs: Map<string, string>) {
+  const description = docs.get(eventKey(def.type, def.version));
   const example = examples.find((e) => e.type === def.type && e.version === def.version);
   if (!example) throw new Error(`no example for ${eventKey(def.type, def.version)}`);
   const wire = toWire(example);
@@ -45,6 +74,7 @@ function message(def: AnyEventDefinition, manifest: TopicManifest) {
     name: def.type,
     title: `${def.type} v${def.version}`,
     summary: `${ceType(def.type, def.version)} on ${manifest.name}${def.leased ? '; carries the fencing token' : ''}`,
+    ...(description ? { description } : {}),
     contentType: CONTENT_TYPE,
     headers: jsonSchema(wireHeadersSchema(def)),
     payload: jsonSchema(def.data),
@@ -125,6 +155,7 @@ function operations() {
 }
 
 export function asyncApiDocument() {
+  const docs = eventDocs();
   return {
     asyncapi: '3.0.0',
     info: {
@@ -139,7 +170,7 @@ export function asyncApiDocument() {
     components: {
       messages: {
         ...Object.fromEntries(
-          allTopics.flatMap((t) => t.events.map((e) => [eventKey(e.type, e.version), message(e, t)] as const)),
+          allTopics.flatMap((t) => t.events.map((e) => [eventKey(e.type, e.version), message(e, t, docs)] as const)),
         ),
         DeadLetter: deadLetterMessage,
       },
