@@ -13,6 +13,7 @@ import {
   allTopics,
   CONTENT_TYPE,
   ceType,
+  DEAD_LETTER_PARTITIONS,
   DeadLetterHeaders,
   eventKey,
   examples,
@@ -110,7 +111,7 @@ function channels() {
   const out: Record<string, unknown> = {};
   for (const id of topicIds) {
     const t: TopicManifest = topics[id];
-    const kafka = (name: string) => ({ topic: name, partitions: t.partitions, bindingVersion: KAFKA_BINDING });
+    const kafka = (name: string, partitions: number) => ({ topic: name, partitions, bindingVersion: KAFKA_BINDING });
     out[id] = {
       address: t.name,
       title: t.name,
@@ -118,7 +119,7 @@ function channels() {
       messages: Object.fromEntries(
         t.events.map((e) => [eventKey(e.type, e.version), ref(`components/messages/${eventKey(e.type, e.version)}`)]),
       ),
-      bindings: { kafka: kafka(t.name) },
+      bindings: { kafka: kafka(t.name, t.partitions) },
       'x-owner': t.owner,
     };
     out[dlqId(id)] = {
@@ -126,7 +127,7 @@ function channels() {
       title: t.deadLetterTopic,
       description: `Messages of ${t.name} its consumers gave up on.`,
       messages: { DeadLetter: ref('components/messages/DeadLetter') },
-      bindings: { kafka: kafka(t.deadLetterTopic) },
+      bindings: { kafka: kafka(t.deadLetterTopic, DEAD_LETTER_PARTITIONS) },
       'x-owner': t.owner,
     };
   }

@@ -47,6 +47,12 @@ export const DeadLetterHeaders = z.looseObject({
   dlq_group: z.string().min(1).describe('the consumer group that gave up on it'),
 });
 
+/**
+ * Partitions of every dead-letter topic: dead letters are rare and read by people, not for throughput, so one
+ * partition keeps them in arrival order. The topic creation in infra/dev does the same.
+ */
+export const DEAD_LETTER_PARTITIONS = 1;
+
 const topic = (m: Omit<TopicManifest, 'deadLetterTopic'>): TopicManifest => ({
   ...m,
   deadLetterTopic: `${m.name}.dlq`,
