@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import type { EventDefinition } from './envelope.ts';
 import { findEventDefinition, type ReportlineEvent } from './registry.ts';
 
 /**
@@ -31,6 +33,35 @@ export function toWire(event: ReportlineEvent): WireMessage {
   if (event.causationId) headers.ce_causationid = event.causationId;
   if (event.fencingToken !== undefined) headers.ce_fencingtoken = String(event.fencingToken);
   return { headers, value: JSON.stringify(event.data) };
+}
+
+/**
+ * The binary-mode headers of one event version, as the AsyncAPI document publishes them (`scripts/asyncapi.ts`) and
+ * as a consumer may check them before decoding. Built from the envelope's own field schemas so the headers cannot say
+ * less than the envelope does; Kafka header values are strings, hence the fencing token in its decimal form. Loose:
+ * other headers (tracing, dead-letter metadata) may travel beside these.
+ */
+export function wireHeadersSchema(def: EventDefinition<string, number, z.ZodType, boolean>) {
+  const e = def.schema.shape;
+  const token = z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .describe('fencingToken: the lease fencing token in decimal; consumers drop work fenced by an older token');
+  return z.looseObject({
+    ce_specversion: z.literal(CE_SPEC_VERSION).describe('CloudEvents spec version'),
+    ce_id: e.id.describe('id: unique per event; dedupe on it'),
+    ce_type: z.literal(ceType(def.type, def.version)).describe('type and version: pick the schema by it'),
+    ce_source: e.source.describe('source: the producing service'),
+    ce_time: e.time.describe('time: when the event happened'),
+    ce_subject: e.importId.describe('the import the event is about (same as ce_importid)'),
+    ce_importid: e.importId.describe('importId'),
+    ce_customerid: e.customerId.describe('customerId: the NAVER customer id'),
+    ce_correlationid: e.correlationId.describe("correlationId: the id of the import's ImportRequested"),
+    // null on the envelope is no header on the wire (toWire leaves it out)
+    ce_causationid: z.uuid().optional().describe('causationId: the id of the event that caused this one'),
+    ce_fencingtoken: def.leased ? token : token.optional(),
+    'content-type': z.literal(CONTENT_TYPE).describe('the content type of the value (the event data)'),
+  });
 }
 
 export type ParseResult = { ok: true; event: ReportlineEvent } | { ok: false; reason: string };

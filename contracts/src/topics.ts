@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
 import {
   LeaseExpiredV1,
@@ -32,6 +33,25 @@ export interface TopicManifest {
   readonly events: readonly AnyEventDefinition[];
   readonly deadLetterTopic: string;
 }
+
+/**
+ * What a consumer adds to a message it gives up on before producing it to the topic's dead-letter topic: the original
+ * key, value and headers travel untouched beside these, so a dead letter can be inspected and replayed as it was.
+ * The platform's Kafka bus writes them; they are here because they are part of what other teams read.
+ */
+export const DeadLetterHeaders = z.looseObject({
+  dlq_reason: z.string().min(1).describe('why the consumer rejected the message (parse error, or the last failure)'),
+  dlq_topic: z.string().min(1).describe('the topic the message was read from'),
+  dlq_partition: z.string().regex(/^\d+$/).describe('its partition there'),
+  dlq_offset: z.string().regex(/^\d+$/).describe('its offset there'),
+  dlq_group: z.string().min(1).describe('the consumer group that gave up on it'),
+});
+
+/**
+ * Partitions of every dead-letter topic: dead letters are rare and read by people, not for throughput, so one
+ * partition keeps them in arrival order. The topic creation in infra/dev does the same.
+ */
+export const DEAD_LETTER_PARTITIONS = 1;
 
 const topic = (m: Omit<TopicManifest, 'deadLetterTopic'>): TopicManifest => ({
   ...m,

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { allTopics, eventDefinitions, examples, fromWire, topicOf, toWire } from '../src/index.ts';
+import { checkFrozen, describeBreaking, removedVersions } from './compatibility.ts';
 
 const snapshots = join(import.meta.dirname, '..', 'schemas');
 
@@ -58,16 +57,15 @@ describe('contracts', () => {
   it.each(eventDefinitions.map((d) => [`${d.type}.v${d.version}`, d] as const))(
     '%s matches its frozen schema',
     (name, def) => {
-      const file = join(snapshots, `${name}.json`);
-      const current = z.toJSONSchema(def.schema);
-      if (!existsSync(file) && process.env.UPDATE_CONTRACT_SNAPSHOTS === '1') {
-        mkdirSync(snapshots, { recursive: true });
-        writeFileSync(file, `${JSON.stringify(current, null, 2)}\n`);
+      const verdict = checkFrozen(def, snapshots, { freeze: process.env.UPDATE_CONTRACT_SNAPSHOTS === '1' });
+      if (verdict.kind === 'new') {
+        expect(verdict.frozen, `no frozen schema for ${name}; run with UPDATE_CONTRACT_SNAPSHOTS=1 once`).toBe(true);
       }
-      expect(existsSync(file), `no frozen schema for ${name}; run with UPDATE_CONTRACT_SNAPSHOTS=1 once`).toBe(true);
-      expect(current, `${name} changed in place: publish a new version instead`).toEqual(
-        JSON.parse(readFileSync(file, 'utf8')),
-      );
+      if (verdict.kind === 'breaking') expect.fail(describeBreaking(def, verdict.changes));
     },
   );
+
+  it('keeps every published version: no frozen schema without its definition', () => {
+    expect(removedVersions(eventDefinitions, snapshots), 'a published version was removed').toEqual([]);
+  });
 });
