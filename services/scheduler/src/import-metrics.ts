@@ -3,8 +3,8 @@ import { boundedLabel, type ServiceMetrics } from '@reportline/platform';
 
 /**
  * Imports that ended, counted as the projection folds their ImportCompleted or ImportFailed (once per event id). The
- * failure code is a kebab-case reason from a set the services define, but the contract types it as a string: it is
- * bounded here too, so an unexpected code cannot grow the series without limit.
+ * contract keeps a failure code kebab-case but does not enumerate the codes: the number of distinct ones is bounded
+ * here too, so a service inventing codes cannot grow the series without limit.
  */
 export function importOutcomes(metrics: Pick<ServiceMetrics, 'imports'>) {
   const code = boundedLabel();
