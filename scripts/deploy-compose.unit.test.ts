@@ -153,6 +153,9 @@ describe('infra/docker/Dockerfile', () => {
   it('checks health through the helper it ships and starts node with the entry point', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/infra\/docker\/healthcheck\.mjs"\]$/m);
     expect(existsSync(join(repoRoot, 'infra', 'docker', 'healthcheck.mjs'))).toBe(true);
+    // Readiness (subscriptions joined, Postgres reachable) is what compose's service_healthy should wait for.
+    expect(dockerfile).toMatch(/^ARG HEALTH_PATH=\/health\/ready$/m);
+    expect(readFileSync(join(repoRoot, 'infra', 'docker', 'healthcheck.mjs'), 'utf8')).toContain("?? '/health/ready'");
     expect(dockerfile).toMatch(/^ARG ENTRY=src\/server\.ts$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/bin\/sh", "-c", "exec node \\"\$ENTRY\\" \\"\$@\\"", "entry"\]$/m);
     for (const s of services) expect(existsSync(join(repoRoot, 'services', s, 'src', 'server.ts')), s).toBe(true);

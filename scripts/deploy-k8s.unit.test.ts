@@ -118,6 +118,19 @@ function checkResources(resources: Resource[], opts: { appsOnly?: boolean } = {}
         expect(Object.keys(obj(c.readinessProbe)), `${where} readinessProbe`).not.toHaveLength(0);
         expect(Object.keys(obj(c.livenessProbe)), `${where} livenessProbe`).not.toHaveLength(0);
       }
+      if (w.kind === 'Deployment' && services.includes(w.name as ServiceId)) {
+        // A Reportline service: liveness checks no dependency (the services wait outages out); readiness does, and
+        // takes the pod out of its Service meanwhile.
+        const ports = arr(c.ports).map((p) => str(obj(p).name));
+        for (const [probe, path] of [
+          ['readinessProbe', '/health/ready'],
+          ['livenessProbe', '/health/live'],
+        ] as const) {
+          const get = obj(obj(c[probe]).httpGet);
+          expect(get.path, `${where} ${probe}`).toBe(path);
+          expect(ports, `${where} ${probe} port`).toContain(get.port);
+        }
+      }
     }
   }
 

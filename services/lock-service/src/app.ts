@@ -19,6 +19,7 @@ import { type LockServiceConfig, lockPolicy } from './config.ts';
 import { type DecisionDeps, decideOnMessages, decideTick, SERVICE } from './decisions.ts';
 import { commandFor } from './domain/commands.ts';
 import { claimPartitions } from './fencing.ts';
+import { observeLeases } from './lease-metrics.ts';
 import { lockRoutes } from './routes.ts';
 import { dueLocks } from './store.ts';
 
@@ -107,6 +108,7 @@ export async function buildLockService(
       let published = 0;
       for (const [i, { event }] of messages.entries()) {
         published += decided[i]?.published ?? 0;
+        observeLeases(rt.metrics, decided[i]);
         rt.logger.debug(
           { ...eventLogContext(event), command: batch[i]!.command?.kind, published: decided[i]?.published },
           'decided',
@@ -125,6 +127,7 @@ export async function buildLockService(
       async () => {
         for (const due of await dueLocks(rt.pool, clock.now(), assignment.partitions(homeTopic))) {
           const decided = await decideTick(decisionDeps, due.customerId, due.version, homeTopic);
+          observeLeases(rt.metrics, decided);
           if (decided && decided.published > 0) rt.relay.nudge();
         }
       },

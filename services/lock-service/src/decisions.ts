@@ -40,6 +40,8 @@ export interface Decided {
   published: number;
   before: CustomerLock;
   after: CustomerLock;
+  /** What was decided, from `before` to `after` (grants and ends of holds feed the lease metrics). */
+  events: readonly LockEvent[];
 }
 
 async function begin<T>(deps: DecisionDeps, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
@@ -63,11 +65,11 @@ async function decideIn(
 ) {
   const events = decide(stored.state, command, now, deps.policy);
   const after = events.reduce(evolve, stored.state);
-  if (events.length === 0) return { published: 0, before: stored.state, after };
+  if (events.length === 0) return { published: 0, before: stored.state, after, events };
   await saveLock(tx, stored, after, events, null, deps.policy);
   const published = toPublished(stored.state, events, now, deps.policy);
   await appendToOutbox(tx, SERVICE, published);
-  return { published: published.length, before: stored.state, after };
+  return { published: published.length, before: stored.state, after, events };
 }
 
 /** A consumed message as the decision sees it. */
@@ -134,7 +136,7 @@ export async function decideOnMessages(
       const events = decide(w.state, command, now, deps.policy);
       const after = events.reduce(evolve, w.state);
       const published = events.length > 0 ? toPublished(w.state, events, now, deps.policy) : [];
-      results[index] = { published: published.length, before: w.state, after };
+      results[index] = { published: published.length, before: w.state, after, events };
       w.state = after;
       w.events.push(...events);
       outbox.push(...published);

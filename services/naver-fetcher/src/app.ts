@@ -37,12 +37,16 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     logger: rt.logger,
     budget: sharedRateBudget,
     fetch: deps.fetch,
+    metrics: rt.metrics,
     lockService:
       config.LOCK_SERVICE_URL && config.INTERNAL_API_TOKEN
         ? lockServiceClient(config.LOCK_SERVICE_URL, { credential: config.INTERNAL_API_TOKEN })
         : undefined,
   };
 
+  // Exposed at 0 from the start, so dashboards and alerts see the series before the data calendar (a later issue) serves
+  // stored days; until then no day is served from the store.
+  rt.metrics.reportDays.inc({ source: 'store' }, 0);
   const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
   return rt.assemble({
     subscriptions: [

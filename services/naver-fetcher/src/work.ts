@@ -21,6 +21,7 @@ import {
   type Pool,
   patientQueryable,
   type SecretStore,
+  type ServiceMetrics,
   whileUnavailable,
   withTransaction,
 } from '@reportline/platform';
@@ -46,19 +47,45 @@ export interface WorkDeps {
   fetch?: typeof fetch;
   /** When set, the lease is renewed while the work runs and the guard checks the token is still current. */
   lockService?: LockServiceClient;
+  metrics?: FetcherMetrics;
 }
+
+export type FetcherMetrics = Pick<ServiceMetrics, 'naverRequests' | 'naverRateLimited' | 'reportDays'>;
+
+/**
+ * The NAVER endpoint of a request, as a label: a small fixed set, never the path itself (job ids are in it). A
+ * download is fetched from the URL NAVER hands out, whatever its path, so any other GET is counted as a download.
+ */
+export function naverEndpoint(method: string, url: string): string {
+  const path = URL.canParse(url) ? new URL(url).pathname : url.split('?')[0]!;
+  const m = method.toUpperCase();
+  // Matched at the end of the path: a base URL may put the API under a prefix.
+  const api = /\/(stat-reports|master-reports)(\/[^/]+)?\/?$/.exec(path);
+  if (!api) return m === 'GET' ? 'download' : 'other';
+  const [, name, id] = api;
+  const verb = id ? { GET: 'get', DELETE: 'delete' }[m] : { POST: 'create', GET: 'list', DELETE: 'delete-all' }[m];
+  return `${name}.${verb ?? 'other'}`;
+}
+
+const statusClass = (status: number) => (status >= 200 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other');
 
 /**
  * Counts the NAVER requests of a run, and those it abandoned: ended by a timeout or by an abort (the lease signal).
  * NAVER may still be working on an abandoned request after we stopped waiting for it.
  */
-export function countNaverRequests(fetchImpl: typeof fetch) {
+export function countNaverRequests(fetchImpl: typeof fetch, metrics?: FetcherMetrics) {
   const counts = { requests: 0, abandoned: 0 };
   const counted: typeof fetch = async (input, init) => {
     counts.requests++;
+    const url = input instanceof Request ? input.url : String(input);
+    const endpoint = naverEndpoint(init?.method ?? (input instanceof Request ? input.method : 'GET'), url);
     try {
-      return await fetchImpl(input, init);
+      const res = await fetchImpl(input, init);
+      metrics?.naverRequests.inc({ endpoint, status_class: statusClass(res.status) });
+      if (res.status === 429) metrics?.naverRateLimited.inc({ endpoint });
+      return res;
     } catch (err) {
+      metrics?.naverRequests.inc({ endpoint, status_class: 'error' });
       // fetch rejects with AbortError / TimeoutError, or with the signal's own reason (a LeaseLostError).
       const name = err instanceof Error ? err.name : '';
       if (name === 'AbortError' || name === 'TimeoutError' || init?.signal?.aborted) counts.abandoned++;
@@ -140,7 +167,7 @@ async function workUnderLease(
       onError: (err) => log.warn({ err }, 'lease renewal or token check failed; the deadline still holds'),
     });
 
-  const naver = countNaverRequests(deps.fetch ?? fetch);
+  const naver = countNaverRequests(deps.fetch ?? fetch, deps.metrics);
   const ctx = (causedBy: { id: string; correlationId: string }) => ({
     source: SERVICE,
     importId,
@@ -204,6 +231,8 @@ async function workUnderLease(
         deps.blobs.putStream(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
       onDay: async (day) => {
         completed++;
+        // Every day is downloaded today; the data calendar (a later issue) serves stored days as source="store".
+        deps.metrics?.reportDays.inc({ source: 'naver' });
         const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
         const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
         await appendToOutbox(db, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);

@@ -18,7 +18,12 @@ export type ProcessorDeps = { bus?: Bus; clock?: Clock; logger?: Logger };
 /** The processor wired, not started: its HTTP app and `start` (relay, subscription, listen). */
 export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDeps = {}): Promise<BuiltService> {
   const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
-  const processDeps = { pool: rt.pool, blobs: postgresBlobStore(rt.pool), clock: deps.clock ?? systemClock };
+  const processDeps = {
+    pool: rt.pool,
+    blobs: postgresBlobStore(rt.pool),
+    clock: deps.clock ?? systemClock,
+    metrics: rt.metrics,
+  };
   return rt.assemble({
     subscriptions: [
       {

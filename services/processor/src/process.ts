@@ -7,7 +7,15 @@ import {
   RowsProcessedV1,
   RowsProcessedV2,
 } from '@reportline/contracts';
-import { appendToOutbox, type BlobStore, type Clock, DUPLICATE, handleOnce, type Pool } from '@reportline/platform';
+import {
+  appendToOutbox,
+  type BlobStore,
+  type Clock,
+  DUPLICATE,
+  handleOnce,
+  type Pool,
+  type ServiceMetrics,
+} from '@reportline/platform';
 import { ReportFormatError } from './domain/parse.ts';
 import { buildRows, COLUMN_TYPES, COLUMNS, type ReportFile } from './domain/rows.ts';
 
@@ -18,7 +26,7 @@ export const SERVICE = 'processor';
  * not parse fails the import with the file and line named; the raw files stay stored, so nothing is lost.
  */
 export async function processDownload(
-  deps: { pool: Pool; blobs: BlobStore; clock: Clock },
+  deps: { pool: Pool; blobs: BlobStore; clock: Clock; metrics?: Pick<ServiceMetrics, 'rowsProcessed'> },
   event: EventOfType<'ReportsDownloaded'>,
 ): Promise<'processed' | 'failed' | 'duplicate'> {
   const files: ReportFile[] = [];
@@ -40,8 +48,10 @@ export async function processDownload(
     now: deps.clock.now(),
   };
   let result: ReportlineEvent;
+  let rowCount = 0;
   try {
     const rows = buildRows(files);
+    rowCount = rows.length;
     const dates = event.data.reports.map((r) => r.statDate).sort();
     // The stored row set says its column types, so the writer needs no knowledge of NAVER layouts.
     const rowSet: RowSetV1 = {
@@ -83,5 +93,7 @@ export async function processDownload(
       return result.type === 'RowsProcessed' ? ('processed' as const) : ('failed' as const);
     },
   });
+  // Counted once committed, and not for a redelivery, so the counter matches the rows handed to the writer.
+  if (outcome === 'processed') deps.metrics?.rowsProcessed.inc(rowCount);
   return outcome === DUPLICATE ? 'duplicate' : outcome;
 }

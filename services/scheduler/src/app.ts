@@ -10,6 +10,7 @@ import {
   systemClock,
 } from '@reportline/platform';
 import type { SchedulerConfig } from './config.ts';
+import { importOutcomes } from './import-metrics.ts';
 import { PROJECTION, project } from './projection.ts';
 import { SERVICE } from './request-import.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -35,6 +36,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   });
   connectionRoutes(rt.http, { pool: rt.pool, secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY) });
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+  const outcomes = importOutcomes(rt.metrics);
   return rt.assemble({
     subscriptions: [
       {
@@ -42,7 +44,9 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
         topics: allTopics,
         // A view that cannot take an event is dead-lettered, never the import failed: the stall sweep bounds the import.
         failure: rt.failurePolicy({ consumer: PROJECTION }),
-        handle: (event) => project(rt.pool, event),
+        handle: async (event) => {
+          if (await project(rt.pool, event)) outcomes.count(event);
+        },
       },
     ],
     loops: [

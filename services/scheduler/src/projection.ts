@@ -1,13 +1,13 @@
 import type { ReportlineEvent } from '@reportline/contracts';
-import { handleOnce, PoisonMessageError, type Pool } from '@reportline/platform';
+import { DUPLICATE, handleOnce, PoisonMessageError, type Pool } from '@reportline/platform';
 import { evolveView } from './domain/import-view.ts';
 import { loadImportForUpdate, recordImportEvent, saveImportView } from './store.ts';
 
 export const PROJECTION = 'scheduler-projection';
 
-/** Folds one event into its import's view, exactly once per event id. */
-export async function project(pool: Pool, event: ReportlineEvent): Promise<void> {
-  await handleOnce(pool, PROJECTION, event.id, {
+/** Folds one event into its import's view, exactly once per event id. True when it did (false: seen before). */
+export async function project(pool: Pool, event: ReportlineEvent): Promise<boolean> {
+  const done = await handleOnce(pool, PROJECTION, event.id, {
     inside: async (tx) => {
       const view = await loadImportForUpdate(tx, event.importId);
       // Imports are only created through this service's API, in the same transaction as their ImportRequested.
@@ -15,6 +15,8 @@ export async function project(pool: Pool, event: ReportlineEvent): Promise<void>
         throw new PoisonMessageError(`event ${event.type} ${event.id} refers to unknown import ${event.importId}`);
       await recordImportEvent(tx, event);
       await saveImportView(tx, evolveView(view, event));
+      return true;
     },
   });
+  return done !== DUPLICATE;
 }

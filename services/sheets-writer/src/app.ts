@@ -35,6 +35,7 @@ export async function buildSheetsWriter(
       writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT,
     },
     onRetry: (info) => rt.logger.warn(info, 'Google Sheets asked us to back off'),
+    onWait: ({ reason, kind, ms }) => rt.metrics.sheetQuotaWait.observe({ reason, kind }, ms / 1000),
   }).forPrincipal(keyFile ?? 'anonymous');
   const writeDeps = {
     pool: rt.pool,
@@ -53,6 +54,8 @@ export async function buildSheetsWriter(
         handle: async (event) => {
           if (event.type !== 'RowsProcessed') return;
           const outcome = await writeImportRows(writeDeps, event);
+          // A redelivery wrote nothing: counting it would double the writes.
+          if (outcome !== 'duplicate') rt.metrics.sheetWrites.inc({ outcome });
           rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');
           rt.relay.nudge();
         },

@@ -58,6 +58,28 @@ describe('token buckets', () => {
   });
 });
 
+describe('quota waits', () => {
+  it('reports each wait for a token and each backoff, so the writer can observe them', async () => {
+    const clock = fakeClock();
+    const waits: { reason: string; kind: string; ms: number }[] = [];
+    const quota = createQuotaScheduler({
+      clock,
+      random: () => 0,
+      limits: { writesPerMinutePerUser: 6, burstFraction: 1 / 6 },
+      onWait: (w) => waits.push(w),
+    }).forPrincipal('sa');
+    await quota.run('values.update', async () => undefined); // the one token of the burst: no wait
+    let calls = 0;
+    await quota.run('values.update', async () => {
+      if (++calls === 1) throw rateLimited();
+    });
+    // The retry after the backoff needs a token again, and waits for it.
+    expect(waits.map((w) => w.reason)).toEqual(['bucket', 'backoff', 'bucket']);
+    expect(waits.every((w) => w.kind === 'write' && w.ms > 0)).toBe(true);
+    expect(waits[1]!.ms).toBe(1_000);
+  });
+});
+
 describe('retry policy', () => {
   it('retries a 429 after Google-style backoff', async () => {
     const clock = fakeClock();

@@ -17,7 +17,7 @@ export interface HttpAppOptions {
   service: string;
   version?: string;
   logger: Logger;
-  /** Named dependency checks for /health; each throws when its dependency is unusable. */
+  /** Named dependency checks for /health/ready (and /health); each throws when its dependency is unusable. */
   health?: Record<string, HealthCheck>;
   openapi?: { title: string; description: string };
   /** A request (headers and body) must arrive within this; a slow or stalled client cannot hold a socket. */
@@ -27,7 +27,7 @@ export interface HttpAppOptions {
 
 /**
  * One way to build a service's HTTP surface: zod schemas drive validation and the OpenAPI document, errors are
- * problem+json (RFC 9457) with 5xx details hidden, and every service answers /health.
+ * problem+json (RFC 9457) with 5xx details hidden, and every service answers /health/live and /health/ready.
  */
 export async function buildHttpApp(opts: HttpAppOptions) {
   const app = Fastify({
@@ -81,7 +81,11 @@ export async function buildHttpApp(opts: HttpAppOptions) {
       });
   });
 
-  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+  // Liveness: the process is up and its event loop turns. No dependency is checked: the services wait out outages of
+  // Postgres, Kafka, NAVER and Google by design, and restarting them then would only drop work in flight.
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ service: opts.service, status: 'ok' }));
+  // Readiness: every dependency check passes. `/health` stays an alias, for the probes and scripts that use it.
+  const ready = async (_req: FastifyRequest, reply: FastifyReply) => {
     const results: Record<string, string> = {};
     let ok = true;
     for (const [name, check] of Object.entries(opts.health ?? {})) {
@@ -94,7 +98,9 @@ export async function buildHttpApp(opts: HttpAppOptions) {
       }
     }
     reply.status(ok ? 200 : 503).send({ service: opts.service, status: ok ? 'ok' : 'degraded', checks: results });
-  });
+  };
+  app.get('/health/ready', { schema: { hide: true } }, ready);
+  app.get('/health', { schema: { hide: true } }, ready);
   return app;
 }
 

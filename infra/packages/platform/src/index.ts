@@ -5,6 +5,7 @@ export * from './http.ts';
 export * from './import-failure.ts';
 export * from './kst.ts';
 export * from './log.ts';
+export * from './metrics.ts';
 export * from './pg/blobs.ts';
 export * from './pg/handle-once.ts';
 export * from './pg/inbox.ts';

@@ -2,17 +2,23 @@ import type { ServiceName } from '@reportline/contracts';
 import type { Bus, Subscriber, Subscription } from './bus/bus.ts';
 import type { FailurePolicy } from './bus/failure-policy.ts';
 import { createKafkaBus } from './bus/kafka-bus.ts';
+import { kafkaConsumerLag } from './bus/kafka-lag.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { BaseConfig } from './config.ts';
 import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
 import { type ConsumerFailureOptions, failImportOnGiveUp } from './import-failure.ts';
 import { createLogger, type Logger } from './log.ts';
+import { exposeMetrics, type ServiceMetrics } from './metrics.ts';
 import { type OutboxRelay, startOutboxRelay } from './pg/outbox.ts';
 import { createPool, type Pool } from './pg/pool.ts';
+import { runtimeMetrics } from './runtime-metrics.ts';
 import type { Running } from './service.ts';
 import { setupTracing } from './tracing.ts';
 
-/** The edges every service has: logs, Postgres, the bus, the outbox relay and an HTTP surface with /health. */
+/**
+ * The edges every service has: logs, Postgres, the bus, the outbox relay, metrics and an HTTP surface with
+ * /health/live, /health/ready (alias /health) and /metrics.
+ */
 export interface ServiceRuntime {
   service: string;
   logger: Logger;
@@ -20,6 +26,8 @@ export interface ServiceRuntime {
   bus: Bus;
   relay: OutboxRelay;
   http: HttpApp;
+  /** This runtime's own registry (exposed at /metrics): services pass it to their edges to count what they do. */
+  metrics: ServiceMetrics;
   /**
    * A consumer's failure policy: its error mapping, the bounded attempts from config, ImportFailed at `stage` when
    * it gives up, and the service reported unready while a dependency is unavailable.
@@ -120,6 +128,13 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
     },
   };
   const waiting = unavailability(clock, 2 * 30_000 + config.CONSUMER_RETRY_MAX_MS);
+  // Filled by start(): ready needs every subscription to have joined its group; the lag gauge reads their groups.
+  const joined: Subscription[] = [];
+  let allJoined = false;
+  const lag = opts.bus
+    ? undefined
+    : kafkaConsumerLag({ brokers: config.KAFKA_BROKERS, clientId: service, topicPrefix: config.TOPIC_PREFIX });
+  const metrics = runtimeMetrics({ service, pool, logger, lag, subscriptions: () => joined });
   const http = await buildHttpApp({
     service,
     logger,
@@ -131,14 +146,20 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
         await pool.query('SELECT 1');
       },
       consumers: waiting.check,
+      subscriptions: async () => {
+        if (!allJoined)
+          throw new Error(`${joined.length} subscription(s) joined; the service has not finished starting`);
+      },
       ...opts.health,
     },
   });
+  exposeMetrics(http, metrics);
   const listen = () => http.listen({ port: config.PORT, host: config.HOST });
   const close = async () => {
     await http.close();
     await relay.stop();
     await bus.close();
+    await lag?.close();
     await pool.end();
     await tracing.shutdown();
   };
@@ -149,6 +170,7 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
     bus,
     relay,
     http,
+    metrics,
     failurePolicy: ({ consumer, stage, classify }) => ({
       classify,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
@@ -172,7 +194,11 @@ export async function createServiceRuntime(opts: RuntimeOptions): Promise<Servic
             await close();
           };
           try {
-            for (const subscription of parts.subscriptions ?? []) subscribers.push(await bus.subscribe(subscription));
+            for (const subscription of parts.subscriptions ?? []) {
+              subscribers.push(await bus.subscribe(subscription));
+              joined.push(subscription);
+            }
+            allJoined = true;
             for (const loop of parts.loops ?? []) stops.push(loop());
             const url = await listen();
             logger.info({ url }, `${service} started`);

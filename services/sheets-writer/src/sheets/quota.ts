@@ -136,6 +136,11 @@ export interface QuotaOptions {
     delayMs: number;
     failure: FailureClass;
   }) => void;
+  /**
+   * Called after each wait a call had before it could run: for a quota token (`bucket`) or after a retryable failure
+   * (`backoff`). For the quota-wait histogram: how much of a write's time goes to Google's limits.
+   */
+  onWait?: (info: { reason: 'bucket' | 'backoff'; kind: 'read' | 'write'; ms: number }) => void;
 }
 
 export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler {
@@ -163,12 +168,14 @@ export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler
       kind === 'write'
         ? bucket('write:project', limits.writesPerMinutePerProject)
         : bucket('read:project', limits.readsPerMinutePerProject);
+    const start = clock.now();
     for (;;) {
       const now = clock.now();
       const wait = Math.max(user.waitMs(now), project.waitMs(now));
       if (wait === 0) {
         user.take();
         project.take();
+        if (now > start) options.onWait?.({ reason: 'bucket', kind, ms: now - start });
         return;
       }
       await clock.sleep(wait);
@@ -194,6 +201,7 @@ export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler
               const delayMs = delayFor(attempt);
               options.onRetry?.({ principal, method, attempt, delayMs, failure });
               await clock.sleep(delayMs);
+              options.onWait?.({ reason: 'backoff', kind, ms: delayMs });
             }
           }
         },

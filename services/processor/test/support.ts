@@ -1,0 +1,55 @@
+import { type BlobRef, makeEvent, ReportsDownloadedV2 } from '@reportline/contracts';
+import { isolatedEnvironment } from '@reportline/dev/test-environment';
+import { createInMemoryBus, createPool, loadConfig } from '@reportline/platform';
+import { buildProcessor } from '../src/app.ts';
+import { processorConfig } from '../src/config.ts';
+
+/** The processor built (not started) on the in-memory bus and this worker's Postgres, with a pool for the test. */
+export async function inMemoryProcessor() {
+  const env = await isolatedEnvironment();
+  const bus = createInMemoryBus();
+  const pool = createPool(env.databaseUrl);
+  const config = loadConfig(processorConfig, {
+    KAFKA_BROKERS: 'unused:9092',
+    DATABASE_URL: env.databaseUrl,
+    LOG_LEVEL: 'silent',
+  });
+  return { bus, pool, built: await buildProcessor(config, { bus }) };
+}
+
+/** One AD line as NAVER writes it: date, customer, campaign, ad group, keyword, ad, channel, media, device, metrics. */
+export const adLine = (customerId: string, ad = 'nad-a001-01-000000000000001') =>
+  [
+    '20261110',
+    customerId,
+    'cmp-a001-01-000000000000001',
+    'grp-a001-01-000000000000001',
+    'nkw-a001-01-000000000000001',
+    ad,
+    'bsn-a001-00-000000000000001',
+    '27758',
+    'P',
+    120,
+    7,
+    3_500,
+    240,
+    '',
+  ].join('\t');
+
+/** A ReportsDownloaded v2 of one stored AD file for `target`. */
+export const downloadedFile = (
+  file: BlobRef,
+  ids: { importId: string; customerId: string },
+  target = { spreadsheetId: 'sheet-x', sheetName: '로우데이터' },
+) =>
+  makeEvent(
+    ReportsDownloadedV2,
+    {
+      reports: [{ reportType: 'AD', statDate: '2026-11-10', outcome: 'built', file }],
+      naverRequests: 4,
+      clamped: [],
+      connectionId: crypto.randomUUID(),
+      target,
+    },
+    { source: 'test', ...ids, fencingToken: 3, now: new Date() },
+  );
