@@ -9,9 +9,9 @@ import {
   withTransaction,
 } from '@reportline/platform';
 import { type ImportBounds, overdueFailure, sweepCutoffs } from './domain/stall.ts';
+import { SERVICE } from './request-import.ts';
 import { loadImportForUpdate, markOverdue, overdueCandidates } from './store.ts';
 
-const SERVICE = 'scheduler';
 const BATCH = 100;
 
 /** Ends open imports that passed a bound (see domain/stall.ts), in one transaction each. Returns how many. */

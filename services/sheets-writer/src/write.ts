@@ -11,11 +11,11 @@ import {
   appendToOutbox,
   type BlobStore,
   type Clock,
-  DependencyUnavailableError,
   DUPLICATE,
   type FailureClass,
   handleOnce,
   type Pool,
+  withSessionLock,
 } from '@reportline/platform';
 import {
   AmbiguousOutcomeError,
@@ -39,37 +39,10 @@ const LOCK_WAIT_MS = 5 * 60_000;
  * only serialisation: handlers of one process take separate connections, so it orders them as it orders processes.
  */
 export async function withSpreadsheetLock<T>(pool: Pool, spreadsheetId: string, fn: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    // Waiting for another write of this spreadsheet is not a stuck statement: it gets its own, longer bound, after
-    // which the spreadsheet counts as busy (unavailable) and the bus tries again later.
-    await client.query(`SET statement_timeout = ${LOCK_WAIT_MS}`);
-    try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sheets:${spreadsheetId}`]);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '57014') throw err;
-      throw new DependencyUnavailableError(
-        'spreadsheet',
-        `another write to spreadsheet ${spreadsheetId} is still running`,
-        {
-          cause: err,
-        },
-      );
-    } finally {
-      await client.query('RESET statement_timeout');
-    }
-    try {
-      return await fn();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`sheets:${spreadsheetId}`]).catch((err) => {
-        broken = err;
-      });
-    }
-  } finally {
-    // A connection that may still hold the session lock must not go back to the pool: destroying it frees the lock.
-    client.release(broken);
-  }
+  // Waiting for another write of this spreadsheet is bounded on its own; past it the spreadsheet counts as busy
+  // (unavailable) and the bus tries again later.
+  const busy = `another write to spreadsheet ${spreadsheetId} is still running`;
+  return withSessionLock(pool, `sheets:${spreadsheetId}`, { ms: LOCK_WAIT_MS, busy }, fn);
 }
 
 /**

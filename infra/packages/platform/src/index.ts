@@ -14,6 +14,7 @@ export * from './pg/outbox.ts';
 export * from './pg/patience.ts';
 export * from './pg/pool.ts';
 export * from './pg/secrets.ts';
+export * from './pg/session-lock.ts';
 export * from './runtime.ts';
 export * from './service.ts';
 export * from './timers.ts';

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { every } from '../timers.ts';
 import { captureTrace, type TraceCarrier } from '../tracing.ts';
 import type { Pool, Queryable } from './pool.ts';
+import { LOCK_TAKEN, withSessionLock } from './session-lock.ts';
 
 /**
  * Records events to publish, inside the caller's transaction, in one statement. The rows take their seq in the
@@ -53,19 +54,10 @@ export async function relayOutboxOnce(
   batchSize = 200,
   onParked: (event: ReportlineEvent, reason: string) => void = () => {},
 ): Promise<number> {
-  const client = await pool.connect();
-  const lockKey = `outbox:${service}`;
-  let locked = false;
-  let broken: Error | undefined;
-  try {
-    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
-      lockKey,
-    ]);
-    locked = Boolean(lock[0]?.ok);
-    if (!locked) return 0;
+  const relayed = await withSessionLock(pool, `outbox:${service}`, false, async (client) => {
     const { rows } = await client.query<{ seq: number; event: ReportlineEvent; trace: TraceCarrier | null }>(
       `SELECT seq, event, trace FROM platform.outbox WHERE service = $1 AND published_at IS NULL AND parked_at IS NULL
-       ORDER BY seq LIMIT $2`,
+         ORDER BY seq LIMIT $2`,
       [service, batchSize],
     );
     if (rows.length === 0) return 0;
@@ -96,15 +88,8 @@ export async function relayOutboxOnce(
       }
     }
     return rows.length;
-  } finally {
-    if (locked) {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch((err) => {
-        broken = err;
-      });
-    }
-    // A connection that may still hold the session lock must not go back to the pool: destroying it frees the lock.
-    client.release(broken);
-  }
+  });
+  return relayed === LOCK_TAKEN ? 0 : relayed;
 }
 
 export interface OutboxRelay {
