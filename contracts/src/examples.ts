@@ -60,6 +60,12 @@ export const examples: readonly ReportlineEvent[] = [
     data: { priority: 'scheduled', position: 2, queueLength: 3, maxQueueWaitMs: 3_600_000 },
   },
   {
+    ...base('12121212-1212-4212-8212-121212121212', 'naver-fetcher', correlationId),
+    type: 'LeaseRequested',
+    version: 1,
+    data: { request, naverReports: 4, storeReports: 10, verifyCredentials: false },
+  },
+  {
     ...base('11111111-1111-4111-8111-111111111111', 'lock-service', correlationId),
     type: 'LockGranted',
     version: 1,
@@ -121,6 +127,62 @@ export const examples: readonly ReportlineEvent[] = [
     version: 2,
     fencingToken: 42,
     data: { ...downloaded, connectionId, target },
+  },
+  {
+    ...base('13131313-1313-4313-8313-131313131313', 'naver-fetcher', correlationId),
+    type: 'ChunkDownloaded',
+    version: 2,
+    data: {
+      source: 'store',
+      reports: [
+        { reportType: 'AD', statDate: '2026-11-15', outcome: 'built' },
+        { reportType: 'AD', statDate: '2026-11-16', outcome: 'none' },
+      ],
+      bytes: 18_230,
+      completed: 2,
+      total: 14,
+    },
+  },
+  {
+    ...base('14141414-1414-4414-8414-141414141414', 'naver-fetcher', correlationId),
+    type: 'ReportsDownloaded',
+    version: 3,
+    fencingToken: 42,
+    data: {
+      reports: [
+        {
+          reportType: 'AD',
+          statDate: '2026-11-15',
+          outcome: 'built',
+          source: 'store',
+          generatedAt: '2026-11-16T21:04:11.000Z',
+          file: blob('raw/338047/AD/2026-11-15/20261116T210411Z', 18_230),
+          rows: 412,
+        },
+        {
+          reportType: 'AD',
+          statDate: '2026-11-20',
+          outcome: 'none',
+          source: 'naver',
+          generatedAt: '2026-11-22T05:10:31.000Z',
+          rows: 0,
+        },
+      ],
+      pending: [
+        {
+          reportType: 'AD',
+          statDate: '2026-11-21',
+          code: 'not-ready',
+          reason: 'NAVER is still aggregating 2026-11-21 (20007); asked again later',
+        },
+      ],
+      clamped: [],
+      naverRequests: 9,
+      reportJobs: 2,
+      master: blob('master/338047', 90_112),
+      connectionId,
+      target,
+    },
   },
   {
     ...base('77777777-7777-4777-8777-777777777777', 'processor', correlationId),

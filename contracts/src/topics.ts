@@ -5,14 +5,17 @@ import {
   LeaseReleasedV1,
   LeaseReleasedV2,
   LeaseRenewedV1,
+  LeaseRequestedV1,
   LockGrantedV1,
   LockGrantedV2,
   LockQueuedV1,
 } from './events/leases.ts';
 import {
   ChunkDownloadedV1,
+  ChunkDownloadedV2,
   ReportsDownloadedV1,
   ReportsDownloadedV2,
+  ReportsDownloadedV3,
   RowsProcessedV1,
   RowsProcessedV2,
   SheetWrittenV1,
@@ -72,9 +75,10 @@ export const topics = {
     partitions: 6,
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
-    // Not the fetcher nor the writer: what they need of a request travels with the grant, the downloads and the rows.
-    consumers: ['scheduler', 'lock-service'],
-    events: [ImportRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
+    // The fetcher plans each ImportRequested against its data calendar and asks for a lease (LeaseRequested) only when
+    // NAVER is needed; the lock queues on LeaseRequested. Not the writer: what it needs travels with the rows.
+    consumers: ['scheduler', 'lock-service', 'naver-fetcher'],
+    events: [ImportRequestedV1, LeaseRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
   }),
   leases: topic({
     name: 'reportline.leases.v1',
@@ -88,13 +92,14 @@ export const topics = {
   }),
   downloads: topic({
     name: 'reportline.downloads.v1',
-    description: 'NAVER reports stored by the fetcher: per-day progress and the finished set.',
+    description:
+      "NAVER reports for an import, from NAVER or from the data calendar's store: progress and the finished set.",
     key: 'importId',
     partitions: 6,
     owner: 'naver-fetcher',
     producers: ['naver-fetcher'],
     consumers: ['processor', 'scheduler'],
-    events: [ChunkDownloadedV1, ReportsDownloadedV1, ReportsDownloadedV2],
+    events: [ChunkDownloadedV1, ChunkDownloadedV2, ReportsDownloadedV1, ReportsDownloadedV2, ReportsDownloadedV3],
   }),
   rows: topic({
     name: 'reportline.rows.v1',

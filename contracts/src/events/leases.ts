@@ -76,6 +76,28 @@ export const LockQueuedV1 = defineEvent(
   { leased: false },
 );
 
+/**
+ * The naver-fetcher needs NAVER for this import: some of its (type, date) reports are not in the data calendar, or
+ * are due again, or the connection's credentials are not yet verified with NAVER. The lock-service queues on this,
+ * not on ImportRequested: an import whose every report is stored and final is served without a lease and never asks.
+ * `request` is the import's ImportRequested data, handed on in LockGranted v2; the counts are the fetcher's plan when
+ * it asked (at the grant it plans again, since another import of the customer id may have fetched those days since).
+ */
+export const LeaseRequestedV1 = defineEvent(
+  'LeaseRequested',
+  1,
+  z.object({
+    request: ImportRequest,
+    /** (type, date) reports to ask NAVER for, as planned when the lease was requested. */
+    naverReports: z.number().int().nonnegative(),
+    /** (type, date) reports the data calendar serves from the store. */
+    storeReports: z.number().int().nonnegative(),
+    /** True when NAVER has not yet accepted these credentials for the customer id: stored data waits for that. */
+    verifyCredentials: z.boolean(),
+  }),
+  { leased: false },
+);
+
 /** The holder stopped renewing; the next waiter waits out `lockDelayUntil` before it is granted. */
 export const LeaseExpiredV1 = defineEvent(
   'LeaseExpired',

@@ -52,6 +52,83 @@ export const ReportsDownloadedV2 = defineEvent(
   { leased: true },
 );
 
+/** Where the fetcher got a report: from NAVER under the import's lease, or from the data calendar's store. */
+export const ReportSource = z.enum(['naver', 'store']);
+
+/**
+ * Why a date has no report in this import yet, though NAVER will have one: `not-ready` (20007, the day is still being
+ * aggregated), `aggregating` (a job ended AGGREGATING), `early-none` (NONE for yesterday before NAVER's data-ready hour,
+ * or a NONE for a date that had rows, not confirmed by a second job), `restated` (NAVER answered CHANGED: the metrics
+ * were revised and the new report could not be read yet). The writer leaves such dates in the sheet as they are; the
+ * scheduler asks for them again later.
+ */
+export const PendingReport = z.object({
+  reportType: ReportType,
+  statDate: IsoDate,
+  code: z.enum(['not-ready', 'aggregating', 'early-none', 'restated']),
+  reason: z.string().min(1),
+});
+
+/**
+ * v2 reports progress for NAVER days and for days served from the data calendar's store alike (`source`), several
+ * reports at once: the stored days of an import arrive as one event, not one per day.
+ */
+export const ChunkDownloadedV2 = defineEvent(
+  'ChunkDownloaded',
+  2,
+  z.object({
+    source: ReportSource,
+    reports: z
+      .array(z.object({ reportType: ReportType, statDate: IsoDate, outcome: z.enum(['built', 'none', 'pending']) }))
+      .min(1),
+    bytes: z.number().int().nonnegative(),
+    completed: z.number().int().positive(),
+    total: z.number().int().positive(),
+  }),
+  { leased: false },
+);
+
+export const DownloadedReportV3 = z.object({
+  reportType: ReportType,
+  statDate: IsoDate,
+  outcome: z.enum(['built', 'none']),
+  source: ReportSource,
+  /**
+   * The generation this report is: when NAVER built it (as the fetcher saw the job reach BUILT or NONE). Stored files
+   * are kept per generation; a newer generation of a date replaces an older one in the calendar.
+   */
+  generatedAt: z.iso.datetime({ offset: true }),
+  /** Absent when NAVER confirmed no metrics (`NONE`) for that day. */
+  file: BlobRef.optional(),
+  /** Data lines in the file (0 for NONE). */
+  rows: z.number().int().nonnegative(),
+});
+
+/**
+ * v3: the NAVER work belongs to the customer id, not to the import. Reports come from NAVER or from the data calendar's
+ * store (`source`), so the event is no longer necessarily the end of a lease: an import whose reports are all stored is
+ * served without one (no fencing token then). It adds the dates that are not ready yet (`pending`), the report jobs
+ * the import created, and the customer's master-data snapshot (names behind the ids) for the processor to join.
+ */
+export const ReportsDownloadedV3 = defineEvent(
+  'ReportsDownloaded',
+  3,
+  z.object({
+    /** Empty only when every date is pending. */
+    reports: z.array(DownloadedReportV3),
+    pending: z.array(PendingReport),
+    clamped: ReportsDownloadedV1.data.shape.clamped,
+    /** NAVER requests made for this import (0 when it was served from the store). */
+    naverRequests: z.number().int().nonnegative(),
+    /** Stat-report jobs this import created at NAVER. */
+    reportJobs: z.number().int().nonnegative(),
+    /** The customer's names and states per entity (contracts' master snapshot); absent before the first master fetch. */
+    master: BlobRef.optional(),
+    ...CarriedForward,
+  }),
+  { leased: false },
+);
+
 export const RowsProcessedV1 = defineEvent(
   'RowsProcessed',
   1,
