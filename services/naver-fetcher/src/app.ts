@@ -1,6 +1,6 @@
 import { topics } from '@reportline/contracts';
 import { lockServiceClient } from '@reportline/lease-holder';
-import { sharedRateBudget } from '@reportline/naver-client';
+import { RateBudget } from '@reportline/naver-client';
 import {
   type BuiltService,
   type Bus,
@@ -14,6 +14,8 @@ import {
 } from '@reportline/platform';
 import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
+import { buildTimes } from './download-window.ts';
+import { onImportRequested, REQUESTS_CONSUMER } from './requests.ts';
 import { acceptGrant, SERVICE } from './work.ts';
 import { workRunner } from './work-runner.ts';
 
@@ -35,7 +37,10 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     relay: rt.relay,
     clock: deps.clock ?? systemClock,
     logger: rt.logger,
-    budget: sharedRateBudget,
+    // One budget per process: every lease of a customer id paces its NAVER requests through the same lane.
+    budget: new RateBudget({ maxPerSecond: config.NAVER_REQUESTS_PER_SECOND }),
+    buildTime: buildTimes(config.NAVER_POLL_MS),
+    masterSnapshot: async () => undefined,
     fetch: deps.fetch,
     metrics: rt.metrics,
     lockService:
@@ -44,12 +49,32 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
         : undefined,
   };
 
-  // Exposed at 0 from the start, so dashboards and alerts see the series before the data calendar (a later issue) serves
-  // stored days; until then no day is served from the store.
+  // Exposed at 0 from the start, so dashboards and alerts see both series before the first report is served.
   rt.metrics.reportDays.inc({ source: 'store' }, 0);
+  rt.metrics.reportDays.inc({ source: 'naver' }, 0);
+  const requests = {
+    config,
+    pool: rt.pool,
+    secrets: work.secrets,
+    clock: work.clock,
+    logger: rt.logger,
+    nudge: () => rt.relay.nudge(),
+    service: SERVICE,
+    masterSnapshot: work.masterSnapshot,
+    onServed: (n: number) => rt.metrics.reportDays.inc({ source: 'store' }, n),
+  };
   const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
   return rt.assemble({
     subscriptions: [
+      {
+        // Each import is planned against the data calendar first: served from the store, or sent to the lock.
+        group: REQUESTS_CONSUMER,
+        topics: [topics.imports],
+        failure: rt.failurePolicy({ consumer: REQUESTS_CONSUMER, stage: 'download' }),
+        handle: async (event) => {
+          if (event.type === 'ImportRequested') await onImportRequested(requests, event);
+        },
+      },
       {
         group: 'naver-fetcher-grants',
         topics: [topics.leases],

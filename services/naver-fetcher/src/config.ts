@@ -45,8 +45,44 @@ export const fetcherConfig = baseConfig
       .int()
       .min(0)
       .default(DEFAULT_NAVER_TIMEOUT_MS + LEASE_CLOCK_DRIFT_MARGIN_MS),
+    /**
+     * NAVER report requests per second per customer id, the steady pace of every call under a lease (NAVER allows
+     * about 10, adaptively, #50); the first 429 slows it down and successes bring it back.
+     */
+    NAVER_REQUESTS_PER_SECOND: z.coerce.number().min(0.1).max(50).default(10),
+    /** Tries of one stat-report create that answered 5xx or timed out; before each new try the job list is read. */
+    NAVER_CREATE_TRIES: z.coerce.number().int().min(1).max(10).default(3),
+    /** Days back from today (KST) that are fetched again although stored: NAVER restates the last 48 h. */
+    CALENDAR_RESTATEMENT_DAYS: z.coerce.number().int().min(0).max(14).default(2),
+    /**
+     * A restatement-window date NAVER answered within this long is fresh: five connections of one customer id at
+     * 06:30 cost NAVER one fetch, not five.
+     */
+    CALENDAR_FRESH_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30 * 60_000),
+    /** Before this hour (KST) a NONE for yesterday means "not aggregated yet", and the date stays pending. */
+    NAVER_DATA_READY_HOUR_KST: z.coerce.number().int().min(0).max(23).default(6),
+    /**
+     * Stored reports are served to credentials NAVER accepted for the customer id within this long; older or unknown
+     * credentials are checked with one signed call under a lease first.
+     */
+    CREDENTIALS_TRUST_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(24 * 3_600_000),
+    /** Master data (names) is fetched again under a lease when the last fetch is older than this. */
+    MASTER_REFRESH_MS: z.coerce.number().int().min(0).default(3_600_000),
+    /**
+     * How long a lease waits for master reports to build. NAVER takes minutes; a job still building is picked up
+     * under the next lease and names come from the last fetch meanwhile, so the lease is never held for names.
+     */
+    MASTER_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
     LOOKBACK_AD_DAYS: z.coerce.number().int().min(1).default(365),
-    LOOKBACK_AD_DETAIL_DAYS: z.coerce.number().int().min(1).default(30),
+    LOOKBACK_AD_DETAIL_DAYS: z.coerce.number().int().min(1).default(180),
     LOOKBACK_AD_CONVERSION_DAYS: z.coerce.number().int().min(1).default(365),
     LOOKBACK_AD_CONVERSION_DETAIL_DAYS: z.coerce.number().int().min(1).default(45),
   })
@@ -65,6 +101,12 @@ export const fetcherConfig = baseConfig
       'before the margin must end before the lease can expire',
   });
 export type FetcherConfig = z.infer<typeof fetcherConfig>;
+
+export const calendarPolicy = (c: FetcherConfig) => ({
+  lookBackDays: lookBack(c),
+  restatementDays: c.CALENDAR_RESTATEMENT_DAYS,
+  freshMs: c.CALENDAR_FRESH_MS,
+});
 
 export const lookBack = (c: FetcherConfig) => ({
   AD: c.LOOKBACK_AD_DAYS,

@@ -1,36 +1,46 @@
 import {
-  ChunkDownloadedV1,
+  type BlobRef,
+  ChunkDownloadedV2,
   type EventOfType,
   ImportFailedV1,
   type ImportRequest,
   LeaseReleasedV2,
   makeEvent,
-  NaverCredentials,
-  naverSecretRef,
-  ReportsDownloadedV2,
+  ReportsDownloadedV3,
 } from '@reportline/contracts';
 import type { LockServiceClient } from '@reportline/lease-holder';
 import { keepLease, type LeaseDeadline, LeaseLostError, leaseDeadline } from '@reportline/lease-holder';
-import { createNaverClient, type RateBudget } from '@reportline/naver-client';
+import { createNaverClient, isNaverError, type NaverClient, type RateBudget } from '@reportline/naver-client';
 import {
   appendToOutbox,
   type BlobStore,
   type Clock,
   type Logger,
   type OutboxRelay,
+  PermanentFailureError,
   type Pool,
   patientQueryable,
+  type Queryable,
   type SecretStore,
   type ServiceMetrics,
   whileUnavailable,
   withTransaction,
 } from '@reportline/platform';
-import { type FetcherConfig, lookBack, naverOrigin } from './config.ts';
-import { checkCredentialsCustomer } from './domain/credentials.ts';
+import {
+  credentialsFingerprint,
+  forgetVerified,
+  isVerified,
+  loadCalendar,
+  markVerified,
+  saveEntry,
+} from './calendar-store.ts';
+import { calendarPolicy, type FetcherConfig, naverOrigin } from './config.ts';
 import { describeFailure } from './domain/failure.ts';
 import { requestOf } from './domain/grant.ts';
-import { planReports } from './domain/plan.ts';
-import { downloadAll } from './download-window.ts';
+import { importOutcome } from './domain/outcome.ts';
+import { calendarKey, isEarlyNone, planImport, recordDay, recordFailure } from './domain/plan.ts';
+import { type BuildTimes, downloadAll } from './download-window.ts';
+import { credentialsFor, storeProgress } from './requests.ts';
 import { claimFetch, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
 
 export const SERVICE = 'naver-fetcher';
@@ -48,6 +58,12 @@ export interface WorkDeps {
   /** When set, the lease is renewed while the work runs and the guard checks the token is still current. */
   lockService?: LockServiceClient;
   metrics?: FetcherMetrics;
+  /** Learnt NAVER build times, shared by the process's leases. */
+  buildTime: BuildTimes;
+  /** Refreshes the customer's master data under the lease (names); absent = names are not fetched. */
+  masterData?: (client: NaverClient, db: Queryable, signal: AbortSignal) => Promise<unknown>;
+  /** The customer's master-data snapshot for the processor (undefined before the first master fetch). */
+  masterSnapshot: (db: Queryable, customerId: string) => Promise<BlobRef | undefined>;
 }
 
 export type FetcherMetrics = Pick<ServiceMetrics, 'naverRequests' | 'naverRateLimited' | 'reportDays'>;
@@ -145,8 +161,10 @@ export async function acceptGrant(
 }
 
 /**
- * All NAVER work of one import under its lease: plan the days, run the job window, store files, then release the
- * lease and hand over in one transaction. Processing and writing happen elsewhere, without the lease.
+ * All NAVER work of one import under its lease: plan again from the calendar (another import of the customer id may
+ * have fetched these days while this one waited), check the credentials if nothing else will, refresh master data,
+ * run the job window for the due reports, commit each day to the calendar, then release the lease and hand over in
+ * one transaction. Processing and writing happen elsewhere, without the lease.
  */
 async function workUnderLease(
   deps: WorkDeps,
@@ -191,12 +209,11 @@ async function workUnderLease(
       log.warn({ err, attempt }, 'Postgres unavailable under the lease; waiting'),
   };
   const db = patientQueryable(deps.pool, patience);
+  let fingerprint: string | undefined;
+  let reportJobs = 0;
   try {
-    const credentials = await whileUnavailable(
-      () => deps.secrets.get(naverSecretRef(request.connectionId), NaverCredentials),
-      patience,
-    );
-    checkCredentialsCustomer(credentials, customerId);
+    const credentials = await whileUnavailable(() => credentialsFor(deps.secrets, request, customerId), patience);
+    fingerprint = credentialsFingerprint(deps.config.SECRETS_KEY, credentials);
     const client = createNaverClient({
       ...credentials,
       baseUrl: deps.config.NAVER_BASE_URL,
@@ -209,15 +226,45 @@ async function workUnderLease(
       origin: naverOrigin(deps.config, importId, token),
       guard: () => (keeper ? keeper.guard() : lease.check()),
     });
+    const ours = new Set<number>();
     for (const jobId of await leftoverJobs(db, customerId)) {
+      ours.add(jobId);
       await client.deleteStatReport(jobId, { signal: lease.signal });
       await markJobDeleted(db, customerId, jobId);
     }
-    const { tasks, clamped } = planReports(request, lookBack(deps.config), deps.clock.now());
-    if (tasks.length === 0) throw new Error('no day of the requested range is within NAVER look-back');
-    log.info({ days: tasks.length, clamped: clamped.length }, 'downloading under lease');
-    let completed = 0;
-    const days = await downloadAll(tasks, {
+    const now = deps.clock.now();
+    const calendar = await loadCalendar(db, customerId, request.reportTypes, request.dateRange);
+    const plan = planImport(request, calendar, calendarPolicy(deps.config), now);
+    let verified = await isVerified(db, customerId, fingerprint, now, deps.config.CREDENTIALS_TRUST_MS);
+    const accepted = async () => {
+      if (verified || !fingerprint) return;
+      verified = true;
+      await markVerified(db, customerId, fingerprint, deps.clock.now());
+    };
+    const total = plan.naver.length + plan.store.length;
+    log.info({ naverReports: plan.naver.length, storeReports: plan.store.length }, 'working under lease');
+
+    const storedProgress = storeProgress(
+      { reports: plan.store.map((r) => ({ ...r, source: 'store' as const })) },
+      total,
+    );
+    if (storedProgress) {
+      await appendToOutbox(db, SERVICE, [makeEvent(ChunkDownloadedV2, storedProgress, ctx(grant))]);
+      deps.relay.nudge();
+      deps.metrics?.reportDays.inc({ source: 'store' }, storedProgress.reports.length);
+    }
+    // One signed call proves NAVER accepts these credentials for the customer id when no report job will.
+    if (!verified && plan.naver.length === 0) {
+      await client.listStatReports({ signal: lease.signal });
+      await accepted();
+    }
+    const masters = deps.masterData?.(client, db, lease.signal).catch((err) => {
+      // Names come from the last good fetch meanwhile: late names never fail an import.
+      log.warn({ err }, 'master data refresh failed; names stay as last fetched');
+    });
+
+    let completed = plan.store.length;
+    const fetched = await downloadAll(plan.naver, {
       client,
       lease,
       maxOpenJobs: deps.config.NAVER_MAX_OPEN_JOBS,
@@ -225,28 +272,67 @@ async function workUnderLease(
       clock: deps.clock,
       buildTimeoutMs: deps.config.NAVER_BUILD_TIMEOUT_MS,
       maxAttempts: deps.config.NAVER_MAX_ATTEMPTS,
-      recordJob: (id) => recordJob(db, customerId, id, importId),
+      createTries: deps.config.NAVER_CREATE_TRIES,
+      buildTime: deps.buildTime,
+      isEarlyNone: (t) => isEarlyNone(t.statDate, deps.clock.now(), deps.config.NAVER_DATA_READY_HOUR_KST),
+      isOurJob: (id) => ours.has(id),
+      recordJob: async (id) => {
+        ours.add(id);
+        reportJobs++;
+        await recordJob(db, customerId, id, importId);
+      },
       jobDeleted: (id) => markJobDeleted(db, customerId, id),
-      storeFile: (t, content) =>
-        deps.blobs.putStream(`raw/${customerId}/${t.reportType}/${t.statDate}`, content, 'text/tab-separated-values'),
-      onDay: async (day) => {
+      storeFile: (t, content, generatedAt) =>
+        deps.blobs.putStream(
+          `raw/${customerId}/${t.reportType}/${t.statDate}/${generationKey(generatedAt)}`,
+          content,
+          'text/tab-separated-values',
+        ),
+      onDay: async (task, result) => {
+        await accepted();
         completed++;
-        // Every day is downloaded today; the data calendar (a later issue) serves stored days as source="store".
         deps.metrics?.reportDays.inc({ source: 'naver' });
-        const progress = { completed, total: tasks.length, bytes: day.file?.bytes ?? 0 };
-        const chunk = { reportType: day.reportType, statDate: day.statDate, outcome: day.outcome, ...progress };
-        await appendToOutbox(db, SERVICE, [makeEvent(ChunkDownloadedV1, chunk, ctx(grant))]);
+        const entry = recordDay(
+          calendar.get(calendarKey(task.reportType, task.statDate)),
+          task,
+          result,
+          deps.clock.now(),
+        );
+        calendar.set(calendarKey(task.reportType, task.statDate), entry);
+        const outcome: 'built' | 'none' | 'pending' =
+          result.kind === 'built' || result.kind === 'none' ? result.kind : 'pending';
+        const progress = {
+          source: 'naver' as const,
+          reports: [{ reportType: task.reportType, statDate: task.statDate, outcome }],
+          bytes: result.kind === 'built' ? result.file.bytes : 0,
+          completed,
+          total,
+        };
+        await withTransaction(deps.pool, async (tx) => {
+          await saveEntry(tx, customerId, entry);
+          await appendToOutbox(tx, SERVICE, [makeEvent(ChunkDownloadedV2, progress, ctx(grant))]);
+        });
         deps.relay.nudge();
       },
+      onDayFailed: async (task, error) => {
+        const reason = describeFailure(error, customerId).message;
+        const key = calendarKey(task.reportType, task.statDate);
+        await saveEntry(db, customerId, recordFailure(calendar.get(key), task, reason, deps.clock.now()));
+      },
     });
-    days.sort((a, b) => a.reportType.localeCompare(b.reportType) || a.statDate.localeCompare(b.statDate));
+    await masters;
+    const outcome = importOutcome(plan, fetched, (task) => {
+      const stored = calendar.get(calendarKey(task.reportType, task.statDate))?.stored;
+      return stored ? { reportType: task.reportType, statDate: task.statDate, ...stored } : undefined;
+    });
     // The steps after this one need the connection and the target: carried forward, never looked up again.
     const downloaded = makeEvent(
-      ReportsDownloadedV2,
+      ReportsDownloadedV3,
       {
-        reports: days,
+        ...outcome,
         naverRequests: naver.requests,
-        clamped,
+        reportJobs,
+        master: await deps.masterSnapshot(db, customerId),
         connectionId: request.connectionId,
         target: request.target,
       },
@@ -263,13 +349,25 @@ async function workUnderLease(
     );
     deps.relay.nudge();
     log.info(
-      { naverRequests: naver.requests, abandoned: naver.abandoned, days: days.length },
+      {
+        naverRequests: naver.requests,
+        reportJobs,
+        abandoned: naver.abandoned,
+        reports: outcome.reports.length,
+        pending: outcome.pending.length,
+      },
       'NAVER work done; lease released',
     );
   } catch (error) {
     // Once the lease is lost, that is the cause, whatever error the interrupted call surfaced as.
     const lost = lease.signal.reason instanceof LeaseLostError ? lease.signal.reason : undefined;
-    const failure = describeFailure(lost ?? error, customerId);
+    const failure =
+      error instanceof PermanentFailureError
+        ? { code: error.code, message: error.message, retryable: error.importRetryable }
+        : describeFailure(lost ?? error, customerId);
+    if (fingerprint && isNaverError(error, 'credential-invalid')) {
+      await forgetVerified(deps.pool, customerId, fingerprint).catch(() => {});
+    }
     log.warn({ err: error, code: failure.code, abandoned: naver.abandoned }, 'NAVER work failed; releasing the lease');
     const failed = makeEvent(ImportFailedV1, { stage: 'download', ...failure }, ctx(grant));
     const gaveBack = released('failed');
@@ -288,3 +386,6 @@ async function workUnderLease(
     lease.dispose();
   }
 }
+
+/** A generation as a blob key segment: the instant in basic ISO form (no colons), e.g. 20261116T210411Z. */
+export const generationKey = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

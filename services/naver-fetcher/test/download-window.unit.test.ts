@@ -11,31 +11,62 @@ import { downloadAll, type WindowDeps } from '../src/download-window.ts';
  * A NAVER stand-in that builds each job after one poll, and can make chosen jobs vanish once, or keep the first
  * `stuck[task]` jobs of a task RUNNING for good.
  */
-function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean; stuck?: Map<string, number> } = {}) {
+type Scripted = 'NONE' | 'AGGREGATING' | 'CHANGED' | '20007' | '10004' | 'lost-answer';
+
+function fakeNaver(
+  opts: {
+    vanishOnce?: Set<string>;
+    emptyFile?: boolean;
+    stuck?: Map<string, number>;
+    /** Per task, what its successive creates do; BUILT once the list is used up. */
+    script?: Map<string, Scripted[]>;
+  } = {},
+) {
   let nextId = 1;
   let polls = 0;
-  const jobs = new Map<number, { task: string; polls: number; stuck: boolean }>();
+  let creates = 0;
+  let lists = 0;
+  const jobs = new Map<number, { task: string; polls: number; stuck: boolean; ends: string; date: string }>();
   let open = 0;
   let maxOpen = 0;
   const deleted: number[] = [];
-  const job = (id: number, status: string): StatReportJob =>
+  const naverError = (kind: NaverError['kind'], code: number, status: number) =>
+    new NaverError(kind, `NAVER answered ${code}`, {
+      endpoint: 'POST /stat-reports',
+      httpStatus: status,
+      naverCode: code,
+    });
+  // statDt echoes KST midnight in UTC: the report for 2026-11-01 says 2026-10-31T15:00:00Z.
+  const statDt = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 9 * 3_600_000).toISOString();
+  const job = (id: number, status: string, date = '2026-11-15'): StatReportJob =>
     ({
       reportJobId: id,
       reportTp: 'AD',
-      statDt: '2026-11-14T15:00:00Z',
+      statDt: statDt(date),
       status,
       downloadUrl: status === 'BUILT' ? `http://x/report-download?authtoken=${id}` : '',
       updateTm: '2026-11-14T15:00:00Z',
     }) as StatReportJob;
   const client: WindowDeps['client'] = {
     async createStatReport(type, date) {
-      const id = nextId++;
+      creates++;
       const task = `${type} ${date}`;
+      const scripted = opts.script?.get(task)?.shift();
+      if (scripted === '20007') throw naverError('not-ready', 20007, 400);
+      if (scripted === '10004') throw naverError('out-of-look-back', 10004, 400);
+      const id = nextId++;
       const stuck = (opts.stuck?.get(task) ?? 0) > 0;
       if (stuck) opts.stuck?.set(task, opts.stuck.get(task)! - 1);
-      jobs.set(id, { task, polls: 0, stuck });
+      const ends = scripted && scripted !== 'lost-answer' ? scripted : 'BUILT';
+      jobs.set(id, { task, polls: 0, stuck, ends, date });
       maxOpen = Math.max(maxOpen, ++open);
-      return job(id, 'REGIST');
+      // NAVER made the job, but the answer never arrived.
+      if (scripted === 'lost-answer') throw naverError('transient', 500, 500);
+      return job(id, 'REGIST', date);
+    },
+    async listStatReports() {
+      lists++;
+      return [...jobs.entries()].map(([id, j]) => ({ ...job(id, 'REGIST', j.date), regTm: '2026-11-22T03:00:00Z' }));
     },
     async getStatReport(id) {
       polls++;
@@ -55,7 +86,7 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean; stuck?
           naverCode: 20011,
         });
       }
-      return job(id, ++j.polls >= 1 && !j.stuck ? 'BUILT' : 'RUNNING');
+      return job(id, ++j.polls >= 1 && !j.stuck ? j.ends : 'RUNNING', j.date);
     },
     async deleteStatReport(id) {
       if (jobs.delete(id)) open--;
@@ -67,16 +98,21 @@ function fakeNaver(opts: { vanishOnce?: Set<string>; emptyFile?: boolean; stuck?
       return new Blob([body]).stream();
     },
   };
-  return { client, stats: () => ({ maxOpen, open, deleted, created: nextId - 1, polls }) };
+  return { client, stats: () => ({ maxOpen, open, deleted, created: nextId - 1, creates, lists, polls }) };
 }
 
-const tasks = (n: number): ReportTask[] =>
-  Array.from({ length: n }, (_, i) => ({ reportType: 'AD', statDate: `2026-11-${String(i + 1).padStart(2, '0')}` }));
+const tasks = (n: number, hadRows = false): ReportTask[] =>
+  Array.from({ length: n }, (_, i) => ({
+    reportType: 'AD',
+    statDate: `2026-11-${String(i + 1).padStart(2, '0')}`,
+    hadRows,
+  }));
 
 /** Pauses advance the manual clock instead of waiting, so ten-minute build timeouts take no real time. */
 function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}) {
   const clock = manualClock(new Date('2026-11-22T03:00:00Z'));
   const stored: Record<string, string> = {};
+  const ours = new Set<number>();
   const window: WindowDeps = {
     client,
     lease: leaseDeadline(clock, { leaseExpiresAt: '2026-11-23T03:00:00Z', leaseTtlMs: 86_400_000 }, 5_000),
@@ -86,7 +122,14 @@ function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}) {
     pollMs: 5_000,
     buildTimeoutMs: 600_000,
     maxAttempts: 3,
-    recordJob: async () => {},
+    createTries: 3,
+    // A fixed first poll after 0.25 s, as when nothing has been learnt: the poll counts below depend on it.
+    buildTime: { expectedMs: () => 250, observe: () => {} },
+    isEarlyNone: () => false,
+    isOurJob: (id) => ours.has(id),
+    recordJob: async (id) => {
+      ours.add(id);
+    },
     jobDeleted: async () => {},
     storeFile: async (t, content) => {
       const chunks: Uint8Array[] = [];
@@ -102,7 +145,7 @@ function deps(client: WindowDeps['client'], over: Partial<WindowDeps> = {}) {
     onDay: async () => {},
     ...over,
   };
-  return Object.assign(window, { stored, fakeClock: clock });
+  return Object.assign(window, { stored, fakeClock: clock, ours });
 }
 
 describe('download window', () => {
@@ -117,7 +160,7 @@ describe('download window', () => {
   it('re-creates a job that vanished instead of treating the day as empty', async () => {
     const naver = fakeNaver({ vanishOnce: new Set(['AD 2026-11-02']) });
     const days = await downloadAll(tasks(3), deps(naver.client));
-    expect(days.every((d) => d.outcome === 'built' && d.file)).toBe(true);
+    expect(days.every((d) => d.result.kind === 'built' && d.result.file)).toBe(true);
     expect(naver.stats().created).toBe(4);
   });
 
@@ -134,6 +177,97 @@ describe('download window', () => {
   });
 });
 
+describe('answers that are not a report yet', () => {
+  const oneDay = (script: Scripted[], over: Partial<WindowDeps> = {}, hadRows = false) => {
+    const naver = fakeNaver({ script: new Map([['AD 2026-11-01', script]]) });
+    return { naver, run: () => downloadAll(tasks(1, hadRows), deps(naver.client, over)) };
+  };
+
+  it('20007 makes the date pending, with no job left behind', async () => {
+    const { naver, run } = oneDay(['20007']);
+    const [day] = await run();
+    expect(day?.result).toMatchObject({ kind: 'pending', code: 'not-ready' });
+    expect(naver.stats()).toMatchObject({ created: 0, open: 0 });
+  });
+
+  it('AGGREGATING makes the date pending and its job is deleted', async () => {
+    const { naver, run } = oneDay(['AGGREGATING']);
+    const [day] = await run();
+    expect(day?.result).toMatchObject({ kind: 'pending', code: 'aggregating' });
+    expect(naver.stats()).toMatchObject({ created: 1, open: 0 });
+  });
+
+  it('a NONE before the data-ready hour is pending, not "no data"', async () => {
+    const { run } = oneDay(['NONE'], { isEarlyNone: () => true });
+    const [day] = await run();
+    expect(day?.result).toMatchObject({ kind: 'pending', code: 'early-none' });
+  });
+
+  it('a NONE for a date without rows before is accepted at once', async () => {
+    const { naver, run } = oneDay(['NONE']);
+    const [day] = await run();
+    expect(day?.result.kind).toBe('none');
+    expect(naver.stats().created).toBe(1);
+  });
+
+  it('a NONE for a date that had rows is checked with a second job; a BUILT answer then wins', async () => {
+    const { naver, run } = oneDay(['NONE'], {}, true);
+    const [day] = await run();
+    expect(day?.result.kind).toBe('built');
+    expect(naver.stats()).toMatchObject({ created: 2, open: 0 });
+  });
+
+  it('a NONE for a date that had rows is believed when the second job says NONE too', async () => {
+    const { naver, run } = oneDay(['NONE', 'NONE'], { maxAttempts: 1 }, true);
+    const [day] = await run();
+    expect(day?.result.kind).toBe('none');
+    expect(naver.stats().created).toBe(2);
+  });
+
+  it('CHANGED on every try leaves the date pending as restated; once, and the next job reads the new report', async () => {
+    const always = oneDay(['CHANGED', 'CHANGED', 'CHANGED']);
+    expect((await always.run())[0]?.result).toMatchObject({ kind: 'pending', code: 'restated' });
+    const once = oneDay(['CHANGED']);
+    expect((await once.run())[0]?.result.kind).toBe('built');
+    expect(once.naver.stats()).toMatchObject({ created: 2, open: 0 });
+  });
+
+  it("10004 for a date within the configured look-back clamps it with NAVER's reason", async () => {
+    const { run } = oneDay(['10004']);
+    const [day] = await run();
+    expect(day?.result).toMatchObject({ kind: 'clamped', reason: expect.stringContaining('10004') });
+  });
+});
+
+describe('ambiguous creates', () => {
+  it('adopts the job a create made whose answer was lost, instead of creating a second one, and deletes it', async () => {
+    const naver = fakeNaver({ script: new Map([['AD 2026-11-01', ['lost-answer'] as Scripted[]]]) });
+    const window = deps(naver.client);
+    const [day] = await downloadAll(tasks(1), window);
+    expect(day?.result.kind).toBe('built');
+    expect(naver.stats()).toMatchObject({ creates: 1, lists: 1, created: 1, open: 0 });
+    expect(window.ours.has(1)).toBe(true);
+    expect(naver.stats().deleted).toEqual([1]);
+  });
+
+  it('never adopts a job that is already ours', async () => {
+    const naver = fakeNaver({ script: new Map([['AD 2026-11-01', ['lost-answer'] as Scripted[]]]) });
+    const window = deps(naver.client);
+    window.ours.add(1);
+    const [day] = await downloadAll(tasks(1), window);
+    // Not adopted: the create is tried again, which makes job 2.
+    expect(day?.result.kind).toBe('built');
+    expect(naver.stats()).toMatchObject({ creates: 2, lists: 1 });
+  });
+});
+
+describe('file rows', () => {
+  it('counts the data lines of the stored file', async () => {
+    const [day] = await downloadAll(tasks(1), deps(fakeNaver().client));
+    expect(day?.result).toMatchObject({ kind: 'built', rows: 1 });
+  });
+});
+
 describe('bounded build wait', () => {
   const stuckDay = (jobs: number) => new Map([['AD 2026-11-01', jobs]]);
 
@@ -141,7 +275,7 @@ describe('bounded build wait', () => {
     const naver = fakeNaver({ stuck: stuckDay(1) });
     const window = deps(naver.client);
     const days = await downloadAll(tasks(2), window);
-    expect(days.map((d) => d.outcome)).toEqual(['built', 'built']);
+    expect(days.map((d) => d.result.kind)).toEqual(['built', 'built']);
     expect(naver.stats()).toMatchObject({ created: 3, open: 0 });
     expect(naver.stats().deleted).toHaveLength(3);
   });

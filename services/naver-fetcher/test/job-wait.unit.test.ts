@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { dayGivenUp, humanDuration, NaverReportStuckError, nextPoll, startBuildWait } from '../src/domain/job-wait.ts';
 
 const limits = { buildTimeoutMs: 10_000, pollMs: 2_000 };
-const task = { reportType: 'AD', statDate: '2026-11-30' } as const;
+const task = { reportType: 'AD', statDate: '2026-11-30', hadRows: false } as const;
 
 /** Runs the schedule with a clock that moves `drift` ms more than each pause (slow polls), returning the pauses. */
-function schedule(drift: number, clockMoves = true) {
+function schedule(drift: number, clockMoves = true, expectedBuildMs?: number) {
   let now = 1_000;
-  let wait = startBuildWait(now, limits);
+  let wait = startBuildWait(now, limits, expectedBuildMs);
   const pauses: number[] = [];
   for (let i = 0; i < 1_000; i++) {
     const step = nextPoll(wait, now, limits);
@@ -32,6 +32,12 @@ describe('build wait', () => {
     const { pauses, waitedMs } = schedule(1_000);
     expect(pauses).toEqual([250, 500, 1_000, 2_000, 2_000]);
     expect(waitedMs).toBe(10_750); // the last poll's answer came after the deadline
+  });
+
+  it('polls first at the expected build time, then shortly after, then backs off again', () => {
+    const { pauses } = schedule(0, true, 1_600);
+    expect(pauses.slice(0, 4)).toEqual([1_600, 400, 800, 1_600]);
+    expect(pauses.reduce((a, b) => a + b)).toBe(limits.buildTimeoutMs);
   });
 
   it('ends even when the clock it is given stands still: the pauses taken bound it', () => {

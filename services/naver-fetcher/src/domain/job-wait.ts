@@ -23,8 +23,13 @@ export type PollStep = { kind: 'sleep'; ms: number; wait: BuildWait } | { kind: 
 
 const FIRST_PAUSE_MS = 250;
 
-export function startBuildWait(now: number, limits: BuildWaitLimits): BuildWait {
-  return { startedAt: now, sleptMs: 0, nextPauseMs: Math.min(FIRST_PAUSE_MS, limits.pollMs) };
+/**
+ * `expectedBuildMs` (see build-estimate.ts) moves the first poll to when the job is likely built: every poll of a job
+ * still building is a request the rate budget could have spent on another job. Later pauses start short again.
+ */
+export function startBuildWait(now: number, limits: BuildWaitLimits, expectedBuildMs?: number): BuildWait {
+  const first = Math.min(Math.max(expectedBuildMs ?? FIRST_PAUSE_MS, FIRST_PAUSE_MS), limits.pollMs);
+  return { startedAt: now, sleptMs: 0, nextPauseMs: first };
 }
 
 /**
@@ -40,7 +45,15 @@ export function nextPoll(wait: BuildWait, now: number, limits: BuildWaitLimits):
   return {
     kind: 'sleep',
     ms,
-    wait: { ...wait, sleptMs: wait.sleptMs + ms, nextPauseMs: Math.min(wait.nextPauseMs * 2, limits.pollMs) },
+    wait: {
+      ...wait,
+      sleptMs: wait.sleptMs + ms,
+      // After a first pause at the expected build time, a short one: the job is most likely almost built.
+      nextPauseMs:
+        wait.sleptMs === 0 && wait.nextPauseMs > FIRST_PAUSE_MS
+          ? Math.max(FIRST_PAUSE_MS, Math.round(wait.nextPauseMs / 4))
+          : Math.min(wait.nextPauseMs * 2, limits.pollMs),
+    },
   };
 }
 
