@@ -53,6 +53,11 @@ export const knobsSchema = z.object({
       key: z.enum(['customer', 'license']).default('customer'),
       /** The 429 body seen: current JSON, older JSON, or an HTML page (#1166, #43, #446). */
       style: z.enum(['json', 'legacy', 'html']).default('json'),
+      /**
+       * The sheet names StatReport/MasterReport (#50) and is silent on /report-download, which is signed like them;
+       * counting it is the cautious reading, since a client that assumes otherwise would meet 429s on real NAVER.
+       */
+      countDownloads: z.boolean().default(true),
     })
     .prefault({}),
   /** Allowed |X-Timestamp − now|; ~1 min already fails in reality (#78), the exact window is undocumented. */
@@ -77,6 +82,35 @@ export const knobsSchema = z.object({
         reportTp: z.string().min(1).optional(),
         statDate: isoDate.optional(),
         status: z.enum(['REGIST', 'RUNNING', 'WAITING']).default('RUNNING'),
+      }),
+    )
+    .default([]),
+  /**
+   * Per-date outcomes for deterministic tests (data calendar: NONE once then BUILT on re-request, #1243). A create
+   * matching an entry (reportTp omitted = any type) uses one of its `times` (omitted = for good): `20007` answers the
+   * create itself; the others become the job's final status. Entries are used up in place, so GET /_sim/knobs shows
+   * what is left; once used up the date behaves normally.
+   */
+  scripted: z
+    .array(
+      z.object({
+        reportTp: z.string().min(1).optional(),
+        statDate: isoDate,
+        outcome: z.enum(['AGGREGATING', 'CHANGED', 'NONE', 'ERROR', '20007']),
+        times: z.number().int().min(1).optional(),
+      }),
+    )
+    .default([]),
+  /**
+   * Restatements (metrics revised within 48 h): a job for `statDate` created at or after `fromTime` serves revision n,
+   * n = the number of matching entries in effect at creation. Give no reportTp to keep totals agreeing across types.
+   */
+  revisions: z
+    .array(
+      z.object({
+        statDate: isoDate,
+        reportTp: z.string().min(1).optional(),
+        fromTime: z.iso.datetime({ offset: true }),
       }),
     )
     .default([]),
@@ -148,13 +182,16 @@ export function parseSimulatorConfig(input: unknown): SimulatorConfig {
   return result.data;
 }
 
+// Arrays (stuckJobs, scripted, revisions) are replaced whole: spreading one into an object would turn it into {0: …}.
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
 export function parseKnobPatch(current: SimKnobs, patch: unknown): SimKnobs {
   if (patch === null || typeof patch !== 'object') throw new Error('knob patch must be a JSON object');
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     const old = merged[key];
-    merged[key] =
-      old && typeof old === 'object' && value && typeof value === 'object' ? { ...old, ...(value as object) } : value;
+    merged[key] = isPlainObject(old) && isPlainObject(value) ? { ...old, ...value } : value;
   }
   const result = knobsSchema.strict().safeParse(merged);
   if (!result.success) throw new Error(`invalid knobs:\n${z.prettifyError(result.error)}`);

@@ -18,7 +18,8 @@ export {
 } from './config.ts';
 export { entitiesFor } from './data/entities.ts';
 export { masterRows } from './data/master-rows.ts';
-export { statRows } from './data/stat-rows.ts';
+export { type Row, statRows } from './data/stat-rows.ts';
 export { findOverlaps, type OriginSession, type Overlap, type TimedRequest } from './overlaps.ts';
-export { type RecordedRequest, RequestRecorder } from './recorder.ts';
+export { ENDPOINTS, type Endpoint, type RecordedRequest, RequestRecorder, type RequestStats } from './recorder.ts';
+export { revisionAt, type StatTruthCustomer, statReportRows, statReportTsv } from './stat-truth.ts';
 export { SimulatorState } from './state.ts';

@@ -15,6 +15,8 @@ export interface StatJob {
   waiting: boolean;
   /** Set for a job the `stuckJobs` knob matched: it never leaves this status (after REGIST). */
   stuckIn?: 'REGIST' | 'RUNNING' | 'WAITING';
+  /** Restatement served by the download, fixed at creation (the `revisions` knob); 0 = first published numbers. */
+  revision: number;
   /** Opaque download token (only revealed once BUILT). */
   token: string;
   loginId: string | undefined;
@@ -50,6 +52,23 @@ export function jobJson(job: StatJob, nowMs: number, knobs: SimKnobs, baseUrl: s
   };
   if (job.loginId !== undefined) json.loginId = job.loginId;
   return json;
+}
+
+export type ScriptedOutcome = SimKnobs['scripted'][number]['outcome'];
+
+/**
+ * The outcome the `scripted` knob gives a create of (reportTp, statDate), using up one of the first matching entry's
+ * `times`; a used-up entry is dropped, so the date behaves normally from then on.
+ */
+export function takeScripted(knobs: SimKnobs, reportTp: string, statDate: string): ScriptedOutcome | undefined {
+  const at = knobs.scripted.findIndex((s) => s.statDate === statDate && (s.reportTp ?? reportTp) === reportTp);
+  const entry = knobs.scripted[at];
+  if (!entry) return undefined;
+  if (entry.times !== undefined) {
+    entry.times -= 1;
+    if (entry.times === 0) knobs.scripted.splice(at, 1);
+  }
+  return entry.outcome;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimulatorConfig } from '../src/config.ts';
+import { parseKnobPatch, parseSimulatorConfig } from '../src/config.ts';
 
 describe('simulator config', () => {
   it('fills every knob with the sheet’s defaults', () => {
@@ -47,5 +47,18 @@ describe('simulator config', () => {
         ],
       }),
     ).toThrow(/duplicate 1[\s\S]*one apiKey/);
+  });
+
+  it('replaces array knobs whole on patch, and rejects a bad scripted outcome', () => {
+    const { knobs } = parseSimulatorConfig({
+      customers: [{ customerId: 1, apiKey: 'k', secret: 's' }],
+      knobs: { stuckJobs: [{ statDate: '2025-10-01' }, { statDate: '2025-10-02' }] },
+    });
+    const patched = parseKnobPatch(knobs, { stuckJobs: [{ reportTp: 'AD' }], revisions: [] });
+    expect(patched.stuckJobs).toEqual([{ reportTp: 'AD', status: 'RUNNING' }]);
+    expect(patched.rateLimit.countDownloads).toBe(true);
+    expect(() => parseKnobPatch(knobs, { scripted: [{ statDate: '2025-10-01', outcome: 'BUILT' }] })).toThrow(
+      /scripted/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE, ALICE_2, BOB, type TestSim, testSim } from './helpers.ts';
+import { ALICE, ALICE_2, BOB, createJob, relative, type TestSim, testSim } from './helpers.ts';
 
 describe('report-endpoint rate limit', () => {
   let sim: TestSim;
@@ -39,6 +39,22 @@ describe('report-endpoint rate limit', () => {
     const res = await sim.call(ALICE, 'GET', '/stat-reports');
     expect(res.statusCode).toBe(429);
     expect(res.headers['content-type']).toContain('text/html');
+  });
+
+  it('is 10 per second per customer id by default, over every report endpoint downloads included', async () => {
+    sim = await testSim({ rateLimit: {} });
+    const job = await createJob(sim, 'AD', '20251001');
+    await sim.call(ALICE, 'POST', '/master-reports', { item: 'Campaign' });
+    for (let i = 0; i < 4; i++) await sim.call(ALICE, 'GET', relative(job.downloadUrl));
+    expect(await burst(ALICE, 5)).toEqual([200, 200, 200, 200, 429]);
+    expect((await sim.call(ALICE, 'GET', relative(job.downloadUrl))).statusCode).toBe(429);
+  });
+
+  it('leaves downloads out of the window with countDownloads false', async () => {
+    sim = await testSim({ rateLimit: { perSecond: 2, countDownloads: false } });
+    const job = await createJob(sim, 'AD', '20251001');
+    for (let i = 0; i < 5; i++) expect((await sim.call(ALICE, 'GET', relative(job.downloadUrl))).statusCode).toBe(200);
+    expect(await burst(ALICE, 2)).toEqual([200, 429]);
   });
 
   it('is off with perSecond 0', async () => {

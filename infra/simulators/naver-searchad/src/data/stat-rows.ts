@@ -27,6 +27,9 @@ interface DetailRow {
   cost: number;
   rankSum: number;
   view: number;
+  /** Net cost per click and average rank, kept so a revision can change clicks and impressions consistently. */
+  cpc: number;
+  rank: number;
 }
 
 /**
@@ -66,7 +69,7 @@ function detailFacts(entities: Entities, seed: number, date: string): DetailRow[
     const imp = prng.int(1, 400);
     const clk = Math.min(imp, Math.floor(imp * prng.next() * 0.08));
     const cpc = prng.int(7, 200) * 10;
-    const net = clk * cpc;
+    const rank = prng.int(1, 15);
     rows.push({
       dims: [group.campaignId, group.id, keywordId, ad.id, group.channelId],
       hour,
@@ -75,12 +78,39 @@ function detailFacts(entities: Entities, seed: number, date: string): DetailRow[
       device,
       imp,
       clk,
-      cost: date >= VAT_INCLUDED_SINCE ? Math.round(net * 1.1) : net,
-      rankSum: imp * prng.int(1, 15),
+      cost: costOf(clk, cpc, date),
+      rankSum: imp * rank,
       view: clk > 0 ? prng.int(0, clk) : 0,
+      cpc,
+      rank,
     });
   }
   return rows;
+}
+
+const costOf = (clk: number, cpc: number, date: string) =>
+  date >= VAT_INCLUDED_SINCE ? Math.round(clk * cpc * 1.1) : clk * cpc;
+
+/**
+ * Revision n of the day's facts: the same rows (so a restated day never turns NONE) with more impressions on every row
+ * and more clicks on clicked rows, from a PRNG of its own, so revision 0 stays byte-identical to the unrevised day and
+ * each revision differs from the previous ones. Clicks stay zero where they were, so the conversion rows keep their
+ * shape too.
+ */
+function revisedFacts(
+  rows: DetailRow[],
+  entities: Entities,
+  seed: number,
+  date: string,
+  revision: number,
+): DetailRow[] {
+  if (revision === 0) return rows;
+  const prng = createPrng(hashSeed('detail-revision', entities.customerId, seed, date, revision));
+  return rows.map((d) => {
+    const imp = d.imp + prng.int(1, Math.max(1, Math.ceil(d.imp * 0.1)));
+    const clk = d.clk === 0 ? 0 : Math.min(imp, d.clk + prng.int(0, Math.ceil(d.clk * 0.2)));
+    return { ...d, imp, clk, cost: costOf(clk, d.cpc, date), rankSum: imp * d.rank };
+  });
 }
 
 interface ConversionRow {
@@ -91,7 +121,13 @@ interface ConversionRow {
   sales: number;
 }
 
-function conversionFacts(details: DetailRow[], entities: Entities, seed: number, date: string): ConversionRow[] {
+function conversionFacts(
+  details: DetailRow[],
+  entities: Entities,
+  seed: number,
+  date: string,
+  revision: number,
+): ConversionRow[] {
   const prng = createPrng(hashSeed('conversion', entities.customerId, seed, date));
   const rows: ConversionRow[] = [];
   for (const detail of details) {
@@ -102,7 +138,13 @@ function conversionFacts(details: DetailRow[], entities: Entities, seed: number,
     const count = prng.int(1, 3);
     rows.push({ detail, method, type, count, sales: count * prng.int(1, 10) * 10_000 });
   }
-  return rows;
+  if (revision === 0) return rows;
+  // Late conversions: every row gains sales (so each revision's bytes differ), some gain a count.
+  const late = createPrng(hashSeed('conversion-revision', entities.customerId, seed, date, revision));
+  return rows.map((c) => {
+    const more = late.int(0, 1);
+    return { ...c, count: c.count + more, sales: c.sales + (more + 1) * late.int(1, 5) * 1_000 };
+  });
 }
 
 function sumInto(groups: Map<string, Row>, key: string, head: Row, values: number[]): void {
@@ -117,9 +159,12 @@ function sumInto(groups: Map<string, Row>, key: string, head: Row, values: numbe
   });
 }
 
-/** The report's rows in NAVER's positional column layout (fact sheet §6). Rows for a day with no data: []. */
-export function statRows(type: ModelledType, entities: Entities, seed: number, date: string): Row[] {
-  const details = detailFacts(entities, seed, date);
+/**
+ * The report's rows in NAVER's positional column layout (fact sheet §6), as of `revision` (0 = first published;
+ * see the `revisions` knob). Rows for a day with no data: [].
+ */
+export function statRows(type: ModelledType, entities: Entities, seed: number, date: string, revision = 0): Row[] {
+  const details = revisedFacts(detailFacts(entities, seed, date), entities, seed, date, revision);
   const day = date.replaceAll('-', '');
   const base = (d: DetailRow): Row => [day, entities.customerId, ...d.dims];
   const hasView = date >= VIEW_COUNT_SINCE;
@@ -147,7 +192,7 @@ export function statRows(type: ModelledType, entities: Entities, seed: number, d
       return [...groups.values()].map((r) => (hasView ? r : [...r.slice(0, 13), '']));
     }
     case 'AD_CONVERSION_DETAIL':
-      return conversionFacts(details, entities, seed, date).map((c) => [
+      return conversionFacts(details, entities, seed, date, revision).map((c) => [
         ...base(c.detail),
         c.detail.hour,
         c.detail.region,
@@ -160,7 +205,7 @@ export function statRows(type: ModelledType, entities: Entities, seed: number, d
       ]);
     case 'AD_CONVERSION': {
       const groups = new Map<string, Row>();
-      for (const c of conversionFacts(details, entities, seed, date)) {
+      for (const c of conversionFacts(details, entities, seed, date, revision)) {
         const head = [...base(c.detail), c.detail.media, c.detail.device, c.method, c.type];
         sumInto(groups, head.join('\t'), head, [c.count, c.sales]);
       }

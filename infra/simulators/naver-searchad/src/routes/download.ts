@@ -37,7 +37,8 @@ export function registerDownload(
       if (!job || statusAt(job, nowMs, state.knobs) !== 'BUILT' || !isModelled(job.reportTp)) {
         return sendFailure(reply, reportNotFound());
       }
-      rows = () => statRows(job.reportTp as Parameters<typeof statRows>[0], entities, customer.seed, job.statDate);
+      const type = job.reportTp as Parameters<typeof statRows>[0];
+      rows = () => statRows(type, entities, customer.seed, job.statDate, job.revision);
     } else {
       const job = state.master.find(customer.customerId, target.jobId as string);
       if (!job || masterStatusAt(job, nowMs, state.knobs.masterBuildMs) !== 'BUILT' || !isModelledItem(job.item)) {

@@ -34,7 +34,8 @@ export function registerGateway(app: FastifyInstance, state: SimulatorState): We
     );
     if (!auth.ok) return sendFailure(reply, auth.failure);
     const key = knobs.rateLimit.key === 'license' ? `license:${auth.customer.apiKey}` : auth.customer.customerId;
-    if (!state.limiter.tryAcquire(key, state.nowMs(), knobs.rateLimit.perSecond)) {
+    const limited = knobs.rateLimit.countDownloads || pathOf(request.url) !== '/report-download';
+    if (limited && !state.limiter.tryAcquire(key, state.nowMs(), knobs.rateLimit.perSecond)) {
       return sendFailure(reply, tooManyRequests(knobs.rateLimit.style));
     }
     if (state.chance(knobs.rates.http500)) return sendFailure(reply, internalError());

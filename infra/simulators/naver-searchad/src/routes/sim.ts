@@ -17,6 +17,9 @@ export function registerSimRoutes(app: FastifyInstance, state: SimulatorState): 
     overlaps: state.recorder.overlaps(request.query.customerId),
     unattributed: state.recorder.unattributed(request.query.customerId).length,
   }));
+  app.get<{ Querystring: { customerId?: string } }>('/_sim/stats', async (request) =>
+    state.recorder.stats(request.query.customerId),
+  );
   app.get('/_sim/knobs', async () => state.knobs);
   app.patch('/_sim/knobs', async (request, reply) => {
     try {
@@ -31,6 +34,7 @@ export function registerSimRoutes(app: FastifyInstance, state: SimulatorState): 
     state.stat.live(request.query.customerId ?? '', state.nowMs(), state.knobs.retentionDays).map((j) => ({
       ...jobJson(j, state.nowMs(), state.knobs, baseUrlOf(state.knobs.publicBaseUrl, request)),
       plan: j.plan,
+      revision: j.revision,
     })),
   );
 }

@@ -4,7 +4,8 @@ import { entitiesFor } from '../data/entities.ts';
 import { isModelled, statRows } from '../data/stat-rows.ts';
 import { addDays, parseStatDt } from '../kst.ts';
 import { badParameter, internalError, notReady, outOfLookBack, reportNotFound } from '../naver-errors.ts';
-import { jobJson, type StatJob, type StatPlan } from '../stat-pool.ts';
+import { jobJson, type StatJob, type StatPlan, takeScripted } from '../stat-pool.ts';
+import { revisionAt } from '../stat-truth.ts';
 import type { SimulatorState } from '../state.ts';
 import { baseUrlOf, sendFailure } from './reply.ts';
 
@@ -33,8 +34,18 @@ function lookBackDays(state: SimulatorState, reportTp: string): number {
   return SHORT_LOOK_BACK[reportTp] ?? days.other;
 }
 
-/** Decided once at creation: failures by configured rates, NONE when the day has no rows (or spuriously). */
-function planFor(state: SimulatorState, customer: SimCustomer, reportTp: string, statDate: string): StatPlan {
+/**
+ * Decided once at creation: a scripted outcome, else failures by configured rates, NONE when the day has no rows (or
+ * spuriously).
+ */
+function planFor(
+  state: SimulatorState,
+  customer: SimCustomer,
+  reportTp: string,
+  statDate: string,
+  scripted: StatPlan | undefined,
+): StatPlan {
+  if (scripted) return scripted;
   const { rates } = state.knobs;
   if (state.chance(rates.error)) return 'ERROR';
   if (state.chance(rates.aggregating)) return 'AGGREGATING';
@@ -79,22 +90,27 @@ export function registerStatReports(
       ? pool.find((j) => j.reportTp === reportTp && j.statDate === statDate)
       : undefined;
     if (duplicate) return jobJson(duplicate, state.nowMs(), knobs, baseUrl(request));
+    const scripted = takeScripted(knobs, reportTp, statDate);
+    if (scripted === '20007') return sendFailure(reply, notReady(knobs.httpStatus20007));
     const reportJobId = state.newStatJobId();
+    const createdMs = state.nowMs();
     const job: StatJob = {
       reportJobId,
       customerId: customer.customerId,
       reportTp,
       statDate,
-      createdMs: state.nowMs(),
-      plan: planFor(state, customer, reportTp, statDate),
+      createdMs,
+      plan: planFor(state, customer, reportTp, statDate, scripted),
       waiting: state.chance(knobs.rates.waiting),
       stuckIn: knobs.stuckJobs.find(
         (s) => (s.reportTp ?? reportTp) === reportTp && (s.statDate ?? statDate) === statDate,
       )?.status,
+      revision: revisionAt(knobs.revisions, reportTp, statDate, createdMs),
       token: state.newToken({ kind: 'stat', customerId: customer.customerId, jobId: reportJobId }),
       loginId: customer.loginId,
     };
     state.stat.add(job, knobs.statJobLimit);
+    state.recorder.statJobCreated(customer.customerId);
     if (state.chance(knobs.rates.http500AfterEffect)) return sendFailure(reply, internalError());
     return jobJson(job, state.nowMs(), knobs, baseUrl(request));
   });
