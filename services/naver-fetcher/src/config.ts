@@ -47,9 +47,10 @@ export const fetcherConfig = baseConfig
       .default(DEFAULT_NAVER_TIMEOUT_MS + LEASE_CLOCK_DRIFT_MARGIN_MS),
     /**
      * NAVER report requests per second per customer id, the steady pace of every call under a lease (NAVER allows
-     * about 10, adaptively, #50); the first 429 slows it down and successes bring it back.
+     * about 10, adaptively, #50); the first 429 slows it down and successes bring it back. 0 = unpaced, for a
+     * simulator without a rate limit only.
      */
-    NAVER_REQUESTS_PER_SECOND: z.coerce.number().min(0.1).max(50).default(10),
+    NAVER_REQUESTS_PER_SECOND: z.coerce.number().min(0).max(50).default(10),
     /** Tries of one stat-report create that answered 5xx or timed out; before each new try the job list is read. */
     NAVER_CREATE_TRIES: z.coerce.number().int().min(1).max(10).default(3),
     /** Days back from today (KST) that are fetched again although stored: NAVER restates the last 48 h. */

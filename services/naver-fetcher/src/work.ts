@@ -223,6 +223,8 @@ async function workUnderLease(
       // holder paused mid-download must not still be reading from NAVER when the next holder starts.
       downloadTimeoutMs: deps.config.NAVER_TIMEOUT_MS,
       limiter: deps.budget,
+      // X-Timestamp from the service's clock: NAVER refuses a request whose timestamp is a minute off.
+      now: () => deps.clock.now().getTime(),
       origin: naverOrigin(deps.config, importId, token),
       guard: () => (keeper ? keeper.guard() : lease.check()),
     });
