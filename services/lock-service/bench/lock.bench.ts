@@ -1,6 +1,6 @@
 // `npm run bench -- lock`: decisions per second of the pure decider and of the Postgres decision path (batches of one
 // message, and batches of a partition's messages as the service runs it), and grant
-// latency (ImportRequested published → LockGranted consumed) over the real broker. Prints figures (the batched path
+// latency (LeaseRequested published → LockGranted consumed) over the real broker. Prints figures (the batched path
 // only checks that it granted every lease it should have).
 // Run it with `npm run bench -- lock`: that finds or starts Kafka and Postgres and passes a migrated database of its own
 // and fresh topics in KAFKA_BROKERS, DATABASE_URL and TOPIC_PREFIX.
@@ -17,7 +17,7 @@ import { decide, evolve } from '../src/domain/decide.ts';
 import { emptyLock, type LockCommand } from '../src/domain/lock.ts';
 import { claimPartitions } from '../src/fencing.ts';
 import { decideOne } from '../test/support/decide-one.ts';
-import { importRequested, requestCommand } from '../test/support/events.ts';
+import { leaseRequested, requestCommand } from '../test/support/events.ts';
 
 const policy = { leaseTtlMs: 60_000, lockDelayMs: 35_000, maxHoldMs: 1_800_000, maxQueueWaitMs: 3_600_000 };
 const { kafkaBrokers: brokers, databaseUrl, topicPrefix } = scratchFromEnv();
@@ -188,7 +188,7 @@ async function grantLatency(prefix: string): Promise<{ p50: number; p99: number 
     },
   });
   const request = (customerId: string): ReportlineEvent =>
-    importRequested(customerId, { priority: 'on-demand', source: 'bench' });
+    leaseRequested(customerId, { priority: 'on-demand', source: 'bench' });
   const rounds = 200;
   // Round 0 is the warm-up: it includes the consumer groups' first join and fetch, reported apart from steady state.
   let firstGrantMs = 0;

@@ -17,7 +17,7 @@ import {
 import { trackAssignment } from './assignment.ts';
 import { type LockServiceConfig, lockPolicy } from './config.ts';
 import { type DecisionDeps, decideOnMessages, decideTick, SERVICE } from './decisions.ts';
-import { commandFor } from './domain/commands.ts';
+import { commandFor, endsImportOnGiveUp } from './domain/commands.ts';
 import { claimPartitions } from './fencing.ts';
 import { observeLeases } from './lease-metrics.ts';
 import { lockRoutes } from './routes.ts';
@@ -88,14 +88,12 @@ export async function buildLockService(
     group: GROUP,
     topics: subscribed,
     onAssigned: assignment.assigned,
-    // A request the lock cannot decide on ends its import (it would otherwise wait in no queue); a release or failure
-    // that cannot be decided is dead-lettered, and the lease then expires on its own.
     failure: (() => {
       const policy = rt.failurePolicy({ consumer: SERVICE, stage: 'queue' });
       const giveUp = policy.giveUp!;
       return {
         ...policy,
-        giveUp: async (event, why) => (event.type === 'ImportRequested' ? giveUp(event, why) : undefined),
+        giveUp: async (event, why) => (endsImportOnGiveUp(event) ? giveUp(event, why) : undefined),
       };
     })(),
     // One transaction per batch of a partition's messages (decideOnMessages): the same decisions as one by one.

@@ -4,7 +4,7 @@ import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev
 import { startSimulator } from '@reportline/naver-simulator';
 import { type Bus, createKafkaBus, createPool, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRequested } from './support/events.ts';
+import { leaseRequested } from './support/events.ts';
 import { anyInstance, type HolderOutcome, hold } from './support/holder.ts';
 import { type Instance, startInstance, until } from './support/instances.ts';
 
@@ -29,7 +29,7 @@ const cancelled = new Set<string>();
 let pausedHolder: string | undefined;
 
 const request = (customerId: string, importId: string = crypto.randomUUID(), id?: string) =>
-  importRequested(customerId, { importId, id, priority: Math.random() < 0.3 ? 'on-demand' : 'scheduled' });
+  leaseRequested(customerId, { importId, id, priority: Math.random() < 0.3 ? 'on-demand' : 'scheduled' });
 
 /** Requests with duplicates, a re-sent request under a new event id, stale and early releases, a cancelled waiter. */
 async function wave(perCustomer: number) {

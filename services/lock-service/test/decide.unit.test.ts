@@ -234,9 +234,28 @@ describe('lock decider', () => {
 });
 
 describe('lock decider: the request travels with the grant', () => {
-  it("takes ImportRequested's data as the request it keeps for the grant", () => {
+  it("takes LeaseRequested's request as the request it keeps for the grant, with that request's priority", () => {
+    const asked = examples.find((e) => e.type === 'LeaseRequested')!;
+    expect(commandFor(asked)).toEqual({
+      kind: 'request',
+      importId: '0b0c5b9e-3f3e-4c36-9a57-0d6f7f1d2a10',
+      priority: 'scheduled',
+      eventId: '12121212-1212-4212-8212-121212121212',
+      correlationId: '6a8f4b1e-2c1d-4d8e-8f6a-3c2b1a0f9e8d',
+      request: {
+        connectionId: '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c',
+        trigger: 'scheduled',
+        priority: 'scheduled',
+        reportTypes: ['AD', 'AD_CONVERSION'],
+        dateRange: { from: '2026-11-15', to: '2026-11-21' },
+        target: { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터' },
+      },
+    });
+  });
+
+  it('asks nothing of the lock for an ImportRequested: the fetcher plans it and asks for a lease only when NAVER is needed', () => {
     const requested = examples.find((e) => e.type === 'ImportRequested')!;
-    expect(commandFor(requested)).toMatchObject({ kind: 'request', request: requested.data });
+    expect(commandFor(requested)).toBeUndefined();
   });
 
   it("grants each waiter with LockGranted v2 carrying that waiter's own request", () => {

@@ -7,7 +7,7 @@ import { type Bus, createKafkaBus, createPool, loadConfig, manualClock, type Poo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
 import { lockServiceConfig } from '../src/config.ts';
-import { importRequested } from './support/events.ts';
+import { leaseRequested } from './support/events.ts';
 
 /**
  * The lock-service's HTTP surface over real Postgres and Kafka, on a manual clock so lease times are exact: the
@@ -63,8 +63,8 @@ beforeAll(async () => {
     },
   });
   await bus.publish([
-    importRequested(customerId, { importId: holderImport }),
-    importRequested(customerId, { importId: waiterImport }),
+    leaseRequested(customerId, { importId: holderImport }),
+    leaseRequested(customerId, { importId: waiterImport }),
   ]);
   await event('LockGranted', holderImport);
 });

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import { ImportRequestedV1, LeaseReleasedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
 import { type Bus, createKafkaBus, createPool, loadConfig, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLockService } from '../src/app.ts';
 import { lockServiceConfig } from '../src/config.ts';
-import { importRequested } from './support/events.ts';
+import { leaseRequested, requestData } from './support/events.ts';
 
 const customerId = '5550001';
 let service: (Running & { url: string }) | undefined;
@@ -15,7 +15,7 @@ let pool: Pool;
 const grants: ReportlineEvent[] = [];
 
 const request = (importId: string, priority: 'on-demand' | 'scheduled' = 'scheduled') =>
-  importRequested(customerId, { importId, priority });
+  leaseRequested(customerId, { importId, priority });
 const release = (importId: string, token: number) =>
   makeEvent(
     LeaseReleasedV1,
@@ -81,7 +81,7 @@ describe('lock-service over Kafka and Postgres', () => {
     expect(third).toMatchObject({ importId: b, fencingToken: 3 });
     expect(grants).toHaveLength(3);
     expect(grants.map((g) => g.version)).toEqual([2, 2, 2]);
-    expect(third.data).toMatchObject({ request: requestB.data });
+    expect(third.data).toMatchObject({ request: requestB.data.request });
   });
 
   it('grants a waiter stored before the lock kept requests with LockGranted v1, and later requests with v2', async () => {
@@ -113,12 +113,32 @@ describe('lock-service over Kafka and Postgres', () => {
         { outcome: 'done', naverRequests: 1 },
         { source: 'test', importId, customerId: legacyCustomer, fencingToken: token, now: new Date() },
       );
-    await bus.publish([releaseOf(holder, 1), importRequested(legacyCustomer, { importId: later })]);
+    await bus.publish([releaseOf(holder, 1), leaseRequested(legacyCustomer, { importId: later })]);
     const legacyGrant = await until('the legacy waiter granted', () => grants.find((g) => g.importId === waiter));
     expect(legacyGrant).toMatchObject({ version: 1, fencingToken: 2 });
     expect(legacyGrant.data).not.toHaveProperty('request');
     await bus.publish([releaseOf(waiter, 2)]);
     const laterGrant = await until('the later request granted', () => grants.find((g) => g.importId === later));
     expect(laterGrant).toMatchObject({ version: 2, fencingToken: 3, data: { request: { reportTypes: ['AD'] } } });
+  });
+
+  it("queues on LeaseRequested only: an ImportRequested is the fetcher's to plan and never takes the lease", async () => {
+    const fetcherCustomer = '5550003';
+    const [planned, asked] = [crypto.randomUUID(), crypto.randomUUID()];
+    const importRequested = makeEvent(ImportRequestedV1, requestData('on-demand'), {
+      source: 'test',
+      importId: planned,
+      customerId: fetcherCustomer,
+      now: new Date(),
+    });
+    await bus.publish([importRequested, leaseRequested(fetcherCustomer, { importId: asked })]);
+    const grant = await until('the lease request granted', () => grants.find((g) => g.customerId === fetcherCustomer));
+    expect(grant).toMatchObject({ importId: asked, fencingToken: 1 });
+    const lock = (await (await fetch(`${service!.url}/locks/${fetcherCustomer}`)).json()) as {
+      holder: { importId: string } | null;
+      queue: unknown[];
+    };
+    expect(lock.holder).toMatchObject({ importId: asked });
+    expect(lock.queue).toEqual([]);
   });
 });

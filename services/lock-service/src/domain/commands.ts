@@ -4,14 +4,16 @@ import type { LockCommand } from './lock.ts';
 /** What an incoming event asks of the lock, if anything. */
 export function commandFor(event: ReportlineEvent): LockCommand | undefined {
   switch (event.type) {
-    case 'ImportRequested':
+    case 'LeaseRequested':
+      // The fetcher owns the data calendar and asks only when NAVER is needed; ImportRequested is no request for the
+      // lock any more (an import served from the store never holds a lease).
       return {
         kind: 'request',
         importId: event.importId,
-        priority: event.data.priority,
+        priority: event.data.request.priority,
         eventId: event.id,
         correlationId: event.correlationId,
-        request: event.data,
+        request: event.data.request,
       };
     case 'LeaseReleased':
       // Only v2 can say 'aborted'; a v1 release (done | failed) never takes the lock-delay.
@@ -27,4 +29,12 @@ export function commandFor(event: ReportlineEvent): LockCommand | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether giving up on `event` must end its import: a lease request the lock cannot decide would otherwise wait in no
+ * queue, for ever. A release or failure given up on is only dead-lettered: the lease then expires on its own.
+ */
+export function endsImportOnGiveUp(event: ReportlineEvent): boolean {
+  return event.type === 'LeaseRequested';
 }

@@ -13,7 +13,8 @@ export interface Waiter {
   requestEventId: string;
   correlationId: string;
   /**
-   * The import's request (ImportRequested's data), handed to the holder in LockGranted v2: the lock never reads it.
+   * The import's request (ImportRequested's data, as LeaseRequested carries it), handed to the holder in LockGranted
+   * v2: the lock never reads it.
    * Null for a waiter queued before the lock kept requests (a stored state without it): it is granted with v1.
    */
   request: ImportRequest | null;

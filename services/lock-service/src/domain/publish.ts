@@ -34,7 +34,7 @@ export function toPublished(
     state = evolve(state, e);
     if (e.kind === 'queued') {
       // Published for every queued request, also one granted in the same decision: the scheduler can rely on it as
-      // the proof that an ImportRequested reached the lock.
+      // the proof that a LeaseRequested reached the lock.
       const w = e.waiter;
       const position = grantOrder(state).findIndex((q) => q.importId === w.importId) + 1;
       out.push(

@@ -1,4 +1,4 @@
-import { type ImportRequest, ImportRequestedV1, makeEvent } from '@reportline/contracts';
+import { type ImportRequest, LeaseRequestedV1, makeEvent } from '@reportline/contracts';
 import type { LockCommand, Priority } from '../../src/domain/lock.ts';
 
 /** What an import asks for (ImportRequested's data): the lock passes it on to the grant without reading it. */
@@ -11,7 +11,7 @@ export const requestData = (priority: Priority = 'scheduled'): ImportRequest => 
   target: { spreadsheetId: 's', sheetName: 't' },
 });
 
-/** The lock's command for an import's request, as `commandFor` makes it of an ImportRequested. */
+/** The lock's command for an import's request, as `commandFor` makes it of a LeaseRequested. */
 export const requestCommand = (
   importId: string,
   opts: { priority?: Priority; eventId?: string; correlationId?: string } = {},
@@ -24,14 +24,19 @@ export const requestCommand = (
   request: requestData(opts.priority),
 });
 
-/** An ImportRequested as the scheduler sends it, with only what the lock decides on as parameters. */
-export function importRequested(
+/** A LeaseRequested as the naver-fetcher sends it when NAVER is needed, with only what the lock decides on as parameters. */
+export function leaseRequested(
   customerId: string,
   opts: { importId?: string; priority?: 'on-demand' | 'scheduled'; id?: string; source?: string } = {},
 ) {
   return makeEvent(
-    ImportRequestedV1,
-    { ...requestData(opts.priority), connectionId: crypto.randomUUID() },
+    LeaseRequestedV1,
+    {
+      request: { ...requestData(opts.priority), connectionId: crypto.randomUUID() },
+      naverReports: 2,
+      storeReports: 0,
+      verifyCredentials: false,
+    },
     {
       source: opts.source ?? 'test',
       importId: opts.importId ?? crypto.randomUUID(),
