@@ -261,7 +261,13 @@ describe('the data calendar over several days', () => {
     // One daily update: the window (2026-11-27, 2026-11-28), once.
     expect((await simStats(main.customerId)).statJobsCreated - before.statJobsCreated).toBe(2);
     expect(events.filter((e) => e.data.naverRequests > 0)).toHaveLength(1);
-    for (const e of events) expect(e.data.reports).toHaveLength(365);
+    // 365 days within NAVER's look-back, plus 2025-11-26..28: gone from NAVER since day 1, served from the store.
+    for (const e of events) expect(e.data.reports).toHaveLength(368);
+    expect(events[0]!.data.reports.slice(0, 3).map((r) => [r.statDate, r.source])).toEqual([
+      ['2025-11-26', 'store'],
+      ['2025-11-27', 'store'],
+      ['2025-11-28', 'store'],
+    ]);
     const overlaps = await (await fetch(`${naver.url}/_sim/overlaps?customerId=${main.customerId}`)).json();
     expect(overlaps).toMatchObject({ overlaps: [], unattributed: 0 });
   });
@@ -295,7 +301,7 @@ describe('a shared job pool', () => {
     await knobs({ reportBuildMs: 40 });
     expect(event.data.reports).toHaveLength(80);
     expect(event.data.pending).toEqual([]);
-    await expectFilesMatchNaver(busy, event);
+    await expectFilesMatchNaver(busy, event, (d) => (d === '2026-11-25' ? 1 : 0));
     // Every job of ours was deleted; the foreign tool's jobs were left alone.
     const { rows } = await pool.query(
       'SELECT count(*)::int AS open FROM fetcher.naver_jobs WHERE customer_id = $1 AND deleted_at IS NULL',
