@@ -1,4 +1,5 @@
 import {
+  ChunkDownloadedV2,
   LeaseRenewedV1,
   LeaseRequestedV1,
   LockGrantedV1,
@@ -20,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
 import { schedulerConfig } from '../src/config.ts';
+import { overdueCandidates } from '../src/store.ts';
 
 let scheduler: Running & { url: string };
 let bus: Bus;
@@ -236,5 +238,53 @@ describe('scheduler API', () => {
     await new Promise((r) => setTimeout(r, 3_600));
     const { body: view } = await call('GET', `/imports/${requested.importId}`);
     expect(view).toMatchObject({ status: 'requested', failure: null });
+  });
+
+  it('does not stall an import whose stored days came before the lease it waits for, nor list it for the sweep', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: requested } = await call('POST', '/imports', {
+      connectionId: c.id,
+      dateRange: { from: '2026-11-04', to: '2026-11-05' },
+    });
+    const request = await until('its ImportRequested', () =>
+      seen.find(
+        (e): e is Extract<ReportlineEvent, { type: 'ImportRequested' }> =>
+          e.type === 'ImportRequested' && e.importId === requested.importId,
+      ),
+    );
+    const ctx = { source: 'test', importId: requested.importId, customerId: '338047', causedBy: request };
+    await bus.publish([
+      makeEvent(
+        ChunkDownloadedV2,
+        {
+          source: 'store',
+          reports: [{ reportType: 'AD', statDate: '2026-11-04', outcome: 'built' }],
+          bytes: 100,
+          completed: 1,
+          total: 2,
+        },
+        { ...ctx, now: new Date() },
+      ),
+      makeEvent(
+        LeaseRequestedV1,
+        { request: request.data, naverReports: 1, storeReports: 1, verifyCredentials: false },
+        { ...ctx, now: new Date() },
+      ),
+    ]);
+    await until('both folded into the view', async () => {
+      const { body } = await call('GET', `/imports/${requested.importId}`);
+      return body.steps.length === 3 ? body : undefined;
+    });
+    // Past the stall bound (1.5 s) by more than two sweeps: a stalled import would have failed by now.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const { body: view } = await call('GET', `/imports/${requested.importId}`);
+    expect(view).toMatchObject({ status: 'downloading', failure: null, progress: { completed: 1, total: 2 } });
+    const now = Date.now();
+    const candidates = await overdueCandidates(
+      pool,
+      { ack: new Date(now - 3_000), stall: new Date(now), lifetime: new Date(now - 3 * 3_600_000) },
+      100,
+    );
+    expect(candidates).not.toContain(requested.importId);
   });
 });
