@@ -149,6 +149,9 @@ Where to look:
     status: view.status,
     rowsWritten: view.rowsWritten,
     naverRequests: view.naverRequests,
+    // Absent from a scheduler older than the data calendar: reports served from the fetcher's store, dates not ready.
+    storeReports: view.storeReports ?? null,
+    pendingDates: view.pending?.length ?? 0,
     naverOverlaps: overlaps.length,
     kafka: environment.kafkaSource,
     postgres: environment.postgresSource,
@@ -170,6 +173,8 @@ interface ImportView {
   progress: { completed: number; total: number } | null;
   rowsWritten: number | null;
   naverRequests: number | null;
+  storeReports?: number | null;
+  pending?: { reportType: string; statDate: string; code: string }[];
   failure: { code: string; message: string } | null;
 }
 
@@ -183,7 +188,8 @@ async function followImport(url: string, timeoutMs: number): Promise<ImportView>
     const total = view.progress?.total ?? 0;
     const width = 30;
     const filled = total > 0 ? Math.round((done / total) * width) : 0;
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total || '?'} days  ${view.status}`;
+    // (type, date) reports, from NAVER or the store; a pending date counts once the fetcher gave up on it for now.
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total || '?'} reports  ${view.status}`;
     if (line !== last) {
       if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
       else process.stderr.write(`${line}\n`);

@@ -1,7 +1,7 @@
 import { until } from '@reportline/dev/wait';
 import { type InMemoryBus, type Pool, postgresBlobStore, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adLine, downloadedFile, inMemoryProcessor } from './support.ts';
+import { adLine, downloadedFile, downloadedV3, inMemoryProcessor } from './support.ts';
 
 /**
  * The processor's use case through its real wiring (build → start), on the in-memory bus and real Postgres: no
@@ -42,5 +42,96 @@ describe('processing a download (in-memory bus)', () => {
     await bus.drain();
     expect(bus.published.filter((e) => e.type === 'RowsProcessed' && e.importId === importId)).toHaveLength(1);
     expect(processed).toMatchObject({ version: 2, causationId: downloaded.id, data: { target, rowCount: 1 } });
+  });
+
+  it('turns a v3 of stored and NAVER files into one RowsProcessed v2, once however often it is delivered; NONE adds none', async () => {
+    const blobs = postgresBlobStore(pool);
+    const tsv = (lines: string[]) => Buffer.from(`${lines.join('\n')}\n`);
+    const stored = await blobs.put(
+      'raw/test-v3/AD/2026-11-10',
+      tsv([adLine(customerId, 'nad-a001-01-000000000000001')]),
+      'text/tab-separated-values',
+    );
+    const fresh = await blobs.put(
+      'raw/test-v3/AD/2026-11-10b',
+      tsv([adLine(customerId, 'nad-a001-01-000000000000002')]),
+      'text/tab-separated-values',
+    );
+    const importId = crypto.randomUUID();
+    const target = { spreadsheetId: 'sheet-v3', sheetName: '로우데이터' };
+    const generatedAt = '2026-11-11T21:00:00.000Z';
+    const downloaded = downloadedV3(
+      { importId, customerId },
+      {
+        reports: [
+          {
+            reportType: 'AD',
+            statDate: '2026-11-10',
+            outcome: 'built',
+            source: 'store',
+            generatedAt,
+            file: stored,
+            rows: 1,
+          },
+          {
+            reportType: 'AD',
+            statDate: '2026-11-12',
+            outcome: 'built',
+            source: 'naver',
+            generatedAt,
+            file: fresh,
+            rows: 1,
+          },
+          { reportType: 'AD', statDate: '2026-11-11', outcome: 'none', source: 'store', generatedAt, rows: 0 },
+        ],
+        pending: [{ reportType: 'AD', statDate: '2026-11-13', code: 'aggregating', reason: 'job ended AGGREGATING' }],
+        master: stored,
+      },
+      target,
+    );
+    await bus.publish([downloaded]);
+    await bus.publish([downloaded]); // a redelivery: same event id
+    const processed = await until('RowsProcessed', () =>
+      bus.published.find((e) => e.type === 'RowsProcessed' && e.importId === importId),
+    );
+    await bus.drain();
+    expect(bus.published.filter((e) => e.importId === importId && e.source === 'processor')).toHaveLength(1);
+    expect(processed).toMatchObject({
+      version: 2,
+      causationId: downloaded.id,
+      // both files' lines date 2026-11-10 in the fixture, one row per ad
+      data: { target, rowCount: 2, dateRange: { from: '2026-11-10', to: '2026-11-12' } },
+    });
+  });
+
+  it('ends an import whose every date is pending with ImportCompleted, 0 rows, never reaching the writer', async () => {
+    const importId = crypto.randomUUID();
+    const target = { spreadsheetId: 'sheet-pending', sheetName: '로우데이터' };
+    const downloaded = downloadedV3(
+      { importId, customerId },
+      {
+        reports: [],
+        pending: [
+          { reportType: 'AD', statDate: '2026-11-20', code: 'early-none', reason: 'NONE before the data-ready hour' },
+          { reportType: 'AD', statDate: '2026-11-21', code: 'not-ready', reason: 'still aggregating (20007)' },
+        ],
+        naverRequests: 2,
+      },
+      target,
+    );
+    await bus.publish([downloaded]);
+    await bus.publish([downloaded]); // a redelivery: same event id
+    const completed = await until('ImportCompleted', () =>
+      bus.published.find((e) => e.type === 'ImportCompleted' && e.importId === importId),
+    );
+    await bus.drain();
+    expect(completed).toMatchObject({
+      version: 1,
+      source: 'processor',
+      causationId: downloaded.id,
+      data: { rowsWritten: 0, spreadsheetId: 'sheet-pending', sheetName: '로우데이터' },
+    });
+    expect(bus.published.filter((e) => e.importId === importId && e.source === 'processor')).toHaveLength(1);
+    expect(bus.published.some((e) => e.type === 'RowsProcessed' && e.importId === importId)).toBe(false);
   });
 });

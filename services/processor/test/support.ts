@@ -1,4 +1,10 @@
-import { type BlobRef, makeEvent, ReportsDownloadedV2 } from '@reportline/contracts';
+import {
+  type BlobRef,
+  type EventOfType,
+  makeEvent,
+  ReportsDownloadedV2,
+  ReportsDownloadedV3,
+} from '@reportline/contracts';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { createInMemoryBus, createPool, loadConfig } from '@reportline/platform';
 import { buildProcessor } from '../src/app.ts';
@@ -52,4 +58,21 @@ export const downloadedFile = (
       target,
     },
     { source: 'test', ...ids, fencingToken: 3, now: new Date() },
+  );
+
+type DownloadedV3 = Extract<EventOfType<'ReportsDownloaded'>, { version: 3 }>['data'];
+
+/**
+ * A ReportsDownloaded v3 as the data-calendar fetcher sends it for `target`: `reports` and `pending` as given, not
+ * under a lease (no fencing token) as when every report came from the store.
+ */
+export const downloadedV3 = (
+  ids: { importId: string; customerId: string },
+  data: Pick<DownloadedV3, 'reports' | 'pending'> & Partial<DownloadedV3>,
+  target = { spreadsheetId: 'sheet-x', sheetName: '로우데이터' },
+) =>
+  makeEvent(
+    ReportsDownloadedV3,
+    { clamped: [], naverRequests: 0, reportJobs: 0, connectionId: crypto.randomUUID(), target, ...data },
+    { source: 'test', ...ids, now: new Date() },
   );

@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 export const schedulerConfig = baseConfig.extend({
   SECRETS_KEY: secretsKey,
-  /** An import the lock-service has not acknowledged within this ends as failed (its request was lost). */
+  /**
+   * An import neither the naver-fetcher nor the lock-service acknowledged within this ends as failed (its request was
+   * lost).
+   */
   IMPORT_QUEUE_ACK_MS: z.coerce
     .number()
     .int()

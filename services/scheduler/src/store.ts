@@ -1,6 +1,6 @@
 import type { ReportlineEvent, ReportType } from '@reportline/contracts';
 import { appendToOutbox, claimEvent, type Pool, type Queryable, withTransaction } from '@reportline/platform';
-import type { ImportView } from './domain/import-view.ts';
+import { type ImportView, storedView } from './domain/import-view.ts';
 import { lastProgressAt } from './domain/stall.ts';
 
 export interface Connection {
@@ -42,7 +42,7 @@ export async function findImportByIdempotencyKey(
     'SELECT view FROM scheduler.imports WHERE connection_id = $1 AND idempotency_key = $2',
     [connectionId, key],
   );
-  return rows[0]?.view;
+  return rows[0] && storedView(rows[0].view);
 }
 
 /** Inserts a new import; false when another request with the same idempotency key won the race. */
@@ -108,7 +108,7 @@ export async function loadImportForUpdate(db: Queryable, importId: string): Prom
     'SELECT view FROM scheduler.imports WHERE import_id = $1 FOR UPDATE',
     [importId],
   );
-  return rows[0]?.view;
+  return rows[0] && storedView(rows[0].view);
 }
 
 export async function saveImportView(db: Queryable, view: ImportView): Promise<void> {
@@ -118,6 +118,13 @@ export async function saveImportView(db: Queryable, view: ImportView): Promise<v
     [view.importId, view, view.status, lastProgressAt(view)],
   );
 }
+
+/**
+ * domain/stall.ts `waitingForLease` as a filter, so imports waiting in the lock queue (exempt from the stall rule) do
+ * not crowd the candidates out.
+ */
+const WAITING_FOR_LEASE = `((view->'steps' @> '[{"type":"LeaseRequested"}]' OR view->'steps' @> '[{"type":"LockQueued"}]')
+  AND NOT view->'steps' @> '[{"type":"LockGranted"}]')`;
 
 /**
  * Open imports that may have passed a bound (domain/stall.ts decides on each view), oldest first. Rows the sweep
@@ -133,7 +140,7 @@ export async function overdueCandidates(
      WHERE status NOT IN ('completed', 'failed') AND overdue_at IS NULL
        AND (requested_at < $3
             OR (status = 'requested' AND requested_at < $1)
-            OR (status <> 'requested' AND progress_at < $2))
+            OR (status <> 'requested' AND progress_at < $2 AND NOT ${WAITING_FOR_LEASE}))
      ORDER BY requested_at LIMIT $4`,
     [cut.ack, cut.stall, cut.lifetime, limit],
   );
@@ -148,7 +155,7 @@ export async function findImport(db: Queryable, importId: string): Promise<Impor
   const { rows } = await db.query<{ view: ImportView }>('SELECT view FROM scheduler.imports WHERE import_id = $1', [
     importId,
   ]);
-  return rows[0]?.view;
+  return rows[0] && storedView(rows[0].view);
 }
 
 export async function listImports(db: Queryable, connectionId: string, limit: number): Promise<ImportView[]> {
@@ -156,5 +163,5 @@ export async function listImports(db: Queryable, connectionId: string, limit: nu
     'SELECT view FROM scheduler.imports WHERE connection_id = $1 ORDER BY requested_at DESC LIMIT $2',
     [connectionId, limit],
   );
-  return rows.map((r) => r.view);
+  return rows.map((r) => storedView(r.view));
 }

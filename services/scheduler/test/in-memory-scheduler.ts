@@ -5,8 +5,16 @@ import { schedulerConfig } from '../src/config.ts';
 
 export type Inject = Awaited<ReturnType<typeof buildScheduler>>['http']['inject'];
 
-/** The scheduler's real wiring on an in-memory bus and this worker's Postgres, started, with `inject` for its routes. */
-export async function startInMemoryScheduler(): Promise<{ bus: InMemoryBus; scheduler: Running; inject: Inject }> {
+/**
+ * The scheduler's real wiring on an in-memory bus and this worker's Postgres, started, with `inject` for its routes and
+ * the database's URL for tests that set up stored state.
+ */
+export async function startInMemoryScheduler(): Promise<{
+  bus: InMemoryBus;
+  scheduler: Running;
+  inject: Inject;
+  databaseUrl: string;
+}> {
   const env = await isolatedEnvironment();
   const bus = createInMemoryBus();
   const config = loadConfig(schedulerConfig, {
@@ -17,7 +25,7 @@ export async function startInMemoryScheduler(): Promise<{ bus: InMemoryBus; sche
   });
   const built = await buildScheduler(config, { bus });
   const inject = built.http.inject.bind(built.http);
-  return { bus, inject, scheduler: await built.start() };
+  return { bus, inject, scheduler: await built.start(), databaseUrl: env.databaseUrl };
 }
 
 /** POST /connections for `customerId` with a fixed target and AD reports; the response as `inject` gives it. */

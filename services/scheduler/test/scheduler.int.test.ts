@@ -1,4 +1,12 @@
-import { LeaseRenewedV1, LockGrantedV1, makeEvent, type ReportlineEvent, topics } from '@reportline/contracts';
+import {
+  ChunkDownloadedV2,
+  LeaseRenewedV1,
+  LeaseRequestedV1,
+  LockGrantedV1,
+  makeEvent,
+  type ReportlineEvent,
+  topics,
+} from '@reportline/contracts';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
 import {
@@ -13,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
 import { schedulerConfig } from '../src/config.ts';
+import { overdueCandidates } from '../src/store.ts';
 
 let scheduler: Running & { url: string };
 let bus: Bus;
@@ -181,14 +190,14 @@ describe('scheduler API', () => {
     }
   });
 
-  it('ends an import whose request the lock-service never acknowledged', async () => {
+  it('ends an import whose request neither the naver-fetcher nor the lock-service acknowledged', async () => {
     const { body: c } = await call('POST', '/connections', connection);
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-02', to: '2026-11-02' },
     });
     const started = Date.now();
-    // No lock-service runs in this test: nobody answers with LockQueued.
+    // No fetcher nor lock-service runs in this test: nobody answers with LeaseRequested or LockQueued.
     const view = await until(
       'the import to fail as lost',
       async () => {
@@ -200,5 +209,82 @@ describe('scheduler API', () => {
     expect(view.failure).toMatchObject({ stage: 'queue', code: 'lock-request-lost', retryable: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
     expect(seen.filter((e) => e.type === 'ImportFailed' && e.importId === requested.importId)).toHaveLength(1);
+  });
+
+  it('keeps an import the naver-fetcher acknowledged with LeaseRequested past the ack bound', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: requested } = await call('POST', '/imports', {
+      connectionId: c.id,
+      dateRange: { from: '2026-11-03', to: '2026-11-03' },
+    });
+    const request = await until('its ImportRequested', () =>
+      seen.find(
+        (e): e is Extract<ReportlineEvent, { type: 'ImportRequested' }> =>
+          e.type === 'ImportRequested' && e.importId === requested.importId,
+      ),
+    );
+    await bus.publish([
+      makeEvent(
+        LeaseRequestedV1,
+        { request: request.data, naverReports: 1, storeReports: 0, verifyCredentials: true },
+        { source: 'test', importId: requested.importId, customerId: '338047', causedBy: request, now: new Date() },
+      ),
+    ]);
+    await until('LeaseRequested in the view', async () => {
+      const { body } = await call('GET', `/imports/${requested.importId}`);
+      return body.steps.some((s: { type: string }) => s.type === 'LeaseRequested') ? body : undefined;
+    });
+    // Past the ack bound (3 s) by more than two sweeps: a lost request would have failed by now.
+    await new Promise((r) => setTimeout(r, 3_600));
+    const { body: view } = await call('GET', `/imports/${requested.importId}`);
+    expect(view).toMatchObject({ status: 'requested', failure: null });
+  });
+
+  it('does not stall an import whose stored days came before the lease it waits for, nor list it for the sweep', async () => {
+    const { body: c } = await call('POST', '/connections', connection);
+    const { body: requested } = await call('POST', '/imports', {
+      connectionId: c.id,
+      dateRange: { from: '2026-11-04', to: '2026-11-05' },
+    });
+    const request = await until('its ImportRequested', () =>
+      seen.find(
+        (e): e is Extract<ReportlineEvent, { type: 'ImportRequested' }> =>
+          e.type === 'ImportRequested' && e.importId === requested.importId,
+      ),
+    );
+    const ctx = { source: 'test', importId: requested.importId, customerId: '338047', causedBy: request };
+    await bus.publish([
+      makeEvent(
+        ChunkDownloadedV2,
+        {
+          source: 'store',
+          reports: [{ reportType: 'AD', statDate: '2026-11-04', outcome: 'built' }],
+          bytes: 100,
+          completed: 1,
+          total: 2,
+        },
+        { ...ctx, now: new Date() },
+      ),
+      makeEvent(
+        LeaseRequestedV1,
+        { request: request.data, naverReports: 1, storeReports: 1, verifyCredentials: false },
+        { ...ctx, now: new Date() },
+      ),
+    ]);
+    await until('both folded into the view', async () => {
+      const { body } = await call('GET', `/imports/${requested.importId}`);
+      return body.steps.length === 3 ? body : undefined;
+    });
+    // Past the stall bound (1.5 s) by more than two sweeps: a stalled import would have failed by now.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const { body: view } = await call('GET', `/imports/${requested.importId}`);
+    expect(view).toMatchObject({ status: 'downloading', failure: null, progress: { completed: 1, total: 2 } });
+    const now = Date.now();
+    const candidates = await overdueCandidates(
+      pool,
+      { ack: new Date(now - 3_000), stall: new Date(now), lifetime: new Date(now - 3 * 3_600_000) },
+      100,
+    );
+    expect(candidates).not.toContain(requested.importId);
   });
 });

@@ -1,4 +1,4 @@
-import type { ReportlineEvent } from '@reportline/contracts';
+import { PendingReport, type ReportlineEvent, ReportsDownloadedV3 } from '@reportline/contracts';
 import { z } from 'zod';
 
 export const ImportStatus = z.enum(['requested', 'downloading', 'processing', 'writing', 'completed', 'failed']);
@@ -15,6 +15,26 @@ export const ImportView = z.object({
   requestedAt: z.string().nullable(),
   progress: z.object({ completed: z.number(), total: z.number() }).nullable(),
   naverRequests: z.number().nullable(),
+  storeReports: z
+    .number()
+    .nullable()
+    .describe(
+      "Reports the naver-fetcher served from its data calendar's store instead of asking NAVER (null until downloaded, and for imports downloaded before the fetcher had a store).",
+    ),
+  reportJobs: z
+    .number()
+    .nullable()
+    .describe(
+      'Stat-report jobs this import created at NAVER (null until downloaded, and for imports downloaded before the fetcher counted them).',
+    ),
+  pending: z
+    .array(PendingReport)
+    .describe(
+      'Dates NAVER has no final report for yet, with why: the sheet keeps what it holds for them, and a later import asks again.',
+    ),
+  clamped: ReportsDownloadedV3.data.shape.clamped.describe(
+    "Days left out because they lie beyond NAVER's look-back for the report type, with why.",
+  ),
   rowsWritten: z.number().nullable(),
   failure: z.object({ stage: z.string(), code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
   steps: z.array(z.object({ type: z.string(), time: z.string(), eventId: z.string() })),
@@ -28,9 +48,22 @@ export const initialView = (importId: string, customerId: string): ImportView =>
   requestedAt: null,
   progress: null,
   naverRequests: null,
+  storeReports: null,
+  reportJobs: null,
+  pending: [],
+  clamped: [],
   rowsWritten: null,
   failure: null,
   steps: [],
+});
+
+/**
+ * A view as stored, whatever release folded it: views stored before a field existed lack it, and read as having its
+ * initial value until an event of theirs sets it.
+ */
+export const storedView = (stored: ImportView): ImportView => ({
+  ...initialView(stored.importId, stored.customerId),
+  ...stored,
 });
 
 // Events of one import arrive on several topics, so their order is not guaranteed: status only moves forward.
@@ -75,7 +108,17 @@ export function evolveView(view: ImportView, event: ReportlineEvent): ImportView
       break;
     case 'ReportsDownloaded':
       next.naverRequests = event.data.naverRequests;
-      next.progress = { completed: event.data.reports.length, total: event.data.reports.length };
+      next.clamped = event.data.clamped;
+      if (event.version === 3) {
+        // A pending date is done for this import (the fetcher asked and NAVER is not ready): it counts as progress.
+        const done = event.data.reports.length + event.data.pending.length;
+        next.progress = { completed: done, total: done };
+        next.storeReports = event.data.reports.filter((r) => r.source === 'store').length;
+        next.reportJobs = event.data.reportJobs;
+        next.pending = event.data.pending;
+      } else {
+        next.progress = { completed: event.data.reports.length, total: event.data.reports.length };
+      }
       break;
     case 'ImportCompleted':
       next.rowsWritten = event.data.rowsWritten;

@@ -5,7 +5,10 @@ import type { ImportStatus, ImportView } from './import-view.ts';
  * can take"): whatever breaks, the scheduler ends it failed with a reason.
  */
 export interface ImportBounds {
-  /** An ImportRequested the lock-service has not acknowledged (LockQueued or LockGranted) within this was lost. */
+  /**
+   * An ImportRequested neither the naver-fetcher (LeaseRequested, ChunkDownloaded, ReportsDownloaded) nor the
+   * lock-service (LockQueued, LockGranted) acknowledged within this was lost.
+   */
   queueAckMs: number;
   /** A started import with no work done for this long (no day downloaded, no rows processed or written) stalled. */
   stallMs: number;
@@ -19,13 +22,28 @@ export interface ImportBounds {
  */
 const WORK_STEPS = new Set([
   'ImportRequested',
+  'LeaseRequested',
   'LockGranted',
   'ChunkDownloaded',
   'ReportsDownloaded',
   'RowsProcessed',
   'SheetWritten',
 ]);
-const ACKNOWLEDGED = new Set(['LockQueued', 'LockGranted']);
+/**
+ * The fetcher plans every import and asks the lock for a lease only when NAVER is needed: an import served from the
+ * store is never queued at the lock, so what the fetcher publishes acknowledges a request as well as the lock's answer.
+ */
+const ACKNOWLEDGED = new Set(['LockQueued', 'LockGranted', 'LeaseRequested', 'ChunkDownloaded', 'ReportsDownloaded']);
+
+/**
+ * Asked for a lease and not granted yet. The fetcher may report the stored days (ChunkDownloaded) before it asks, so
+ * such an import is already downloading while it waits in the lock queue: the lock's maximum queue wait bounds that
+ * wait, not the stall rule.
+ */
+export function waitingForLease(view: ImportView): boolean {
+  const asked = view.steps.some((s) => s.type === 'LeaseRequested' || s.type === 'LockQueued');
+  return asked && !view.steps.some((s) => s.type === 'LockGranted');
+}
 
 const STAGE = { requested: 'queue', downloading: 'download', processing: 'process', writing: 'write' } as const;
 type OpenStatus = keyof typeof STAGE;
@@ -55,12 +73,17 @@ export function overdueFailure(view: ImportView, now: Date, bounds: ImportBounds
     return {
       stage,
       code: 'lock-request-lost',
-      message: `the lock-service did not acknowledge this import within ${minutes(bounds.queueAckMs)} (it may be down, or the request was lost); run the import again`,
+      message: `neither the naver-fetcher nor the lock-service acknowledged this import within ${minutes(bounds.queueAckMs)} (they may be down, or the request was lost); run the import again`,
       retryable: true,
     };
   }
   const progress = lastProgressAt(view);
-  if (view.status !== 'requested' && progress && now.getTime() - Date.parse(progress) >= bounds.stallMs) {
+  if (
+    view.status !== 'requested' &&
+    !waitingForLease(view) &&
+    progress &&
+    now.getTime() - Date.parse(progress) >= bounds.stallMs
+  ) {
     return {
       stage,
       code: 'import-stalled',

@@ -10,7 +10,8 @@ export function importRoutes(app: HttpApp, deps: { pool: Pool; clock: Clock; rel
     {
       schema: {
         description:
-          'Request an import of a connection. Every import, whatever its trigger, takes the same path through the NAVER lock. ' +
+          'Request an import of a connection. Every import, whatever its trigger, takes the same path: the naver-fetcher ' +
+          "serves the reports it already stores and asks NAVER, under the customer id's lock, only for the rest. " +
           'Send an Idempotency-Key header to make retries of this call safe (keys are scoped to the connection). ' +
           "The connection's sheet tab is replaced with exactly the rows of this import's date range.",
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
