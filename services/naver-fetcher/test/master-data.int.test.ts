@@ -41,11 +41,11 @@ beforeAll(async () => {
 });
 afterAll(() => pool?.end());
 
-async function withSimulator(masterBuildMs: number) {
+async function withSimulator(masterBuildMs: number, rates: { error?: number } = {}) {
   const clock = new Clock();
   const customer = newCustomer();
   const sim = await startSimulator(
-    { customers: [customer], knobs: { masterBuildMs, rateLimit: { perSecond: 0 } } },
+    { customers: [customer], knobs: { masterBuildMs, rateLimit: { perSecond: 0 }, rates } },
     { port: 0, host: '127.0.0.1', now: clock.now },
   );
   const posts: { item: string; fromTime?: string }[] = [];
@@ -78,6 +78,19 @@ async function withSimulator(masterBuildMs: number) {
     }[];
     return log.filter((r) => r.method === 'POST' && r.path === '/master-reports').length;
   };
+  const openJobs = async () =>
+    (
+      await pool.query<{ id: string }>(
+        'SELECT id FROM fetcher.master_jobs WHERE customer_id = $1 AND deleted_at IS NULL',
+        [customer.customerId],
+      )
+    ).rows.map((r) => r.id);
+  const entityCount = async () =>
+    (
+      await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM fetcher.master_entities WHERE customer_id = $1', [
+        customer.customerId,
+      ])
+    ).rows[0]!.n;
   const stored = async (id: string) =>
     (
       await pool.query<{ name: string; deleted_at: Date | null; state: string | null }>(
@@ -85,7 +98,7 @@ async function withSimulator(masterBuildMs: number) {
         [customer.customerId, id],
       )
     ).rows[0];
-  return { sim, clock, customer, client, posts, refresh, creates, stored };
+  return { sim, clock, customer, client, posts, refresh, creates, stored, openJobs, entityCount };
 }
 
 describe('master data', () => {
@@ -216,6 +229,68 @@ describe('master data', () => {
         [t.customer.customerId],
       );
       expect(left.rows[0].n).toBe(0);
+    } finally {
+      await t.sim.close();
+    }
+  });
+
+  it('a delta with nothing changed ends NONE and still moves the next delta on', async () => {
+    const t = await withSimulator(3_000);
+    try {
+      t.clock.ms = Date.parse('2026-03-01T03:00:00Z');
+      const first = t.clock.ms; // each refresh creates its job before it polls
+      expect((await t.refresh(60_000, ['Campaign'])).items.Campaign?.outcome).toBe('fetched');
+      t.clock.ms += 24 * HOUR;
+      const second = t.clock.ms;
+      expect((await t.refresh(60_000, ['Campaign'])).items.Campaign).toEqual({ outcome: 'none', entities: 0 });
+      t.clock.ms += 24 * HOUR;
+      await t.refresh(60_000, ['Campaign']);
+      const [, asked2, asked3] = t.posts.map((p) => Date.parse(p.fromTime ?? ''));
+      // Each delta starts at (a little before) the previous job's creation, the NONE one's included.
+      for (const [asked, created] of [
+        [asked2!, first],
+        [asked3!, second],
+      ] as const) {
+        expect(asked).toBeLessThanOrEqual(created);
+        expect(asked).toBeGreaterThan(created - HOUR);
+      }
+      expect(await t.openJobs()).toEqual([]);
+      expect(await t.client.listMasterReports()).toEqual([]);
+    } finally {
+      await t.sim.close();
+    }
+  });
+
+  it('a job NAVER ends in ERROR is deleted and the item fails, leaving the stored names as they were', async () => {
+    const t = await withSimulator(3_000, { error: 1 });
+    try {
+      t.clock.ms = Date.parse('2025-09-01T03:00:00Z');
+      const result = await t.refresh(60_000, ['Keyword', 'Ad']);
+      expect(result.items.Keyword).toMatchObject({
+        outcome: 'failed',
+        entities: 0,
+        error: expect.stringMatching(/ERROR/),
+      });
+      expect(result.items.Ad?.outcome).toBe('failed');
+      expect(await t.openJobs()).toEqual([]);
+      expect(await t.client.listMasterReports()).toEqual([]);
+      expect(await t.entityCount()).toBe(0);
+    } finally {
+      await t.sim.close();
+    }
+  });
+
+  it('deletes a job of ours older than NAVER keeps reports instead of adopting it', async () => {
+    const t = await withSimulator(10 * 60_000);
+    try {
+      t.clock.ms = Date.parse('2025-09-01T03:00:00Z');
+      expect((await t.refresh(1_000, ['Keyword'])).items.Keyword?.outcome).toBe('waiting');
+      const [old] = await t.openJobs();
+      t.clock.ms += 15 * 24 * HOUR;
+      expect((await t.refresh(20 * 60_000, ['Keyword'])).items.Keyword?.outcome).toBe('fetched');
+      expect(await t.creates()).toBe(2);
+      expect(await t.client.getMasterReport(old!)).toBeNull();
+      expect(await t.openJobs()).toEqual([]);
     } finally {
       await t.sim.close();
     }
