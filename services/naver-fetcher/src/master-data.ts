@@ -63,7 +63,10 @@ export interface MasterDataDeps {
   items?: readonly MasterItem[];
 }
 
-/** Generated reports are kept 14 days since 2025-10-27; an older job of ours is presumed gone and its data stale. */
+/**
+ * Master jobs are kept until deleted (§7), but one of ours older than NAVER's report retention (14 days since
+ * 2025-10-27) is stale and may be gone: it is deleted, not adopted, and a fresh one made.
+ */
 export const MASTER_JOB_KEPT_MS = 14 * 86_400_000;
 /** One open job per item is the rule; this stops a bug from ever eating the customer id's 100 jobs. */
 export const MAX_OPEN_JOBS = 10;
