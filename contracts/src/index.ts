@@ -6,6 +6,7 @@ export * from './events/pipeline.ts';
 export { examples } from './examples.ts';
 export * from './lease-api.ts';
 export * from './make-event.ts';
+export * from './master-snapshot.ts';
 export * from './primitives.ts';
 export * from './registry.ts';
 export * from './row-set.ts';

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { entitiesFor } from '../src/data/entities.ts';
+import { masterRows } from '../src/data/master-rows.ts';
+import { statRows } from '../src/data/stat-rows.ts';
 import { ALICE, BOB, relative, type TestCustomer, type TestSim, testSim } from './helpers.ts';
 
 const lines = (body: string) => body.slice(0, -1).split('\n');
@@ -20,6 +23,7 @@ describe('master reports', () => {
     ['Adgroup', 18],
     ['Keyword', 13],
     ['Ad', 11],
+    ['BusinessChannel', 9],
   ])('%s is headerless TSV with %i columns', async (item, n) => {
     sim = await testSim();
     const body = await fetchFile({ item });
@@ -90,5 +94,67 @@ describe('master reports', () => {
     sim.clock.advance(600_000);
     expect((await sim.call(BOB, 'GET', `/master-reports/${label.id}`)).json().status).toBe('NONE');
     expect((await create({ item: 'Nope' })).json().code).toBe(11001);
+  });
+
+  it('business channels carry exactly the bsn- ids of the stat rows, name before id', async () => {
+    sim = await testSim();
+    const body = await fetchFile({ item: 'BusinessChannel' });
+    const ids = lines(body).map((l) => l.split('\t')[2]);
+    const e = entitiesFor(BOB.customerId, BOB.seed, BOB.size);
+    expect(new Set(ids)).toEqual(new Set(e.adgroups.map((g) => g.channelId)));
+    for (const id of ids) expect(id).toMatch(/^bsn-a001-00-\d{15}$/);
+  });
+
+  it('a rename shows the new name from its instant on, and a delta after it includes the entity', () => {
+    const e = entitiesFor(BOB.customerId, BOB.seed, BOB.size);
+    const renamed = e.keywords.find((k) => k.rename !== null && k.delMs === null)!;
+    const at = renamed.rename!.atMs;
+    const row = (rows: (string | number)[][]) => rows.find((r) => r[2] === renamed.id);
+    const options = { tabInNames: false };
+    expect(row(masterRows('Keyword', e, { ...options, asOfMs: at - 1000, fromMs: null }))![3]).toBe(renamed.name);
+    expect(row(masterRows('Keyword', e, { ...options, asOfMs: at, fromMs: null }))![3]).toBe(renamed.rename!.name);
+    expect(row(masterRows('Keyword', e, { ...options, asOfMs: at + 1000, fromMs: at - 1000 }))![3]).toBe(
+      renamed.rename!.name,
+    );
+    // Nothing else happened to it in that window: a delta before the rename leaves it out.
+    expect(row(masterRows('Keyword', e, { ...options, asOfMs: at - 1000, fromMs: at - 2000 }))).toBeUndefined();
+  });
+
+  it('every id a stat row names for a day is in the masters, registered by then (alive, or deleted that day or later)', () => {
+    for (const [customer, date] of [
+      [BOB, '2019-03-01'],
+      [BOB, '2023-08-15'],
+      [ALICE, '2025-06-30'],
+    ] as const) {
+      const e = entitiesFor(customer.customerId, customer.seed, customer.size);
+      const dayStart = Date.parse(`${date}T00:00:00+09:00`);
+      const everything = { asOfMs: Date.parse('2027-01-01T00:00:00Z'), fromMs: Date.parse('2016-01-01T00:00:00Z') };
+      const known = new Map<string, { regTm: string; delTm: string }>();
+      const at = {
+        Campaign: [1, 8, 9],
+        Adgroup: [1, 12, 13],
+        Keyword: [2, 10, 11],
+        Ad: [2, 9, 10],
+        BusinessChannel: [2, 7, 8],
+      };
+      for (const [item, [id, reg, del]] of Object.entries(at)) {
+        for (const r of masterRows(item as keyof typeof at, e, { ...everything, tabInNames: false })) {
+          known.set(String(r[id!]), { regTm: String(r[reg!]), delTm: String(r[del!]) });
+        }
+      }
+      const rows = statRows('AD_DETAIL', e, customer.seed, date);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) {
+        for (const id of r
+          .slice(2, 7)
+          .map(String)
+          .filter((v) => v !== '-')) {
+          const m = known.get(id);
+          expect(m, `${id} on ${date}`).toBeDefined();
+          expect(Date.parse(m!.regTm)).toBeLessThan(dayStart + 86_400_000);
+          if (m!.delTm !== '') expect(Date.parse(m!.delTm)).toBeGreaterThan(dayStart);
+        }
+      }
+    }
   });
 });

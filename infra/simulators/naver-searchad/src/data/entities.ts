@@ -9,6 +9,8 @@ export interface Entity {
   regMs: number;
   delMs: number | null;
   on: boolean;
+  /** An edit of the name at some instant (NAVER counts edits in master deltas); before it, `name` was shown. */
+  rename: { atMs: number; name: string } | null;
 }
 export interface Campaign extends Entity {
   type: number;
@@ -27,9 +29,17 @@ export interface Ad extends Entity {
   description: string;
 }
 
+/** A business channel (the `bsn-…` ids in stat rows): a site, a phone number, a shop… an ad group advertises. */
+export interface BusinessChannel extends Entity {
+  /** 1 web site, 2 phone, 6 NAVER Shopping (of the documented 1–7). */
+  type: number;
+  contents: string;
+}
+
 export interface Entities {
   customerId: string;
   channels: string[];
+  businessChannels: BusinessChannel[];
   campaigns: Campaign[];
   adgroups: Adgroup[];
   keywords: Keyword[];
@@ -90,6 +100,36 @@ function lifetime(prng: Prng): { regMs: number; delMs: number | null } {
   return { regMs: Math.floor(regMs / 1000) * 1000, delMs: delMs === null ? null : Math.floor(delMs / 1000) * 1000 };
 }
 
+/** The name an entity showed at `ms`: the renamed one from its rename on. */
+export function nameAt(entity: Entity, ms: number): string {
+  return entity.rename !== null && entity.rename.atMs <= ms ? entity.rename.name : entity.name;
+}
+
+/**
+ * A child lives within its parent's lifetime (NAVER deletes an ad group's keywords and ads with it), so every id a
+ * stat row names for a day was registered by then in the masters, alive or deleted.
+ */
+function within<E extends Entity>(child: E, parent: Entity): E {
+  const regMs = Math.max(child.regMs, parent.regMs);
+  const delMs = parent.delMs === null ? child.delMs : Math.min(child.delMs ?? parent.delMs, parent.delMs);
+  if (delMs !== null && delMs <= regMs) return { ...child, regMs: parent.regMs, delMs: parent.delMs };
+  return { ...child, regMs, delMs };
+}
+
+/**
+ * Renames come from a stream of their own, so adding them left every other generated value (and so every stat row)
+ * as it was. One entity in ten is renamed once, at an instant while it is alive.
+ */
+function withRenames<E extends Entity>(list: E[], prng: Prng, newName: () => string): E[] {
+  return list.map((e) => {
+    if (!prng.chance(0.1)) return e;
+    const endMs = e.delMs ?? EPOCH_2016 + SPAN_MS;
+    const atMs =
+      Math.floor((e.regMs + 1000 + Math.floor(prng.next() * Math.max(0, endMs - e.regMs - 2000))) / 1000) * 1000;
+    return { ...e, rename: { atMs, name: newName() } };
+  });
+}
+
 const cache = new Map<string, Entities>();
 
 /** The customer's account structure: a pure function of (customerId, seed, size), memoised. */
@@ -107,6 +147,7 @@ export function entitiesFor(customerId: string, seed: number, size: CustomerSize
     name: name(prng, i + 1),
     type: prng.pick([1, 1, 1, 2, 4]),
     on: prng.chance(0.85),
+    rename: null,
     ...lifetime(prng),
   }));
   const adgroups: Adgroup[] = Array.from({ length: shape.adgroups }, (_, i) => ({
@@ -116,6 +157,7 @@ export function entitiesFor(customerId: string, seed: number, size: CustomerSize
     bid: prng.int(7, 200) * 10,
     channelId: prng.pick(channels),
     on: prng.chance(0.85),
+    rename: null,
     ...lifetime(prng),
   }));
   const keywords: Keyword[] = Array.from({ length: shape.keywords }, (_, i) => ({
@@ -124,6 +166,7 @@ export function entitiesFor(customerId: string, seed: number, size: CustomerSize
     name: `${prng.pick(WORDS)}${prng.pick(PRODUCTS)}`,
     bid: prng.int(7, 300) * 10,
     on: prng.chance(0.9),
+    rename: null,
     ...lifetime(prng),
   }));
   const ads: Ad[] = Array.from({ length: shape.ads }, (_, i) => ({
@@ -132,9 +175,49 @@ export function entitiesFor(customerId: string, seed: number, size: CustomerSize
     name: name(prng, i + 1),
     description: `${prng.pick(WORDS)} ${prng.pick(PRODUCTS)} 지금 구매하세요`,
     on: prng.chance(0.9),
+    rename: null,
     ...lifetime(prng),
   }));
-  const entities = { customerId, channels, campaigns, adgroups, keywords, ads, rowsPerDay: shape.rows };
+  const extra = createPrng(hashSeed('entities-v2', customerId, seed, size));
+  const newName = () => `${extra.chance(0.2) ? extra.pick(QUOTED) : extra.pick(WORDS)} ${extra.pick(PRODUCTS)} 새 이름`;
+  const renamed = <E extends Entity>(list: E[]) => withRenames(list, extra, newName);
+  const nestedCampaigns = renamed(campaigns);
+  const campaignById = new Map(nestedCampaigns.map((c) => [c.id, c]));
+  const nestedAdgroups = renamed(adgroups.map((g) => within(g, campaignById.get(g.campaignId)!)));
+  const adgroupById = new Map(nestedAdgroups.map((g) => [g.id, g]));
+  const nestedKeywords = renamed(keywords.map((k) => within(k, adgroupById.get(k.adgroupId)!)));
+  const nestedAds = renamed(ads.map((a) => within(a, adgroupById.get(a.adgroupId)!)));
+  // Channels are registered before any ad group that advertises them (lifetimes start in 2016) and never deleted.
+  const businessChannels: BusinessChannel[] = renamed(
+    channels.map((id, i) => {
+      const type = extra.pick([1, 1, 2, 6]);
+      return {
+        id,
+        name: `${extra.pick(WORDS)} ${type === 2 ? '전화' : '스토어'} ${i + 1}`,
+        type,
+        contents:
+          type === 2
+            ? `02-${1000 + i}-5678`
+            : type === 6
+              ? `mall${i + 1},https://smartstore.example.com/${i + 1}`
+              : `https://shop.example.com/${i + 1}`,
+        on: true,
+        rename: null,
+        regMs: EPOCH_2016,
+        delMs: null,
+      };
+    }),
+  );
+  const entities = {
+    customerId,
+    channels,
+    businessChannels,
+    campaigns: nestedCampaigns,
+    adgroups: nestedAdgroups,
+    keywords: nestedKeywords,
+    ads: nestedAds,
+    rowsPerDay: shape.rows,
+  };
   cache.set(key, entities);
   return entities;
 }

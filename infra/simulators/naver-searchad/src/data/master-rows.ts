@@ -1,8 +1,8 @@
 import { isoSeconds } from '../kst.ts';
-import type { Entities, Entity } from './entities.ts';
+import { type Entities, type Entity, nameAt } from './entities.ts';
 import type { Row } from './stat-rows.ts';
 
-export const MODELLED_ITEMS = ['Campaign', 'Adgroup', 'Keyword', 'Ad'] as const;
+export const MODELLED_ITEMS = ['Campaign', 'Adgroup', 'Keyword', 'Ad', 'BusinessChannel'] as const;
 export type ModelledItem = (typeof MODELLED_ITEMS)[number];
 export const isModelledItem = (item: string): item is ModelledItem =>
   (MODELLED_ITEMS as readonly string[]).includes(item);
@@ -11,7 +11,6 @@ export const isModelledItem = (item: string): item is ModelledItem =>
 export const KNOWN_ITEMS = new Set([
   ...MODELLED_ITEMS,
   'CampaignBudget',
-  'BusinessChannel',
   'AdgroupBudget',
   'AdExtension',
   'Qi',
@@ -47,8 +46,11 @@ export interface MasterOptions {
 }
 
 /**
- * Rows per GIST/§7 column lists. Snapshot: entities alive at asOf. Delta: entities registered or deleted since fromTime
- * (NAVER also counts edits; registrations and deletions are the only changes modelled).
+ * Rows per GIST/§7 column lists. Snapshot: entities alive at asOf. Delta: entities registered, renamed or deleted
+ * since fromTime (NAVER counts edits; a rename is the only edit modelled), each with its name as of asOf.
+ * BusinessChannel (9 columns) is not in §7; its layout is from NAVER's release note "BusinessChannel report has
+ * changed" (Customer ID, Name, Business Channel Id, Business Channel Type, Channel Contents, PC Inspect Status,
+ * Mobile Inspect Status, regTm, delTm) — note the name comes before the id.
  */
 export function masterRows(item: ModelledItem, entities: Entities, options: MasterOptions): Row[] {
   const { asOfMs, fromMs } = options;
@@ -57,10 +59,14 @@ export function masterRows(item: ModelledItem, entities: Entities, options: Mast
       if (e.regMs > asOfMs) return false;
       const deleted = e.delMs !== null && e.delMs <= asOfMs;
       if (fromMs === null) return !deleted;
-      return e.regMs >= fromMs || (deleted && e.delMs! >= fromMs);
+      const renamed = e.rename !== null && e.rename.atMs >= fromMs && e.rename.atMs <= asOfMs;
+      return e.regMs >= fromMs || renamed || (deleted && e.delMs! >= fromMs);
     });
   const delTm = (e: Entity) => (e.delMs !== null && e.delMs <= asOfMs ? isoSeconds(e.delMs) : '');
-  const label = (e: Entity) => (options.tabInNames && e.name.includes('"') ? `${e.name}\t탭` : e.name);
+  const label = (e: Entity) => {
+    const shown = nameAt(e, asOfMs);
+    return options.tabInNames && shown.includes('"') ? `${shown}\t탭` : shown;
+  };
   const onOff = (e: Entity) => (e.on ? 0 : 1);
   const c = entities.customerId;
   const landing = (id: string) => `https://shop.example.com/p/${id.slice(-6)}`;
@@ -128,6 +134,18 @@ export function masterRows(item: ModelledItem, entities: Entities, options: Mast
         landing(e.id),
         landing(e.id),
         onOff(e),
+        isoSeconds(e.regMs),
+        delTm(e),
+      ]);
+    case 'BusinessChannel':
+      return select(entities.businessChannels).map((e) => [
+        c,
+        label(e),
+        e.id,
+        e.type,
+        e.contents,
+        20,
+        20,
         isoSeconds(e.regMs),
         delTm(e),
       ]);
