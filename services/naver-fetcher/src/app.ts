@@ -1,6 +1,6 @@
 import { topics } from '@reportline/contracts';
 import { lockServiceClient } from '@reportline/lease-holder';
-import { RateBudget } from '@reportline/naver-client';
+import { type NaverClient, RateBudget } from '@reportline/naver-client';
 import {
   type BuiltService,
   type Bus,
@@ -9,12 +9,14 @@ import {
   type Logger,
   postgresBlobStore,
   postgresSecretStore,
+  type Queryable,
   type Running,
   systemClock,
 } from '@reportline/platform';
 import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
 import { buildTimes } from './download-window.ts';
+import { masterDue, refreshMasterData, snapshotCache } from './master-data.ts';
 import { onImportRequested, REQUESTS_CONSUMER } from './requests.ts';
 import { acceptGrant, SERVICE } from './work.ts';
 import { workRunner } from './work-runner.ts';
@@ -29,20 +31,29 @@ export interface FetcherDeps {
 /** The fetcher wired, not started: its HTTP app and `start` (relay, grants subscription, listen). */
 export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}): Promise<BuiltService> {
   const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
+  const blobs = postgresBlobStore(rt.pool);
+  const clock = deps.clock ?? systemClock;
   const work = {
     config,
     pool: rt.pool,
-    blobs: postgresBlobStore(rt.pool),
+    blobs,
     secrets: postgresSecretStore(rt.pool, config.SECRETS_KEY),
     relay: rt.relay,
-    clock: deps.clock ?? systemClock,
+    clock,
     logger: rt.logger,
     // One budget per process: every lease of a customer id paces its NAVER requests through the same lane.
     budget: new RateBudget({ maxPerSecond: config.NAVER_REQUESTS_PER_SECOND }),
     buildTime: buildTimes(config.NAVER_POLL_MS),
-    masterSnapshot: async () => undefined,
+    masterSnapshot: snapshotCache(blobs),
     fetch: deps.fetch,
     metrics: rt.metrics,
+    masterData: async (client: NaverClient, db: Queryable, signal: AbortSignal, stopWaiting: AbortSignal) => {
+      if (!(await masterDue(db, client.customerId, clock.now(), config.MASTER_REFRESH_MS))) return undefined;
+      const now = () => clock.now();
+      const common = { client, db, customerId: client.customerId, now, signal, stopWaiting };
+      // The wait ends with the report work (stopWaiting); the lease's maximum hold bounds it otherwise.
+      return refreshMasterData({ ...common, pollMs: config.NAVER_POLL_MS, waitMs: config.NAVER_BUILD_TIMEOUT_MS });
+    },
     lockService:
       config.LOCK_SERVICE_URL && config.INTERNAL_API_TOKEN
         ? lockServiceClient(config.LOCK_SERVICE_URL, { credential: config.INTERNAL_API_TOKEN })

@@ -78,10 +78,11 @@ export const fetcherConfig = baseConfig
     /** Master data (names) is fetched again under a lease when the last fetch is older than this. */
     MASTER_REFRESH_MS: z.coerce.number().int().min(0).default(3_600_000),
     /**
-     * How long a lease waits for master reports to build. NAVER takes minutes; a job still building is picked up
-     * under the next lease and names come from the last fetch meanwhile, so the lease is never held for names.
+     * How long a lease waits for master reports to build when its report work is shorter: they build alongside the
+     * reports, and a job still building after both is picked up by the next lease (names come from the last fetch
+     * meanwhile). NAVER takes minutes for them, so a daily update is not held for names.
      */
-    MASTER_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+    MASTER_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     LOOKBACK_AD_DAYS: z.coerce.number().int().min(1).default(365),
     LOOKBACK_AD_DETAIL_DAYS: z.coerce.number().int().min(1).default(180),
     LOOKBACK_AD_CONVERSION_DAYS: z.coerce.number().int().min(1).default(365),

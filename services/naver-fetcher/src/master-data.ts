@@ -60,6 +60,11 @@ export interface MasterDataDeps {
   pollMs: number;
   /** How long this lease waits for an item's job before leaving it to the next lease. */
   waitMs: number;
+  /**
+   * Once aborted, jobs still building are left to the next lease at once (the lease's report work is done, and the
+   * lease is not held longer for names).
+   */
+  stopWaiting?: AbortSignal;
   items?: readonly MasterItem[];
 }
 
@@ -154,8 +159,13 @@ async function refreshItem(deps: MasterDataDeps, item: MasterItem): Promise<Mast
         return failed('NAVER could not build the master report (ERROR)');
     }
     const step = nextPoll(wait, deps.now().getTime(), limits);
-    if (step.kind === 'stuck') return { outcome: 'waiting', entities: 0 };
-    await sleep(step.ms, signal);
+    if (step.kind === 'stuck' || deps.stopWaiting?.aborted) return { outcome: 'waiting', entities: 0 };
+    try {
+      await sleep(step.ms, deps.stopWaiting ? AbortSignal.any([signal, deps.stopWaiting]) : signal);
+    } catch (error) {
+      if (signal.aborted || !deps.stopWaiting?.aborted) throw error;
+      return { outcome: 'waiting', entities: 0 };
+    }
     wait = step.wait;
     live = await client.getMasterReport(job.id, call);
   }
@@ -346,4 +356,41 @@ async function* snapshotChunks(db: Queryable, customerId: string, pageSize: numb
     after = { kind: last.kind, id: last.id };
     if (rows.length < pageSize) return;
   }
+}
+
+/**
+ * Whether names are due under this lease: an item never fetched, a fetch older than `refreshMs`, or a job of ours
+ * left building by an earlier lease (adopted now).
+ */
+export async function masterDue(db: Queryable, customerId: string, now: Date, refreshMs: number): Promise<boolean> {
+  const { rows } = await db.query<{ open: number; items: number; oldest: Date | null }>(
+    `SELECT (SELECT count(*)::int FROM fetcher.master_jobs WHERE customer_id = $1 AND deleted_at IS NULL) AS open,
+            count(*)::int AS items, min(fetched_at) AS oldest
+       FROM fetcher.master_fetches WHERE customer_id = $1`,
+    [customerId],
+  );
+  const r = rows[0]!;
+  return r.open > 0 || r.items < MASTER_ITEMS.length || !r.oldest || now.getTime() - r.oldest.getTime() >= refreshMs;
+}
+
+/**
+ * The customer's snapshot, written again only when the entity store changed since the last one this process wrote
+ * (count and newest update): most imports of a day share one snapshot. Undefined while no names are stored.
+ */
+export function snapshotCache(blobs: BlobStore) {
+  const cache = new Map<string, { stamp: string; ref: BlobRef }>();
+  return async (db: Queryable, customerId: string): Promise<BlobRef | undefined> => {
+    const { rows } = await db.query<{ n: number; newest: Date | null }>(
+      'SELECT count(*)::int AS n, max(updated_at) AS newest FROM fetcher.master_entities WHERE customer_id = $1',
+      [customerId],
+    );
+    const { n, newest } = rows[0]!;
+    if (n === 0) return undefined;
+    const stamp = `${n}@${newest?.toISOString()}`;
+    const cached = cache.get(customerId);
+    if (cached?.stamp === stamp) return cached.ref;
+    const ref = await masterSnapshot({ db, blobs, customerId });
+    cache.set(customerId, { stamp, ref });
+    return ref;
+  };
 }

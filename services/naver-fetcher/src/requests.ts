@@ -103,10 +103,23 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
   const { importId, customerId } = event;
   const request = event.data;
   const log = deps.logger.child({ importId, customerId });
-  const credentials = await credentialsFor(deps.secrets, request, customerId);
-  const fingerprint = credentialsFingerprint(deps.config.SECRETS_KEY, credentials);
   const now = deps.clock.now();
   const ctx = { source: deps.service, importId, customerId, causedBy: event, now };
+  let credentials: Awaited<ReturnType<typeof credentialsFor>>;
+  try {
+    credentials = await credentialsFor(deps.secrets, request, customerId);
+  } catch (error) {
+    if (!(error instanceof PermanentFailureError)) throw error;
+    // The connection must be linked again: end the import now, in the connection's terms, before any lease.
+    const data = { stage: 'download' as const, code: error.code, message: error.message, retryable: false };
+    const wrote = await handleOnce(deps.pool, REQUESTS_CONSUMER, event.id, {
+      inside: (tx) => appendToOutbox(tx, deps.service, [makeEvent(ImportFailedV1, data, ctx)]),
+    });
+    log.warn({ code: error.code }, 'import refused: its credentials cannot be used');
+    if (wrote !== DUPLICATE) deps.nudge();
+    return;
+  }
+  const fingerprint = credentialsFingerprint(deps.config.SECRETS_KEY, credentials);
   const wrote = await handleOnce(deps.pool, REQUESTS_CONSUMER, event.id, {
     inside: async (tx) => {
       const { plan, verified } = await planFromCalendar(deps, tx, request, customerId, fingerprint, now);

@@ -60,8 +60,11 @@ export interface WorkDeps {
   metrics?: FetcherMetrics;
   /** Learnt NAVER build times, shared by the process's leases. */
   buildTime: BuildTimes;
-  /** Refreshes the customer's master data under the lease (names); absent = names are not fetched. */
-  masterData?: (client: NaverClient, db: Queryable, signal: AbortSignal) => Promise<unknown>;
+  /**
+   * Refreshes the customer's master data under the lease (names), concurrently with the report work; jobs still
+   * building when `stopWaiting` aborts are left to the next lease. Absent = names are not fetched.
+   */
+  masterData?: (client: NaverClient, db: Queryable, signal: AbortSignal, stopWaiting: AbortSignal) => Promise<unknown>;
   /** The customer's master-data snapshot for the processor (undefined before the first master fetch). */
   masterSnapshot: (db: Queryable, customerId: string) => Promise<BlobRef | undefined>;
 }
@@ -260,10 +263,15 @@ async function workUnderLease(
       await client.listStatReports({ signal: lease.signal });
       await accepted();
     }
-    const masters = deps.masterData?.(client, db, lease.signal).catch((err) => {
-      // Names come from the last good fetch meanwhile: late names never fail an import.
-      log.warn({ err }, 'master data refresh failed; names stay as last fetched');
-    });
+    const reportsDone = new AbortController();
+    const mastersStarted = deps.clock.monotonicMs();
+    const masters = deps
+      .masterData?.(client, db, lease.signal, reportsDone.signal)
+      .then((result) => result && log.info({ masterData: result }, 'master data refreshed'))
+      .catch((err) => {
+        // Names come from the last good fetch meanwhile: late names never fail an import.
+        log.warn({ err }, 'master data refresh failed; names stay as last fetched');
+      });
 
     let completed = plan.store.length;
     const fetched = await downloadAll(plan.naver, {
@@ -322,7 +330,12 @@ async function workUnderLease(
         await saveEntry(db, customerId, recordFailure(calendar.get(key), task, reason, deps.clock.now()));
       },
     });
+    // Master jobs get as long as the report work takes, and at least MASTER_WAIT_MS: a short daily update does not
+    // hold the lease for names NAVER takes minutes to build (they are adopted by the next lease).
+    const left = mastersStarted + deps.config.MASTER_WAIT_MS - deps.clock.monotonicMs();
+    const grace = setTimeout(() => reportsDone.abort(), Math.max(0, left));
     await masters;
+    clearTimeout(grace);
     const outcome = importOutcome(plan, fetched, (task) => {
       const stored = calendar.get(calendarKey(task.reportType, task.statDate))?.stored;
       return stored ? { reportType: task.reportType, statDate: task.statDate, ...stored } : undefined;

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type EventOfType, ImportRequestedV1, makeEvent, naverSecretRef, type ReportType } from '@reportline/contracts';
+import {
+  type EventOfType,
+  ImportRequestedV1,
+  makeEvent,
+  naverSecretRef,
+  type ReportType,
+  readMasterSnapshot,
+} from '@reportline/contracts';
 import { type EventTap, eventTap } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
@@ -191,6 +198,21 @@ describe('the data calendar over several days', () => {
     const after = await simStats(main.customerId);
     expect(after.statJobsCreated - before.statJobsCreated).toBe(365);
     await expectFilesMatchNaver(main, event);
+    // Names came with the reports: every campaign, ad group and ad id of the files has a name in the snapshot.
+    expect(event.data.master).toBeDefined();
+    const names = new Map<string, string>();
+    for await (const e of readMasterSnapshot(await postgresBlobStore(pool).getStream(event.data.master!))) {
+      names.set(e.id, e.name);
+    }
+    const ids = new Set<string>();
+    for (const r of event.data.reports) {
+      for (const line of (await storedText(r)).split('\n').filter(Boolean)) {
+        const cols = line.split('\t');
+        for (const id of [cols[2], cols[3], cols[5]]) ids.add(id!);
+      }
+    }
+    expect(ids.size).toBeGreaterThan(0);
+    expect([...ids].filter((id) => !names.get(id))).toEqual([]);
   });
 
   it('day 1: a second connection of the same customer id gets its 400 days from the store, with no lease', async () => {
