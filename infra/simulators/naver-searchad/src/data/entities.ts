@@ -142,14 +142,19 @@ export function entitiesFor(customerId: string, seed: number, size: CustomerSize
   const channels = Array.from({ length: Math.max(1, Math.ceil(shape.campaigns / 3)) }, (_, i) =>
     entityId('bsn', customerId, 0, i + 1),
   );
-  const campaigns: Campaign[] = Array.from({ length: shape.campaigns }, (_, i) => ({
-    id: entityId('cmp', customerId, 2, i + 1),
-    name: name(prng, i + 1),
-    type: prng.pick([1, 1, 1, 2, 4]),
-    on: prng.chance(0.85),
-    rename: null,
-    ...lifetime(prng),
-  }));
+  const campaigns: Campaign[] = Array.from({ length: shape.campaigns }, (_, i) => {
+    const campaign: Campaign = {
+      id: entityId('cmp', customerId, 2, i + 1),
+      name: name(prng, i + 1),
+      type: prng.pick([1, 1, 1, 2, 4]),
+      on: prng.chance(0.85),
+      rename: null,
+      ...lifetime(prng),
+    };
+    // An account with every campaign deleted has no data at all; since children live within their campaign, the
+    // first campaign stays, so every simulated account has reports (the PRNG stream is consumed as before).
+    return i === 0 ? { ...campaign, delMs: null } : campaign;
+  });
   const adgroups: Adgroup[] = Array.from({ length: shape.adgroups }, (_, i) => ({
     id: entityId('grp', customerId, 2, i + 1),
     campaignId: campaigns[i % campaigns.length]!.id,
