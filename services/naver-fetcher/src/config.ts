@@ -75,6 +75,15 @@ export const fetcherConfig = baseConfig
       .int()
       .min(60_000)
       .default(24 * 3_600_000),
+    /**
+     * An ImportRequested older than this is not planned (the scheduler ends every import within its lifetime, 3 h by
+     * default): a consumer group that reads the imports topic from its start must not revive finished imports.
+     */
+    NAVER_REQUEST_MAX_AGE_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(3 * 3_600_000),
     /** Master data (names) is fetched again under a lease when the last fetch is older than this. */
     MASTER_REFRESH_MS: z.coerce.number().int().min(0).default(3_600_000),
     /**

@@ -27,6 +27,7 @@ import { calendarPolicy, type FetcherConfig } from './config.ts';
 import { CredentialsCustomerMismatchError, checkCredentialsCustomer } from './domain/credentials.ts';
 import { decideRequest, type ImportOutcome } from './domain/outcome.ts';
 import { type ImportPlan, planImport } from './domain/plan.ts';
+import { markServed } from './store.ts';
 
 export const REQUESTS_CONSUMER = 'naver-fetcher-requests';
 
@@ -104,6 +105,12 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
   const request = event.data;
   const log = deps.logger.child({ importId, customerId });
   const now = deps.clock.now();
+  // A consumer group reading the topic from its start (a first deploy, a reset) must not revive old imports: past
+  // the scheduler's import lifetime an import has been ended already.
+  if (now.getTime() - Date.parse(event.time) > deps.config.NAVER_REQUEST_MAX_AGE_MS) {
+    log.info({ requestedAt: event.time }, 'import request older than NAVER_REQUEST_MAX_AGE_MS ignored');
+    return;
+  }
   const ctx = { source: deps.service, importId, customerId, causedBy: event, now };
   let credentials: Awaited<ReturnType<typeof credentialsFor>>;
   try {
@@ -163,6 +170,7 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
         ctx,
       );
       await appendToOutbox(tx, deps.service, [makeEvent(ChunkDownloadedV2, progress, ctx), downloaded]);
+      await markServed(tx, importId, customerId);
       deps.onServed?.(plan.store.length);
       log.info({ storeReports: plan.store.length }, 'served from the data calendar without a lease');
     },

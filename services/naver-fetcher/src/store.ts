@@ -51,3 +51,21 @@ export async function leftoverJobs(db: Queryable, customerId: string): Promise<n
   );
   return rows.map((r) => r.report_job_id);
 }
+
+/**
+ * An import served from the data calendar without a lease: recorded as a fetch with token 0 (no lease has token 0),
+ * so a grant that still arrives for it — a request an older lock-service queued during a rolling deploy — is given
+ * back at once instead of fetching and handing over the same import twice.
+ */
+export async function markServed(db: Queryable, importId: string, customerId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO fetcher.fetches (import_id, token, customer_id, finished_at, outcome, naver_requests)
+     VALUES ($1, 0, $2, now(), 'served', 0) ON CONFLICT DO NOTHING`,
+    [importId, customerId],
+  );
+}
+
+export async function wasServed(db: Queryable, importId: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM fetcher.fetches WHERE import_id = $1 AND token = 0', [importId]);
+  return (rowCount ?? 0) > 0;
+}

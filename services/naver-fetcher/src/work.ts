@@ -41,7 +41,7 @@ import { importOutcome } from './domain/outcome.ts';
 import { calendarKey, isEarlyNone, planImport, recordDay, recordFailure } from './domain/plan.ts';
 import { type BuildTimes, downloadAll } from './download-window.ts';
 import { credentialsFor, storeProgress } from './requests.ts';
-import { claimFetch, finishFetch, leftoverJobs, markJobDeleted, recordJob } from './store.ts';
+import { claimFetch, finishFetch, leftoverJobs, markJobDeleted, recordJob, wasServed } from './store.ts';
 
 export const SERVICE = 'naver-fetcher';
 
@@ -147,6 +147,11 @@ export async function acceptGrant(
   const { importId, customerId, fencingToken: token } = grant;
   const log = deps.logger.child({ importId, customerId, fencingToken: token });
   const request = requestOf(grant);
+  if (await wasServed(deps.pool, importId)) {
+    await giveBackServed(deps, grant);
+    log.info('this import was served from the data calendar already; its lease is given back unused');
+    return undefined;
+  }
   const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
   if (!(await claimFetch(deps.pool, importId, token, customerId))) {
     lease.dispose();
@@ -161,6 +166,19 @@ export async function acceptGrant(
       return workUnderLease(deps, grant, request, lease, log).finally(() => stop.removeEventListener('abort', onStop));
     },
   };
+}
+
+/** Releases a grant of an import already served from the store, once, with no NAVER call made under it. */
+async function giveBackServed(deps: WorkDeps, grant: EventOfType<'LockGranted'>) {
+  const { importId, customerId, fencingToken: token } = grant;
+  const ctx = { source: SERVICE, importId, customerId, fencingToken: token, causedBy: grant, now: deps.clock.now() };
+  const wrote = await withTransaction(deps.pool, async (tx) => {
+    if (!(await claimFetch(tx, importId, token, customerId))) return false;
+    await appendToOutbox(tx, SERVICE, [makeEvent(LeaseReleasedV2, { outcome: 'done', naverRequests: 0 }, ctx)]);
+    await finishFetch(tx, { importId, token, outcome: 'done', naverRequests: 0 });
+    return true;
+  });
+  if (wrote) deps.relay.nudge();
 }
 
 /**

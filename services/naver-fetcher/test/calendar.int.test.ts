@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   type EventOfType,
+  type ImportRequest,
   ImportRequestedV1,
+  LeaseRequestedV1,
   makeEvent,
   naverSecretRef,
   type ReportType,
@@ -227,6 +229,43 @@ describe('the data calendar over several days', () => {
     expect(leaseRequested(id!)).toBe(false);
     expect((await simStats(main.customerId)).requests.total).toBe(before.requests.total);
     await expectFilesMatchNaver(main, event);
+
+    // A grant that still comes for it (as an older lock-service would queue every request) is given back unused.
+    const requested = tap.events.find((e) => e.type === 'ImportRequested' && e.importId === id)!;
+    await tap.publish([
+      makeEvent(
+        LeaseRequestedV1,
+        { request: requested.data as ImportRequest, naverReports: 0, storeReports: 365, verifyCredentials: false },
+        { source: 'test', importId: id!, customerId: main.customerId, causedBy: requested, now: clock.now() },
+      ),
+    ]);
+    expect(await tap.next('LeaseReleased', id!)).toMatchObject({ data: { outcome: 'done', naverRequests: 0 } });
+    expect(tap.events.filter((e) => e.type === 'ReportsDownloaded' && e.importId === id)).toHaveLength(1);
+  });
+
+  it('day 1: a request older than the import lifetime (a consumer group reading from the start) is not revived', async () => {
+    const old = makeEvent(
+      ImportRequestedV1,
+      {
+        connectionId: a.connectionId,
+        trigger: 'scheduled',
+        priority: 'scheduled',
+        reportTypes: ['AD'],
+        dateRange: window('2026-11-25', 3),
+        target: { spreadsheetId: 's', sheetName: 't' },
+      },
+      {
+        source: 'test',
+        importId: crypto.randomUUID(),
+        customerId: main.customerId,
+        now: new Date(clock.now().getTime() - 4 * 3_600_000),
+      },
+    );
+    await tap.publish([old]);
+    // The same customer id, so the same partition: once the next request is planned, the old one was read too.
+    const [next] = await request([a], window('2026-11-25', 3));
+    await downloaded(next!);
+    expect(tap.events.filter((e) => e.importId === old.importId).map((e) => e.type)).toEqual(['ImportRequested']);
   });
 
   it('day 1: credentials NAVER did not accept are checked under a lease and never served stored data', async () => {
