@@ -197,6 +197,30 @@ export const examples: readonly ReportlineEvent[] = [
     data: { ...processed, connectionId, target },
   },
   {
+    ...base('15151515-1515-4515-8515-151515151515', 'processor', correlationId),
+    type: 'RowsProcessed',
+    version: 3,
+    data: {
+      rows: { ...blob('rows/0b0c5b9e', 52_004), contentType: 'application/x-ndjson; format=reportline.rows.v2' },
+      rowCount: 812,
+      columns: [
+        { key: 'date', header: '날짜', type: 'date' },
+        { key: 'campaignName', header: '캠페인', type: 'string' },
+        { key: 'impressions', header: '노출수', type: 'number' },
+        { key: 'cost', header: '비용(VAT포함)', type: 'number' },
+      ],
+      granularity: 'day',
+      dates: [
+        { date: '2026-11-15', generatedAt: '2026-11-16T21:04:11.000Z' },
+        { date: '2026-11-16', generatedAt: '2026-11-22T05:10:31.000Z' },
+      ],
+      pending: [{ date: '2026-11-21', reason: 'NAVER is still aggregating 2026-11-21 (20007); asked again later' }],
+      unnamed: 0,
+      connectionId,
+      target,
+    },
+  },
+  {
     ...base('88888888-8888-4888-8888-888888888888', 'sheets-writer', correlationId),
     type: 'SheetWritten',
     version: 1,

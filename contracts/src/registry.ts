@@ -19,6 +19,7 @@ import {
   ReportsDownloadedV3,
   RowsProcessedV1,
   RowsProcessedV2,
+  RowsProcessedV3,
   SheetWrittenV1,
 } from './events/pipeline.ts';
 
@@ -42,6 +43,7 @@ export const eventDefinitions = [
   ReportsDownloadedV3,
   RowsProcessedV1,
   RowsProcessedV2,
+  RowsProcessedV3,
   SheetWrittenV1,
 ] as const;
 

@@ -18,6 +18,7 @@ import {
   ReportsDownloadedV3,
   RowsProcessedV1,
   RowsProcessedV2,
+  RowsProcessedV3,
   SheetWrittenV1,
 } from './events/pipeline.ts';
 import type { AnyEventDefinition } from './registry.ts';
@@ -109,7 +110,7 @@ export const topics = {
     owner: 'processor',
     producers: ['processor'],
     consumers: ['sheets-writer', 'scheduler'],
-    events: [RowsProcessedV1, RowsProcessedV2],
+    events: [RowsProcessedV1, RowsProcessedV2, RowsProcessedV3],
   }),
   sheetWrites: topic({
     name: 'reportline.sheet-writes.v1',

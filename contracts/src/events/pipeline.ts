@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope.ts';
 import { BlobRef, DateRange, IsoDate, ReportType, SheetTarget } from '../primitives.ts';
+import { RowSetColumn } from '../row-set.ts';
 
 /** Progress: one stat-report day of one type is stored (or NAVER had no metrics for it). */
 export const ChunkDownloadedV1 = defineEvent(
@@ -148,6 +149,30 @@ export const RowsProcessedV1 = defineEvent(
 export const RowsProcessedV2 = defineEvent('RowsProcessed', 2, RowsProcessedV1.data.extend(CarriedForward), {
   leased: false,
 });
+
+/**
+ * v3: the rows of exactly the import's dates, for the writer to replace in place. `dates` lists every date (period)
+ * the import replaces — with rows, or confirmed empty by NAVER — with the generation of the data (the newest
+ * `generatedAt` of its reports): the writer never lets an older generation overwrite a date a newer one already
+ * wrote. `pending` dates (not ready at NAVER, or failed) are left in the sheet as they are. The row set is the
+ * streaming `reportline.rows.v2` format, sorted by date.
+ */
+export const RowsProcessedV3 = defineEvent(
+  'RowsProcessed',
+  3,
+  z.object({
+    rows: BlobRef,
+    rowCount: z.number().int().nonnegative(),
+    columns: z.array(RowSetColumn).min(1),
+    granularity: z.enum(['day', 'week', 'month']),
+    dates: z.array(z.object({ date: IsoDate, generatedAt: z.iso.datetime({ offset: true }) })),
+    pending: z.array(z.object({ date: IsoDate, reason: z.string().min(1) })),
+    /** Master-data misses: ids with no master row, kept with an empty name. */
+    unnamed: z.number().int().nonnegative(),
+    ...CarriedForward,
+  }),
+  { leased: false },
+);
 
 export const SheetWrittenV1 = defineEvent(
   'SheetWritten',
