@@ -13,6 +13,8 @@ interface Scenario {
   script: string;
   /** For the usage listing. */
   about: string;
+  /** Put before the command line's own arguments: one script serves several scenarios. */
+  args?: string[];
   /** Needs Kafka and Postgres: it then reads KAFKA_BROKERS, DATABASE_URL and TOPIC_PREFIX (scratchFromEnv). */
   infra: boolean;
 }
@@ -27,6 +29,30 @@ const scenarios: Record<string, Scenario> = {
   lock: {
     script: 'services/lock-service/bench/lock.bench.ts',
     about: 'lock-service decisions/s (pure, Postgres) and grant latency over a real broker',
+    infra: true,
+  },
+  lease: {
+    script: 'services/naver-fetcher/bench/calendar.bench.ts',
+    args: ['lease'],
+    about: 'naver-fetcher: lease time over request time at 10 req/s, 60 days of AD + AD_CONVERSION (issue 9)',
+    infra: true,
+  },
+  backfill: {
+    script: 'services/naver-fetcher/bench/calendar.bench.ts',
+    args: ['backfill'],
+    about: 'naver-fetcher: lease, requests and report jobs of a 400-day backfill of a large customer (issue 9)',
+    infra: true,
+  },
+  daily: {
+    script: 'services/naver-fetcher/bench/calendar.bench.ts',
+    args: ['daily'],
+    about: "naver-fetcher: lease and requests of the next morning's update after a seeded backfill (issue 9)",
+    infra: true,
+  },
+  coalesce: {
+    script: 'services/naver-fetcher/bench/calendar.bench.ts',
+    args: ['coalesce'],
+    about: 'naver-fetcher: five connections of one customer id at once vs one daily update, overlaps (issue 9)',
     infra: true,
   },
 };
@@ -67,7 +93,7 @@ if (scenario.infra) {
   childEnv = { ...process.env, ...scratchVariables(scratch) };
 }
 
-const child = spawn(process.execPath, [scenario.script, ...args], {
+const child = spawn(process.execPath, [scenario.script, ...(scenario.args ?? []), ...args], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: childEnv,
 });

@@ -5,7 +5,6 @@ import {
   ImportRequestedV1,
   LeaseRequestedV1,
   makeEvent,
-  naverSecretRef,
   type ReportType,
   readMasterSnapshot,
 } from '@reportline/contracts';
@@ -18,7 +17,6 @@ import { authHeaders } from '@reportline/naver-client';
 import { type RequestStats, startSimulator, statReportTsv } from '@reportline/naver-simulator';
 import {
   addDays,
-  type Clock,
   createPool,
   loadConfig,
   type Pool,
@@ -29,36 +27,17 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFetcher } from '../src/app.ts';
 import { fetcherConfig } from '../src/config.ts';
+import { credentials, importRequests, kstInstant, steppedClock, storeConnection } from './support/calendar-world.ts';
 
 /**
  * The data calendar over several simulated days, on a real broker, real Postgres, the real lock-service and the NAVER
  * simulator, all on one injected wall clock that the test moves forward between imports (KST mornings). Expected
  * files come from the simulator's own data generator (statReportTsv), never from the fetcher.
  */
-const KST = 9 * 3_600_000;
-/** A wall clock the test sets forward; durations stay monotonic and real. */
-function steppedClock(start: Date): Clock & { setKst(date: string, hour: number): void } {
-  let offset = start.getTime() - Date.now();
-  return {
-    now: () => new Date(Date.now() + offset),
-    monotonicMs: () => performance.now(),
-    setKst(date, hour) {
-      const at = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`) - KST;
-      if (at < Date.now() + offset) throw new Error(`the clock only moves forward (asked for ${date} ${hour}:00 KST)`);
-      offset = at - Date.now();
-    },
-  };
-}
-
-const credentials = (customerId: string) => ({
-  customerId,
-  apiKey: `0100000000${randomBytes(6).toString('hex')}`,
-  secret: randomBytes(16).toString('base64'),
-});
 const main = { ...credentials('8800001'), size: 'tiny' as const, seed: 11 };
 const busy = { ...credentials('8800002'), size: 'small' as const, seed: 12 };
 
-const clock = steppedClock(new Date(Date.parse('2026-11-26T07:00:00Z') - KST));
+const clock = steppedClock(kstInstant('2026-11-26', 7));
 const services: Running[] = [];
 let naver: Awaited<ReturnType<typeof startSimulator>>;
 let tap: EventTap;
@@ -109,12 +88,7 @@ afterAll(async () => {
   await naver?.close();
 });
 
-/** A connection of a customer id: its credentials stored as the scheduler stores them. */
-async function connection(creds: { customerId: string; apiKey: string; secret: string }) {
-  const connectionId = crypto.randomUUID();
-  await secrets.put(naverSecretRef(connectionId), creds);
-  return { connectionId, customerId: creds.customerId };
-}
+const connection = (creds: { customerId: string; apiKey: string; secret: string }) => storeConnection(secrets, creds);
 
 /** The test plays the scheduler: one ImportRequested per connection, published together. */
 async function request(
@@ -122,20 +96,7 @@ async function request(
   dateRange: { from: string; to: string },
   reportTypes: ReportType[] = ['AD'],
 ) {
-  const events = connections.map(({ connectionId, customerId }) =>
-    makeEvent(
-      ImportRequestedV1,
-      {
-        connectionId,
-        trigger: 'scheduled',
-        priority: 'scheduled',
-        reportTypes,
-        dateRange,
-        target: { spreadsheetId: 's', sheetName: 't' },
-      },
-      { source: 'test', importId: crypto.randomUUID(), customerId, now: clock.now() },
-    ),
-  );
+  const events = importRequests(connections, dateRange, reportTypes, { source: 'test', now: clock.now() });
   await tap.publish(events);
   return events.map((e) => e.importId);
 }
