@@ -61,7 +61,9 @@ export async function startLocalKafka(log: (msg: string) => void): Promise<Local
   const propsFile = join(dir, 'server.properties');
   await writeFile(propsFile, serverProperties({ port, controllerPort, logDir }));
   const jvm = [`-Dlog4j2.configurationFile=${log4jConfig}`, `-Dkafka.logs.dir=${dir}`, '-Djava.awt.headless=true'];
-  const clusterId = randomBytes(16).toString('base64url');
+  // The storage tool takes the id as an argument: one starting with '-' would be read as a flag.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   try {
     await run('java', [
       '-Xmx256m',

@@ -5,6 +5,9 @@
  * - adaptive backoff: the first 429 widens the spacing to ~0.1 s more, further 429s grow it gradually (×growth, capped),
  *   each success shrinks it again (×shrink) until it falls back to plain pacing (#761: "sleep ~0.1 s and grow gradually").
  */
+/** Time from a granted start to the request reaching NAVER (signing, a socket), allowed for in the sliding window. */
+const WINDOW_MARGIN_MS = 15;
+
 export interface RateBudgetOptions {
   /** Steady-state ceiling of request starts per second per customer id (default 8, under NAVER's ~10). 0 = unpaced. */
   maxPerSecond?: number;
@@ -24,6 +27,8 @@ export interface RateBudgetSnapshot {
 
 interface Lane {
   lastStart: number;
+  /** When the last requests actually started (at most the per-second count): the sliding window NAVER counts in. */
+  starts: number[];
   backoffMs: number;
   consecutiveRateLimited: number;
 }
@@ -47,6 +52,8 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 export class RateBudget {
   readonly #lanes = new Map<string, Lane>();
   readonly #intervalMs: number;
+  /** Starts allowed in any second (0 = unpaced). */
+  readonly #perWindow: number;
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #growth: number;
@@ -58,6 +65,7 @@ export class RateBudget {
     const maxPerSecond = options.maxPerSecond ?? 8;
     if (!(maxPerSecond >= 0)) throw new RangeError('maxPerSecond must be >= 0');
     this.#intervalMs = maxPerSecond === 0 ? 0 : 1000 / maxPerSecond;
+    this.#perWindow = maxPerSecond === 0 ? 0 : Math.max(1, Math.floor(maxPerSecond));
     this.#initialBackoffMs = options.initialBackoffMs ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.#growth = options.growth ?? 1.5;
@@ -69,7 +77,7 @@ export class RateBudget {
   #lane(customerId: string): Lane {
     let lane = this.#lanes.get(customerId);
     if (!lane) {
-      lane = { lastStart: Number.NEGATIVE_INFINITY, backoffMs: 0, consecutiveRateLimited: 0 };
+      lane = { lastStart: Number.NEGATIVE_INFINITY, starts: [], backoffMs: 0, consecutiveRateLimited: 0 };
       this.#lanes.set(customerId, lane);
     }
     return lane;
@@ -82,6 +90,19 @@ export class RateBudget {
     const slot = Math.max(now, lane.lastStart + this.#intervalMs + lane.backoffMs);
     lane.lastStart = slot;
     await this.#sleep(slot - now, signal);
+    // Evenly spaced slots alone are not enough: a start that woke a millisecond late puts it less than a second
+    // before the start `perWindow` slots later, and NAVER (a sliding second) refuses that one. So a start also waits
+    // until the one `perWindow` starts before it left the window, plus a margin for the time to the wire.
+    for (;;) {
+      if (this.#perWindow === 0 || lane.starts.length < this.#perWindow) break;
+      const wait = lane.starts[lane.starts.length - this.#perWindow]! + 1000 + WINDOW_MARGIN_MS - this.#now();
+      if (wait <= 0) break;
+      await this.#sleep(wait, signal);
+    }
+    const started = this.#now();
+    lane.starts.push(started);
+    if (lane.starts.length > this.#perWindow) lane.starts.splice(0, lane.starts.length - this.#perWindow);
+    lane.lastStart = Math.max(lane.lastStart, started);
   }
 
   recordSuccess(customerId: string): void {

@@ -26,6 +26,33 @@ describe('RateBudget', () => {
     expect(starts).toEqual([0, 125, 250, 375]);
   });
 
+  it('never lets more than maxPerSecond starts into any second, even when sleeps wake late', async () => {
+    // Sleeps wake 0–5 ms late, as timers do under load: with evenly spaced slots alone, a late start followed ten
+    // slots later by a punctual one puts eleven starts in one second, which NAVER (a sliding window) refuses (429).
+    let t = 0;
+    let wakes = 0;
+    const starts: number[] = [];
+    const budget = new RateBudget({
+      maxPerSecond: 10,
+      now: () => t,
+      sleep: async (ms) => {
+        t += Math.max(0, ms) + ((wakes++ * 7) % 6);
+      },
+    });
+    for (let i = 0; i < 60; i++) {
+      await budget.acquire('c1');
+      starts.push(t);
+    }
+    for (const [i, at] of starts.entries()) {
+      expect(
+        starts.filter((s) => s > at - 1000 && s <= at).length,
+        `the second ending at start ${i}`,
+      ).toBeLessThanOrEqual(10);
+    }
+    // And close to the limit still: 60 starts in well under 7 seconds.
+    expect(starts.at(-1)! - starts[0]!).toBeLessThan(6_500);
+  });
+
   it('keeps customer ids independent', async () => {
     const { start, starts } = virtualBudget({ maxPerSecond: 1 });
     await start('a');

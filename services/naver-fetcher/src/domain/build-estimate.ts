@@ -10,7 +10,8 @@ export interface BuildEstimate {
 
 export const BUILD_ESTIMATE_MIN_MS = 250;
 
-export function initialBuildEstimate(ms = 1_000): BuildEstimate {
+/** NAVER usually builds a past day's report in about two seconds: the first polls of a fresh process land there. */
+export function initialBuildEstimate(ms = 2_000): BuildEstimate {
   return { ms };
 }
 
