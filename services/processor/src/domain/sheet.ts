@@ -88,8 +88,11 @@ export function costOn(basis: VatBasis, s: Pick<Sums, 'costNet' | 'costGross'>):
   return s.costNet + s.costGross;
 }
 
-/** Integer won, half up; the float noise of ×1.1 (e.g. 1100.0000000000002) never decides a won. */
-export const won = (v: number) => Math.round(Math.round(v * 1e6) / 1e6);
+/**
+ * Integer won, half up. Rounded to 15 significant digits first, so the float noise of ×1.1 and ÷1.1
+ * (1100.0000000000002) never decides a won.
+ */
+export const won = (v: number) => Math.round(Number(v.toPrecision(15)));
 const hundredths = (v: number) => Math.round(v * 100) / 100;
 const ratio = (num: number, den: number, round: (v: number) => number) => (den > 0 ? round(num / den) : null);
 
