@@ -24,21 +24,35 @@ type Cell = string | number;
 
 /**
  * The rows the sheet must hold, computed here and not by the processor's code: from the simulator's own data and
- * NAVER's documented positional layouts (../shared/reference/naver-searchad-api.md §6), one row per date × campaign ×
- * ad group × keyword × ad × business channel × media × device, AD's metrics and AD_CONVERSION's counts and sales summed
- * into it, average rank = Σ ad rank / impressions (to two decimals), dates as Sheets serial numbers.
+ * NAVER's documented positional layouts (../shared/reference/naver-searchad-api.md §6), in the default layout (contracts'
+ * DEFAULT_LAYOUT): one row per date × campaign × ad group × keyword × device, each entity's current name (the
+ * simulator's, as its master snapshot shows it) next to its id, AD's metrics and AD_CONVERSION's counts and sales summed
+ * into it; CTR, CPC and ROAS from the sums; cost incl. VAT (these dates are after 2026-03-30, so as NAVER reports it);
+ * dates as Sheets serial numbers, empty cells (no divisor) as the writer leaves them: ''.
  */
 function expectedSheetRows(): { rows: Cell[][]; conversionLines: number; conversionGroups: number } {
   const entities = entitiesFor(customer.customerId, customer.seed, customer.size);
+  const now = Date.now();
+  const names = new Map(
+    // The name shown now: the renamed one once its rename happened (a deleted entity keeps its last name).
+    [...entities.campaigns, ...entities.adgroups, ...entities.keywords].map((e) => [
+      e.id,
+      e.rename !== null && e.rename.atMs <= now ? e.rename.name : e.name,
+    ]),
+  );
   const num = (v: Cell | undefined) => (v === '' || v === '-' || v === undefined ? 0 : Number(v));
   const groups = new Map<string, { key: Cell[]; sums: number[] }>();
   // AD and AD_CONVERSION share columns 1–9: date, customer id, campaign, ad group, keyword, ad, channel, media, device.
   const group = (line: Cell[]) => {
-    const [day, , ...ids] = line.slice(0, 9).map(String);
+    const [day, , campaign, adgroup, keyword, , , , device] = line.slice(0, 9).map(String);
     const date = `${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6, 8)}`;
     const serial = (Date.parse(`${date}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000;
-    const id = [date, ...ids].join('|');
-    const g = groups.get(id) ?? { key: [serial, ...ids], sums: [0, 0, 0, 0, 0, 0, 0] };
+    const id = [date, campaign, adgroup, keyword, device].join('|');
+    const named = (entityId: string) => [entityId === '-' ? '' : (names.get(entityId) ?? ''), entityId];
+    const g = groups.get(id) ?? {
+      key: [serial, ...named(campaign!), ...named(adgroup!), ...named(keyword!), device === 'M' ? '모바일' : 'PC'],
+      sums: [0, 0, 0, 0, 0, 0],
+    };
     groups.set(id, g);
     return g.sums;
   };
@@ -47,25 +61,29 @@ function expectedSheetRows(): { rows: Cell[][]; conversionLines: number; convers
   for (const date of DATES) {
     for (const line of statRows('AD', entities, customer.seed, date)) {
       const sums = group(line);
-      for (let i = 0; i < 5; i++) sums[i]! += num(line[9 + i]); // impressions, clicks, cost, Σ rank, views
+      for (let i = 0; i < 4; i++) sums[i]! += num(line[9 + i]); // impressions, clicks, cost, Σ rank
     }
     for (const line of statRows('AD_CONVERSION', entities, customer.seed, date)) {
       const sums = group(line);
-      sums[5]! += num(line[11]); // conversion count (columns 10–11, method and type, are summed over)
-      sums[6]! += num(line[12]); // sales by conversion
+      sums[4]! += num(line[11]); // conversion count (columns 10–11, method and type, are summed over)
+      sums[5]! += num(line[12]); // sales by conversion
       conversionLines++;
-      conversionKeys.add(line.slice(0, 9).join('|'));
+      conversionKeys.add([line[0], line[2], line[3], line[4], line[8]].join('|'));
     }
   }
-  const rows = [...groups.values()].map(({ key, sums: [imp, clk, cost, rank, views, conv, sales] }) => [
+  const per = (a: number, b: number, round: (v: number) => number) => (b > 0 ? round(a / b) : '');
+  const hundredths = (v: number) => Math.round(v * 100) / 100;
+  const rows = [...groups.values()].map(({ key, sums: [imp, clk, cost, rank, conv, sales] }) => [
     ...key,
     imp!,
     clk!,
-    cost!,
-    imp! > 0 ? Math.round((rank! / imp!) * 100) / 100 : 0,
-    views!,
+    Math.round(cost!),
+    per(clk! * 100, imp!, hundredths),
+    per(cost!, clk!, Math.round),
+    per(rank!, imp!, hundredths),
     conv!,
-    sales!,
+    Math.round(sales!),
+    per(sales! * 100, cost!, hundredths),
   ]);
   return { rows, conversionLines, conversionGroups: conversionKeys.size };
 }
@@ -161,27 +179,29 @@ describe('one import flowing through all five services', () => {
     const expected = expectedSheetRows();
     // The fixture must exercise the aggregation: some conversion rows share a sheet row, and some rows join both types.
     expect(expected.conversionLines).toBeGreaterThan(expected.conversionGroups);
-    expect(expected.rows.some((r) => Number(r[9]) > 0 && Number(r[14]) > 0)).toBe(true);
+    expect(expected.rows.some((r) => Number(r[9]) > 0 && Number(r[14]) > 0)).toBe(true); // clicks and conversions
     expect(views[0]!.rowsWritten).toBe(expected.rows.length);
     expect(views[1]!.rowsWritten).toBe(expected.rows.length);
     for (const { spreadsheetId, sheetName } of targets) {
       const [header, ...cells] = sheets.state.readTab(spreadsheetId, sheetName);
       expect(header).toEqual([
-        'date',
-        'campaignId',
-        'adgroupId',
-        'keywordId',
-        'adId',
-        'bizChannelId',
-        'media',
-        'device',
-        'impressions',
-        'clicks',
-        'cost',
-        'avgRank',
-        'views',
-        'conversions',
-        'conversionSales',
+        '날짜',
+        '캠페인',
+        '캠페인 ID',
+        '광고그룹',
+        '광고그룹 ID',
+        '키워드',
+        '키워드 ID',
+        '기기',
+        '노출수',
+        '클릭수',
+        '비용(VAT포함)',
+        '클릭률',
+        '클릭당비용',
+        '평균순위',
+        '전환수',
+        '전환매출',
+        'ROAS',
       ]);
       expect(sorted(cells as Cell[][])).toEqual(sorted(expected.rows));
       // The processor promises rows by date; the comparison above ignores order.

@@ -70,7 +70,7 @@ describe('a Postgres restart mid-import', () => {
     expect(view.progress).toEqual({ completed: days.length, total: days.length });
 
     const [header, ...rows] = system.sheets.state.readTab(spreadsheetId, '로우데이터');
-    expect(header?.[0]).toBe('date');
+    expect(header?.[0]).toBe('날짜'); // the default layout's Korean headers
     expect(rows).toHaveLength(view.rowsWritten);
     expect(new Set(rows.map((r) => JSON.stringify(r))).size).toBe(rows.length); // no row twice
     const serial = (date: string) =>

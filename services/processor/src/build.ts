@@ -74,10 +74,15 @@ export async function buildRowSet(
     for await (const chunk of await store.getStream(f.file)) reader.push(chunk);
     reader.end();
   }
-  const wanted = idsToName(layout, keyFields, aggregator.rows.keys());
+  const aggregated = [...aggregator.rows()];
+  const wanted = idsToName(
+    layout,
+    keyFields,
+    aggregated.map(([fields]) => fields),
+  );
   const names = await collectNames(wanted, input.master ? masterEntities(store, input.master) : undefined);
-  const rows = sheetRows(layout, keyFields, aggregator.rows, names);
-  aggregator.rows.clear();
+  const rows = sheetRows(layout, keyFields, aggregated, names);
+  aggregated.length = 0;
   const columns = columnsOf(layout);
   const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
   const ref = await store.putStream(input.key, rowSetLines(header, rows), ROW_SET_V2_CONTENT_TYPE);

@@ -422,3 +422,20 @@ describe('the dates of an import', () => {
     expect(plan.pending.map((p) => p.date)).toEqual(['2026-11-09']);
   });
 });
+
+describe('aggregating many rows', () => {
+  it('Given more distinct rows than the table starts with, When each is seen twice, Then every row has both lines', async () => {
+    const lines: string[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < 5_000; k++) {
+        lines.push(detail('20261110', `nkw-a001-01-${String(k).padStart(15, '0')}`, pass, 'P', k + 1, 1, 10));
+      }
+    }
+    const out = await build([{ type: 'AD_DETAIL', date: '2026-11-10', text: tsv(lines) }], {
+      layout: { dimensions: ['date', 'keyword'], metrics: ['impressions', 'clicks'], ids: true },
+      master: null,
+    });
+    expect(out.rowCount).toBe(5_000);
+    expect(out.rows.every((r) => r[3] === 2 * (Number(String(r[2]).slice(-15)) + 1) && r[4] === 2)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import type { LayoutDimension, ReportType } from '@reportline/contracts';
 import { LAYOUTS } from './layouts.ts';
 import { type Granularity, periodOf } from './plan.ts';
+import { type KeyRun, RowTable, SUM, SUM_COUNT } from './row-table.ts';
 import { parseDay, parseNumber, TsvReader } from './tsv.ts';
 
 /** NAVER's cost includes VAT from this statDt on, and excludes it before (reference, VAT). */
@@ -77,20 +78,21 @@ export function addSums(into: Sums, from: Sums): void {
 }
 
 interface Day {
-  period: string;
+  /** Index into the aggregator's periods. */
+  period: number;
   read: boolean;
   vatIncluded: boolean;
 }
 
 /**
  * Sums report lines into rows keyed by period × the layout's key fields, as the lines stream by: memory grows with the
- * number of distinct rows, never with the file. A key is the period and the key fields' raw bytes (latin1, so any
- * byte survives) joined by TAB; fields that are adjacent in the file are sliced as one run.
+ * number of distinct rows, never with the file. Rows are found by the key fields' bytes in the line (RowTable), so a
+ * line allocates nothing; fields adjacent in the file are hashed and compared as one run.
  */
 export class Aggregator {
-  readonly rows = new Map<string, Sums>();
+  private readonly table = new RowTable();
   private readonly days = new Map<number, Day | null>();
-  linesRead = 0;
+  private readonly periods: string[] = [];
 
   private readonly keyFields: readonly KeyField[];
   private readonly granularity: Granularity;
@@ -116,44 +118,68 @@ export class Aggregator {
     const views = col('views');
     const conv = col('conversions');
     const sales = col('sales');
-    const rows = this.rows;
+    const table = this.table;
 
+    // A file holds one date (or a few, in order): the last one is remembered instead of looked up per line.
+    let lastKey = -1;
+    let lastDay: Day | null = null;
     const reader: TsvReader = new TsvReader(file, columns, (buf, lineStart, lineNo) => {
       const ends = reader.ends;
       const dayKey = parseDay(buf, lineStart, ends[0]!);
       if (Number.isNaN(dayKey)) throw reader.fieldError(buf, lineStart, lineNo, 0, 'not a YYYYMMDD date');
-      const day = this.day(dayKey);
+      if (dayKey !== lastKey) {
+        lastDay = this.day(dayKey);
+        lastKey = dayKey;
+      }
+      const day = lastDay;
       if (day === null) throw reader.fieldError(buf, lineStart, lineNo, 0, 'not a calendar date');
-      this.linesRead++;
       if (!day.read) return;
-      let key = day.period;
-      for (let r = 0; r < runs.length; r++) {
-        const run = runs[r]!;
-        key =
-          run.from < 0
-            ? `${key}\t`
-            : `${key}\t${latin1(buf, run.from === 0 ? lineStart : ends[run.from - 1]! + 1, ends[run.to]!)}`;
-      }
-      let sums = rows.get(key);
-      if (sums === undefined) {
-        sums = emptySums();
-        rows.set(key, sums);
-      }
+      const at = table.find(day.period, buf, lineStart, ends, runs) * SUM_COUNT;
+      // After find: adding a row may have replaced the array.
+      const sums = table.sums;
       // Every metric column is parsed, read or not, so a malformed file fails whatever the layout shows.
       if (isConversion) {
-        sums.conversions += metric(reader, buf, lineStart, lineNo, conv);
-        sums.revenue += metric(reader, buf, lineStart, lineNo, sales);
+        sums[at + SUM.conversions]! += metric(reader, buf, lineStart, lineNo, conv);
+        sums[at + SUM.revenue]! += metric(reader, buf, lineStart, lineNo, sales);
       } else {
-        sums.impressions += metric(reader, buf, lineStart, lineNo, imp);
-        sums.clicks += metric(reader, buf, lineStart, lineNo, clk);
+        sums[at + SUM.impressions]! += metric(reader, buf, lineStart, lineNo, imp);
+        sums[at + SUM.clicks]! += metric(reader, buf, lineStart, lineNo, clk);
         const c = metric(reader, buf, lineStart, lineNo, cost);
-        if (day.vatIncluded) sums.costGross += c;
-        else sums.costNet += c;
-        sums.rankSum += metric(reader, buf, lineStart, lineNo, rank);
-        sums.views += metric(reader, buf, lineStart, lineNo, views);
+        sums[at + (day.vatIncluded ? SUM.costGross : SUM.costNet)]! += c;
+        sums[at + SUM.rankSum]! += metric(reader, buf, lineStart, lineNo, rank);
+        sums[at + SUM.views]! += metric(reader, buf, lineStart, lineNo, views);
       }
     });
     return reader;
+  }
+
+  /** The rows summed so far: key (the period, then the key fields in KEY_FIELDS order) and sums. */
+  *rows(): Generator<[string[], Sums]> {
+    const t = this.table;
+    for (let row = 0; row < t.count; row++) {
+      const at = row * SUM_COUNT;
+      const s = t.sums;
+      yield [
+        [this.periods[t.periodOf(row)]!, ...decodeKey(t.key(row))],
+        {
+          impressions: s[at + SUM.impressions]!,
+          clicks: s[at + SUM.clicks]!,
+          costNet: s[at + SUM.costNet]!,
+          costGross: s[at + SUM.costGross]!,
+          rankSum: s[at + SUM.rankSum]!,
+          views: s[at + SUM.views]!,
+          conversions: s[at + SUM.conversions]!,
+          revenue: s[at + SUM.revenue]!,
+        },
+      ];
+    }
+  }
+
+  private periodNumber(period: string): number {
+    const at = this.periods.indexOf(period);
+    if (at >= 0) return at;
+    this.periods.push(period);
+    return this.periods.length - 1;
   }
 
   private day(yyyymmdd: number): Day | null {
@@ -168,7 +194,7 @@ export class Aggregator {
         date === `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
       day = valid
         ? {
-            period: periodOf(date, this.granularity),
+            period: this.periodNumber(periodOf(date, this.granularity)),
             read: this.statDates.has(date),
             vatIncluded: date >= VAT_INCLUDED_FROM,
           }
@@ -191,8 +217,8 @@ function metric(reader: TsvReader, buf: Buffer, lineStart: number, lineNo: numbe
  * the TABs between them stay in the slice), or `from: -1` for a field this report type does not have (AD has no
  * hour): it keys as empty. Every run yields as many TAB-separated values as key fields it covers.
  */
-export function keyRuns(keyFields: readonly KeyField[], columns: readonly string[]): { from: number; to: number }[] {
-  const runs: { from: number; to: number }[] = [];
+export function keyRuns(keyFields: readonly KeyField[], columns: readonly string[]): KeyRun[] {
+  const runs: KeyRun[] = [];
   for (const f of keyFields) {
     const at = columns.indexOf(f);
     const last = runs.at(-1);
@@ -202,9 +228,8 @@ export function keyRuns(keyFields: readonly KeyField[], columns: readonly string
   return runs;
 }
 
-type Latin1 = Buffer & { latin1Slice?: (start: number, end: number) => string };
-const fastLatin1 = typeof (Buffer.prototype as Latin1).latin1Slice === 'function';
-/** Node's internal slice when there, skipping toString's argument handling on the hot path. */
-const latin1 = fastLatin1
-  ? (buf: Buffer, s: number, e: number) => (buf as Latin1).latin1Slice!(s, e)
-  : (buf: Buffer, s: number, e: number) => buf.toString('latin1', s, e);
+/** Key fields as text: they were keyed as latin1 bytes; ids and codes are ASCII, anything else UTF-8. */
+function decodeKey(key: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is for non-ASCII
+  return (/[^\x00-\x7f]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key).split('\t');
+}

@@ -12,12 +12,15 @@ const NAMED: Partial<Record<LayoutV1['dimensions'][number], KeyField>> = {
 };
 
 /** The ids whose master rows the layout's rows show (names, or a campaign's type), from the aggregated row keys. */
-export function idsToName(layout: LayoutV1, keyFields: readonly KeyField[], keys: Iterable<string>): Set<string> {
+export function idsToName(
+  layout: LayoutV1,
+  keyFields: readonly KeyField[],
+  keys: Iterable<readonly string[]>,
+): Set<string> {
   const positions = [...new Set(layout.dimensions.flatMap((d) => (NAMED[d] ? [keyFields.indexOf(NAMED[d]) + 1] : [])))];
   const ids = new Set<string>();
   if (positions.length === 0) return ids;
-  for (const key of keys) {
-    const fields = key.split('\t');
+  for (const fields of keys) {
     for (const p of positions) if (!isNoId(fields[p]!)) ids.add(fields[p]!);
   }
   return ids;

@@ -89,10 +89,13 @@ export function costOn(basis: VatBasis, s: Pick<Sums, 'costNet' | 'costGross'>):
 }
 
 /**
- * Integer won, half up. Rounded to 15 significant digits first, so the float noise of ×1.1 and ÷1.1
- * (1100.0000000000002) never decides a won.
+ * Integer won, half up. A value within float noise (a relative 1e-12) of a half counts as the half, so the noise of
+ * ×1.1 and ÷1.1 never decides a won.
  */
-export const won = (v: number) => Math.round(Number(v.toPrecision(15)));
+export function won(v: number): number {
+  const up = Math.floor(v) + 1;
+  return Math.abs(v - (up - 0.5)) <= Math.abs(v) * 1e-12 ? up : Math.round(v);
+}
 const hundredths = (v: number) => Math.round(v * 100) / 100;
 const ratio = (num: number, den: number, round: (v: number) => number) => (den > 0 ? round(num / den) : null);
 
@@ -144,7 +147,7 @@ export const isNoId = (id: string) => id === '' || id === '-';
 export function sheetRows(
   layout: LayoutV1,
   keyFields: readonly KeyField[],
-  rows: Iterable<[string, Sums]>,
+  rows: Iterable<[string[], Sums]>,
   names: NameLookup,
 ): Cell[][] {
   const lang = layout.language;
@@ -152,17 +155,21 @@ export function sheetRows(
   const dims = layout.dimensions.map((d) => {
     switch (d) {
       case 'date':
-        return (key: string[]) => [key[0]!];
+        return (key: string[], cells: string[]) => {
+          cells.push(key[0]!);
+        };
       case 'campaignType': {
         const i = at('campaignId');
-        return (key: string[]) => {
+        return (key: string[], cells: string[]) => {
           const t = names.campaignType(key[i]!);
-          return [t === null || t === undefined ? '' : (CAMPAIGN_TYPE[t]?.[lang] ?? String(t))];
+          cells.push(t === null || t === undefined ? '' : (CAMPAIGN_TYPE[t]?.[lang] ?? String(t)));
         };
       }
       case 'device': {
         const i = at('device');
-        return (key: string[]) => [DEVICE[key[i]!]?.[lang] ?? key[i]!];
+        return (key: string[], cells: string[]) => {
+          cells.push(DEVICE[key[i]!]?.[lang] ?? key[i]!);
+        };
       }
       case 'campaign':
       case 'adgroup':
@@ -170,24 +177,26 @@ export function sheetRows(
       case 'ad':
       case 'bizChannel': {
         const i = at(`${d}Id`);
-        return (key: string[]) => {
+        return (key: string[], cells: string[]) => {
           const id = key[i]!;
-          const name = isNoId(id) ? '' : (names.name(id) ?? '');
-          return layout.ids ? [name, id] : [name];
+          cells.push(isNoId(id) ? '' : (names.name(id) ?? ''));
+          if (layout.ids) cells.push(id);
         };
       }
       default: {
         const i = at(d);
-        return (key: string[]) => [key[i]!];
+        return (key: string[], cells: string[]) => {
+          cells.push(key[i]!);
+        };
       }
     }
   });
   // Keyed by the cells joined with NUL: it sorts exactly as comparing cell by cell would (NUL is below any character
   // of a cell), and one string comparison per pair is what makes sorting a large sheet cheap.
   const merged = new Map<string, { cells: string[]; sums: Sums }>();
-  for (const [key, sums] of rows) {
-    const fields = decodeKey(key);
-    const cells = dims.flatMap((cellsOf) => cellsOf(fields));
+  for (const [fields, sums] of rows) {
+    const cells: string[] = [];
+    for (const cellsOf of dims) cellsOf(fields, cells);
     const id = cells.join('\0');
     let row = merged.get(id);
     if (!row) {
@@ -196,13 +205,11 @@ export function sheetRows(
     }
     addSums(row.sums, sums);
   }
-  return [...merged.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, { cells, sums }]) => [...cells, ...layout.metrics.map((m) => metricCell(m, sums, layout.vatBasis))]);
-}
-
-/** Key fields as text: they were keyed as latin1 bytes; names and ids are UTF-8. */
-function decodeKey(key: string): string[] {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is for non-ASCII
-  return (/[^\x00-\x7f]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key).split('\t');
+  const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  merged.clear();
+  return sorted.map(([, { cells, sums }]) => {
+    const row: Cell[] = cells;
+    for (const m of layout.metrics) row.push(metricCell(m, sums, layout.vatBasis));
+    return row;
+  });
 }

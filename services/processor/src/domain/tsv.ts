@@ -68,29 +68,35 @@ export class TsvReader {
   private scan(buf: Buffer, start: number, end: number): void {
     const ends = this.ends;
     const expected = ends.length;
+    const onLine = this.onLine;
+    let lineNo = this.lineNo;
     let lineStart = start;
     let field = 0;
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c === 9) {
-        if (field < expected) ends[field] = i;
-        field++;
-      } else if (c === 10) {
-        this.lineNo++;
-        let lineEnd = i;
-        if (lineEnd > lineStart && buf[lineEnd - 1] === 13) lineEnd--;
-        if (lineEnd > lineStart || field > 0) {
-          if (field + 1 !== expected) {
-            throw new ReportFormatError(
-              `${this.file} line ${this.lineNo}: expected ${expected} columns, found ${field + 1}`,
-            );
+    try {
+      for (let i = start; i < end; i++) {
+        const c = buf[i]!;
+        if (c > 10) continue;
+        if (c === 9) {
+          // A typed array ignores writes past its end: a line with too many fields is caught at its end.
+          ends[field++] = i;
+        } else if (c === 10) {
+          lineNo++;
+          const lineEnd = i > lineStart && buf[i - 1] === 13 ? i - 1 : i;
+          if (lineEnd > lineStart || field > 0) {
+            if (field + 1 !== expected) {
+              throw new ReportFormatError(
+                `${this.file} line ${lineNo}: expected ${expected} columns, found ${field + 1}`,
+              );
+            }
+            ends[field] = lineEnd;
+            onLine(buf, lineStart, lineNo);
           }
-          ends[field] = lineEnd;
-          this.onLine(buf, lineStart, this.lineNo);
+          lineStart = i + 1;
+          field = 0;
         }
-        lineStart = i + 1;
-        field = 0;
       }
+    } finally {
+      this.lineNo = lineNo;
     }
   }
 
