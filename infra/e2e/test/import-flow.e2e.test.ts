@@ -184,25 +184,11 @@ describe('one import flowing through all five services', () => {
     expect(views[1]!.rowsWritten).toBe(expected.rows.length);
     for (const { spreadsheetId, sheetName } of targets) {
       const [header, ...cells] = sheets.state.readTab(spreadsheetId, sheetName);
-      expect(header).toEqual([
-        '날짜',
-        '캠페인',
-        '캠페인 ID',
-        '광고그룹',
-        '광고그룹 ID',
-        '키워드',
-        '키워드 ID',
-        '기기',
-        '노출수',
-        '클릭수',
-        '비용(VAT포함)',
-        '클릭률',
-        '클릭당비용',
-        '평균순위',
-        '전환수',
-        '전환매출',
-        'ROAS',
-      ]);
+      // The default layout's Korean headers (contracts' DEFAULT_LAYOUT).
+      expect(header!.join(' | ')).toBe(
+        '날짜 | 캠페인 | 캠페인 ID | 광고그룹 | 광고그룹 ID | 키워드 | 키워드 ID | 기기 | 노출수 | 클릭수 | 비용(VAT포함) | 클릭률 | ' +
+          '클릭당비용 | 평균순위 | 전환수 | 전환매출 | ROAS',
+      );
       expect(sorted(cells as Cell[][])).toEqual(sorted(expected.rows));
       // The processor promises rows by date; the comparison above ignores order.
       const dates = cells.map((c) => Number(c[0]));
