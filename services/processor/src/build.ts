@@ -80,7 +80,7 @@ export async function buildRowSet(
     keyFields,
     aggregated.map(([fields]) => fields),
   );
-  const names = await collectNames(wanted, input.master ? masterEntities(store, input.master) : undefined);
+  const names = await collectNames(wanted, input.master ? masterEntities(store, input.master, wanted) : undefined);
   const rows = sheetRows(layout, keyFields, aggregated, names);
   aggregated.length = 0;
   const columns = columnsOf(layout);
@@ -89,9 +89,9 @@ export async function buildRowSet(
   return { ref, rowCount: rows.length, columns, unnamed: names.misses };
 }
 
-async function* masterEntities(store: StreamStore, ref: BlobRef) {
+async function* masterEntities(store: StreamStore, ref: BlobRef, wanted: ReadonlySet<string>) {
   try {
-    yield* readMasterSnapshot(await store.getStream(ref));
+    yield* readMasterSnapshot(await store.getStream(ref), { only: (id) => wanted.has(id) });
   } catch (error) {
     if (error instanceof SyntaxError) throw new MasterSnapshotError(`master snapshot ${ref.uri}: ${error.message}`);
     throw error;

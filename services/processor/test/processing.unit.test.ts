@@ -8,7 +8,7 @@ import {
   RowSetV2Header,
 } from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
-import { type BuiltRowSet, buildRowSet, type StreamStore, typesToRead } from '../src/build.ts';
+import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, typesToRead } from '../src/build.ts';
 import { emptySums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
@@ -437,5 +437,20 @@ describe('aggregating many rows', () => {
     });
     expect(out.rowCount).toBe(5_000);
     expect(out.rows.every((r) => r[3] === 2 * (Number(String(r[2]).slice(-15)) + 1) && r[4] === 2)).toBe(true);
+  });
+});
+
+describe('the master snapshot', () => {
+  const line = (text: string) => [{ type: 'AD_DETAIL' as const, date: '2026-11-10', text }];
+  const one = tsv([detail('20261110', KW, 1, 'P', 10, 1, 100)]);
+
+  it('Given entities the rows do not show, When names are joined, Then only the shown ids are read (others unparsed)', async () => {
+    const other = 'keyword\tnkw-a001-01-999999999999999\tnot\\x-an-escape\tgrp-x\t\tON\t';
+    const out = await build(line(one), { master: `${MASTER}${other}\n` });
+    expect(out.rows[0]!.slice(1, 6)).toEqual(['브랜드_검색', CMP, '신발(삭제됨)', GRP, '운동화']);
+  });
+
+  it('Given a snapshot that is not one, When names are joined, Then the import fails as master-format', async () => {
+    await expect(build(line(one), { master: 'something else\n' })).rejects.toThrow(MasterSnapshotError);
   });
 });
