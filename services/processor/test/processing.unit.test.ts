@@ -12,7 +12,7 @@ import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, t
 import { emptySums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
-import { columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
+import { cellsIdentifyRows, columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
 import { parseNumber, TsvReader } from '../src/domain/tsv.ts';
 
 const CMP = 'cmp-a001-01-000000000000001';
@@ -452,5 +452,18 @@ describe('the master snapshot', () => {
 
   it('Given a snapshot that is not one, When names are joined, Then the import fails as master-format', async () => {
     await expect(build(line(one), { master: 'something else\n' })).rejects.toThrow(MasterSnapshotError);
+  });
+});
+
+describe('campaign types', () => {
+  it('Given a layout by campaign type, When built, Then the type comes from the campaign’s master row and its campaigns merge', async () => {
+    const out = await build(
+      [{ type: 'AD_DETAIL', date: '2026-11-10', text: tsv([detail('20261110', KW, 1, 'P', 10, 1, 100)]) }],
+      { layout: { dimensions: ['date', 'campaignType'], metrics: ['impressions'] } },
+    );
+    expect(out.header.columns.map((c) => c.header)).toEqual(['날짜', '캠페인 유형', '노출수']);
+    expect(out.rows).toEqual([['2026-11-10', '파워링크', 10]]);
+    expect(cellsIdentifyRows({ ...DEFAULT_LAYOUT, dimensions: ['date', 'campaignType'] })).toBe(false);
+    expect(cellsIdentifyRows(DEFAULT_LAYOUT)).toBe(true);
   });
 });

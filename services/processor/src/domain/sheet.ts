@@ -137,6 +137,16 @@ export interface NameLookup {
   campaignType(campaignId: string): number | null | undefined;
 }
 
+/**
+ * Whether a row's cells tell its key apart: every entity has its id column (names are not unique), and a campaign
+ * type is not shown without the campaign (many campaigns share a type). Device labels, codes and dates are one-to-one.
+ */
+export function cellsIdentifyRows(layout: LayoutV1): boolean {
+  const dims = new Set(layout.dimensions);
+  if (dims.has('campaignType') && !(dims.has('campaign') && layout.ids)) return false;
+  return layout.ids || !layout.dimensions.some(isEntity);
+}
+
 /** A value that is not an id: NAVER's `-` (no keyword for this traffic) or an empty column. */
 export const isNoId = (id: string) => id === '' || id === '-';
 
@@ -193,20 +203,30 @@ export function sheetRows(
   });
   // Keyed by the cells joined with NUL: it sorts exactly as comparing cell by cell would (NUL is below any character
   // of a cell), and one string comparison per pair is what makes sorting a large sheet cheap.
-  const merged = new Map<string, { cells: string[]; sums: Sums }>();
-  for (const [fields, sums] of rows) {
-    const cells: string[] = [];
-    for (const cellsOf of dims) cellsOf(fields, cells);
-    const id = cells.join('\0');
-    let row = merged.get(id);
-    if (!row) {
-      row = { cells, sums: emptySums() };
-      merged.set(id, row);
+  const sorted: [string, { cells: string[]; sums: Sums }][] = [];
+  if (cellsIdentifyRows(layout)) {
+    // Every row looks different in the sheet: nothing to merge.
+    for (const [fields, sums] of rows) {
+      const cells: string[] = [];
+      for (const cellsOf of dims) cellsOf(fields, cells);
+      sorted.push([cells.join('\0'), { cells, sums }]);
     }
-    addSums(row.sums, sums);
+  } else {
+    const merged = new Map<string, { cells: string[]; sums: Sums }>();
+    for (const [fields, sums] of rows) {
+      const cells: string[] = [];
+      for (const cellsOf of dims) cellsOf(fields, cells);
+      const id = cells.join('\0');
+      let row = merged.get(id);
+      if (!row) {
+        row = { cells, sums: emptySums() };
+        merged.set(id, row);
+      }
+      addSums(row.sums, sums);
+    }
+    sorted.push(...merged.entries());
   }
-  const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  merged.clear();
+  sorted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted.map(([, { cells, sums }]) => {
     const row: Cell[] = cells;
     for (const m of layout.metrics) row.push(metricCell(m, sums, layout.vatBasis));
