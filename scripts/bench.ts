@@ -26,6 +26,11 @@ const scenarios: Record<string, Scenario> = {
     about: 'NAVER client and simulator requests/s, download throughput (no infrastructure)',
     infra: false,
   },
+  processing: {
+    script: 'services/processor/bench/processing.bench.ts',
+    about: 'processor AD_DETAIL rows/s and peak RSS at 100k/1M/5M lines, against DuckDB (1 thread) on the same input',
+    infra: false,
+  },
   lock: {
     script: 'services/lock-service/bench/lock.bench.ts',
     about: 'lock-service decisions/s (pure, Postgres) and grant latency over a real broker',

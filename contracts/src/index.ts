@@ -4,6 +4,7 @@ export * from './events/imports.ts';
 export * from './events/leases.ts';
 export * from './events/pipeline.ts';
 export { examples } from './examples.ts';
+export * from './layout.ts';
 export * from './lease-api.ts';
 export * from './make-event.ts';
 export * from './master-snapshot.ts';

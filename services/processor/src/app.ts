@@ -11,9 +11,11 @@ import {
   systemClock,
 } from '@reportline/platform';
 import type { ProcessorConfig } from './config.ts';
+import { defaultLayoutSource, type LayoutSource } from './layouts.ts';
 import { processDownload, SERVICE } from './process.ts';
 
-export type ProcessorDeps = { bus?: Bus; clock?: Clock; logger?: Logger };
+/** `layouts`: where a connection's sheet layout comes from (default: DEFAULT_LAYOUT for every connection). */
+export type ProcessorDeps = { bus?: Bus; clock?: Clock; logger?: Logger; layouts?: LayoutSource };
 
 /** The processor wired, not started: its HTTP app and `start` (relay, subscription, listen). */
 export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDeps = {}): Promise<BuiltService> {
@@ -23,6 +25,7 @@ export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDep
     blobs: postgresBlobStore(rt.pool),
     clock: deps.clock ?? systemClock,
     metrics: rt.metrics,
+    layouts: deps.layouts ?? defaultLayoutSource,
   };
   return rt.assemble({
     subscriptions: [

@@ -1,3 +1,9 @@
+import {
+  type BlobRef,
+  formatMasterSnapshotLine,
+  MASTER_SNAPSHOT_CONTENT_TYPE,
+  MASTER_SNAPSHOT_PREAMBLE,
+} from '@reportline/contracts';
 import { until } from '@reportline/dev/wait';
 import { type InMemoryBus, type Pool, postgresBlobStore, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +50,7 @@ describe('processing a download (in-memory bus)', () => {
     expect(processed).toMatchObject({ version: 2, causationId: downloaded.id, data: { target, rowCount: 1 } });
   });
 
-  it('turns a v3 of stored and NAVER files into one RowsProcessed v2, once however often it is delivered; NONE adds none', async () => {
+  it('turns a v3 of stored and NAVER files into one RowsProcessed v3 with names, once however often it is delivered; NONE adds none', async () => {
     const blobs = postgresBlobStore(pool);
     const tsv = (lines: string[]) => Buffer.from(`${lines.join('\n')}\n`);
     const stored = await blobs.put(
@@ -56,6 +62,21 @@ describe('processing a download (in-memory bus)', () => {
       'raw/test-v3/AD/2026-11-10b',
       tsv([adLine(customerId, 'nad-a001-01-000000000000002')]),
       'text/tab-separated-values',
+    );
+    const master = await blobs.put(
+      'master/test-v3',
+      Buffer.from(
+        `${MASTER_SNAPSHOT_PREAMBLE}${formatMasterSnapshotLine({
+          kind: 'campaign',
+          id: 'cmp-a001-01-000000000000001',
+          name: '브랜드',
+          parentId: null,
+          campaignType: 1,
+          state: 'ON',
+          deletedAt: null,
+        })}\n`,
+      ),
+      MASTER_SNAPSHOT_CONTENT_TYPE,
     );
     const importId = crypto.randomUUID();
     const target = { spreadsheetId: 'sheet-v3', sheetName: '로우데이터' };
@@ -85,7 +106,7 @@ describe('processing a download (in-memory bus)', () => {
           { reportType: 'AD', statDate: '2026-11-11', outcome: 'none', source: 'store', generatedAt, rows: 0 },
         ],
         pending: [{ reportType: 'AD', statDate: '2026-11-13', code: 'aggregating', reason: 'job ended AGGREGATING' }],
-        master: stored,
+        master,
       },
       target,
     );
@@ -97,11 +118,42 @@ describe('processing a download (in-memory bus)', () => {
     await bus.drain();
     expect(bus.published.filter((e) => e.importId === importId && e.source === 'processor')).toHaveLength(1);
     expect(processed).toMatchObject({
-      version: 2,
+      version: 3,
       causationId: downloaded.id,
-      // both files' lines date 2026-11-10 in the fixture, one row per ad
-      data: { target, rowCount: 2, dateRange: { from: '2026-11-10', to: '2026-11-12' } },
+      // Both files' lines date 2026-11-10 in the fixture; the default layout has no ad column, so the two ads sum into
+      // one row. The NONE date is replaced (with nothing), the pending one left alone.
+      data: {
+        target,
+        rowCount: 1,
+        granularity: 'day',
+        dates: ['2026-11-10', '2026-11-11', '2026-11-12'].map((date) => ({ date, generatedAt })),
+        pending: [{ date: '2026-11-13', reason: '2026-11-13 AD: job ended AGGREGATING (aggregating)' }],
+        // the ad group and keyword have no master row
+        unnamed: 2,
+      },
     });
+    const text = (await blobs.get((processed.data as { rows: BlobRef }).rows)).toString('utf8');
+    const [header, row] = text.split('\n').map((l) => (l ? JSON.parse(l) : l));
+    expect(header.format).toBe('reportline.rows.v2');
+    expect(row).toEqual([
+      '2026-11-10',
+      '브랜드',
+      'cmp-a001-01-000000000000001',
+      '',
+      'grp-a001-01-000000000000001',
+      '',
+      'nkw-a001-01-000000000000001',
+      'PC',
+      240,
+      14,
+      7_000,
+      5.83,
+      500,
+      2,
+      0,
+      0,
+      0,
+    ]);
   });
 
   it('ends an import whose every date is pending with ImportCompleted, 0 rows, never reaching the writer', async () => {

@@ -7,11 +7,11 @@ import {
 } from '@reportline/contracts';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { createInMemoryBus, createPool, loadConfig } from '@reportline/platform';
-import { buildProcessor } from '../src/app.ts';
+import { buildProcessor, type ProcessorDeps } from '../src/app.ts';
 import { processorConfig } from '../src/config.ts';
 
 /** The processor built (not started) on the in-memory bus and this worker's Postgres, with a pool for the test. */
-export async function inMemoryProcessor() {
+export async function inMemoryProcessor(deps: Pick<ProcessorDeps, 'layouts'> = {}) {
   const env = await isolatedEnvironment();
   const bus = createInMemoryBus();
   const pool = createPool(env.databaseUrl);
@@ -20,7 +20,7 @@ export async function inMemoryProcessor() {
     DATABASE_URL: env.databaseUrl,
     LOG_LEVEL: 'silent',
   });
-  return { bus, pool, built: await buildProcessor(config, { bus }) };
+  return { bus, pool, built: await buildProcessor(config, { bus, ...deps }) };
 }
 
 /** One AD line as NAVER writes it: date, customer, campaign, ad group, keyword, ad, channel, media, device, metrics. */
