@@ -131,3 +131,20 @@ describe('row edits inside a tab', () => {
     expect(state.listTabs('ss1')[0]?.rowCount).toBe(6);
   });
 });
+
+describe('GET /_fake/spreadsheets/:id', () => {
+  it('shows every tab as a read-only HTML page, hidden tabs marked, values as a user sees them, text escaped', async () => {
+    const { app, state, batch } = workbook();
+    state.seedSpreadsheet({ spreadsheetId: 'ss2', sheets: [{ title: 'A', values: [['<b>x</b>']] }] });
+    await batch([sumFormula, { deleteSheet: { sheetId: 11 } }]);
+    const page = await app.inject({ method: 'GET', url: '/_fake/spreadsheets/ss1' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<h2>Summary</h2>');
+    expect(page.body).toContain('sheetId 22');
+    expect(page.body).toContain('<td>#REF!</td>');
+    const other = await app.inject({ method: 'GET', url: '/_fake/spreadsheets/ss2' });
+    expect(other.body).toContain('&lt;b&gt;x&lt;/b&gt;');
+    expect((await app.inject({ method: 'GET', url: '/_fake/spreadsheets/nope' })).statusCode).toBe(404);
+  });
+});
