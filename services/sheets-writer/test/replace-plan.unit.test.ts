@@ -190,6 +190,25 @@ describe('commitRequests', () => {
     expect(plan.requests.filter((r) => r.addSheet || r.deleteSheet)).toEqual([{ deleteSheet: { sheetId: 90 } }]);
     expect(plan.rowsInTab).toBe(0);
   });
+
+  it('given a tab whose every row is replaced, when planned, then one spare row is added first (Sheets keeps a non-frozen row)', () => {
+    const plan = commitRequests({
+      target: tab({ rowCount: 3 }),
+      newTargetSheetId: 1,
+      sheetName: 'Data',
+      columns,
+      tabDates: ['2026-11-18', '2026-11-18'],
+      removed: new Set(['2026-11-18']),
+      staged: [{ date: '2026-11-18', rows: 1 }],
+      staging,
+      metadata,
+      metadataRowIndex: 1,
+      record,
+    });
+    const kinds = plan.requests.map((r) => Object.keys(r)[0]);
+    expect(kinds.slice(0, 4)).toEqual(['updateCells', 'appendDimension', 'deleteDimension', 'insertDimension']);
+    expect(plan.requests[1]).toEqual({ appendDimension: { sheetId: 7, dimension: 'ROWS', length: 1 } });
+  });
 });
 
 describe('fitCells', () => {

@@ -210,6 +210,21 @@ describe('replaceDates against the Sheets fake', () => {
     );
   });
 
+  it('replaces every date of a tab it created (frozen header, exact size) without deleting all non-frozen rows', async () => {
+    const { state, write } = await setup();
+    await write('job-1', rowsFor(2), 'Fresh');
+    expect(state.listTabs('ss1').find((t) => t.title === 'Fresh')?.rowCount).toBe(3);
+    await write('job-2', rowsFor(2, 'again'), 'Fresh');
+    expect(state.readTab('ss1', 'Fresh')).toEqual([
+      ['date', 'keyword', 'clicks'],
+      [45_292, 'again0', 0],
+      [45_293, 'again1', 1],
+    ]);
+    // One spare empty row is left at the end, once.
+    await write('job-3', rowsFor(2, 'third'), 'Fresh');
+    expect(state.listTabs('ss1').find((t) => t.title === 'Fresh')?.rowCount).toBe(4);
+  });
+
   it('fails before writing anything when the result would not fit 10,000,000 cells', async () => {
     const { state, writer, writesSeen } = await setup();
     state.seedSpreadsheet({

@@ -145,6 +145,8 @@ const handlers: Record<string, Handler> = {
       hidden: p.hidden === true,
       rowCount: num(grid.rowCount) ?? DEFAULT_ROWS,
       columnCount: num(grid.columnCount) ?? DEFAULT_COLUMNS,
+      frozenRowCount: num(grid.frozenRowCount) ?? 0,
+      frozenColumnCount: num(grid.frozenColumnCount) ?? 0,
     });
     const at = Math.min(num(p.index) ?? ss.sheets.length, ss.sheets.length);
     ss.sheets.splice(at, 0, sheet);
@@ -215,6 +217,10 @@ const handlers: Record<string, Handler> = {
     const clampedEnd = Math.min(end, size);
     if (start === 0 && clampedEnd >= size) {
       fail(`You can't delete all the ${dimension === 'ROWS' ? 'rows' : 'columns'} on the sheet.`);
+    }
+    const frozen = dimension === 'ROWS' ? sheet.frozenRowCount : sheet.frozenColumnCount;
+    if (frozen > 0 && size - (clampedEnd - start) <= frozen) {
+      fail(`Sorry, it is not possible to delete all non-frozen ${dimension === 'ROWS' ? 'rows' : 'columns'}.`);
     }
     if (dimension === 'ROWS') deleteRows(sheet, start, clampedEnd);
     else deleteColumns(sheet, start, clampedEnd);

@@ -120,6 +120,29 @@ describe('row edits inside a tab', () => {
     expect(state.readTab('ss1', '로우데이터')).toHaveLength(3);
   });
 
+  it('refuses to delete every non-frozen row, as Sheets does', async () => {
+    const { batch } = workbook();
+    await batch([
+      {
+        updateSheetProperties: {
+          properties: { sheetId: 11, gridProperties: { frozenRowCount: 1 } },
+          fields: 'gridProperties.frozenRowCount',
+        },
+      },
+    ]);
+    const res = await batch([
+      { deleteDimension: { range: { sheetId: 11, dimension: 'ROWS', startIndex: 1, endIndex: 4 } } },
+    ]);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(
+      'Invalid requests[0].deleteDimension: Sorry, it is not possible to delete all non-frozen rows.',
+    );
+    expect(
+      (await batch([{ deleteDimension: { range: { sheetId: 11, dimension: 'ROWS', startIndex: 1, endIndex: 3 } } }]))
+        .status,
+    ).toBe(200);
+  });
+
   it('appendCells writes after the last row with data and grows the grid when needed', async () => {
     const { batch, state } = workbook();
     const row = (n: number) => ({ values: [{ userEnteredValue: { numberValue: n } }] });

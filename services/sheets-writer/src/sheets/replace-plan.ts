@@ -77,6 +77,15 @@ export interface CellBudget {
 const cellsOf = (s: SheetInfo) => s.rowCount * s.columnCount;
 
 /**
+ * Sheets refuses to delete every non-frozen row, even for a moment within a batch, and the tab's header row may be
+ * frozen. When the deletions would leave only the header, the commit first adds one empty row at the grid's end,
+ * which then stays (so this happens at most once per tab).
+ */
+export function needsSpareRow(target: SheetInfo | undefined, removedRows: number): boolean {
+  return target !== undefined && removedRows > 0 && target.rowCount - removedRows <= 1;
+}
+
+/**
  * The grid after the change, counted as Google does (every cell of every tab, empty or not). The staging tab of this
  * job is replaced, so a stale one does not count; the metadata tab is counted at its width if it does not exist yet.
  */
@@ -98,7 +107,8 @@ export function cellBudget(input: {
   const others = current - (target ? cellsOf(target) : 0) - (stale ? cellsOf(stale) : 0);
   const metadata = findTab(info, METADATA_TAB) ? 0 : METADATA_HEADER.length;
   const removedRows = input.tabDates.filter((d) => d !== undefined && input.removed.has(d)).length;
-  const rows = (target?.rowCount ?? 1) - removedRows + input.incomingRows;
+  const spare = needsSpareRow(target, removedRows) ? 1 : 0;
+  const rows = (target?.rowCount ?? 1) - removedRows + spare + input.incomingRows;
   const columns = Math.max(target?.columnCount ?? 0, input.columns);
   const after = others + metadata + rows * columns;
   return { current, after, peak: after + Math.max(1, input.stagingRows) * input.columns, limit: input.limit };
@@ -245,6 +255,10 @@ export function commitRequests(input: CommitInput): CommitPlan {
       fields: 'userEnteredValue',
     },
   });
+  const removedRows = input.tabDates.filter((d) => d !== undefined && input.removed.has(d)).length;
+  if (needsSpareRow(input.target, removedRows)) {
+    requests.push({ appendDimension: { sheetId, dimension: 'ROWS', length: 1 } });
+  }
   for (const run of runsToDelete(input.tabDates, input.removed).reverse()) {
     requests.push({
       deleteDimension: { range: { sheetId, dimension: 'ROWS', startIndex: run.start, endIndex: run.end } },
