@@ -191,6 +191,16 @@ export interface CommitPlan {
   rowsInTab: number;
 }
 
+/** Data rows in the tab once the change is committed: the rows kept and the rows staged. */
+export function rowsAfter(
+  tabDates: readonly (string | undefined)[],
+  removed: ReadonlySet<string>,
+  staged: readonly StagedBlock[],
+): number {
+  const kept = tabDates.filter((d) => d === undefined || !removed.has(d)).length;
+  return kept + staged.reduce((n, b) => n + b.rows, 0);
+}
+
 /** Maximal runs [start, end) of consecutive grid rows whose date leaves the tab. */
 function runsToDelete(tabDates: readonly (string | undefined)[], removed: ReadonlySet<string>) {
   const runs: Array<{ start: number; end: number }> = [];
@@ -301,6 +311,5 @@ export function commitRequests(input: CommitInput): CommitPlan {
     { deleteSheet: { sheetId: staging.sheetId } },
     ...writeRecord(input.metadata, input.record, input.metadataRowIndex),
   );
-  const stagedRows = input.staged.reduce((n, b) => n + b.rows, 0);
-  return { requests, rowsInTab: kept.length + stagedRows };
+  return { requests, rowsInTab: rowsAfter(input.tabDates, input.removed, input.staged) };
 }

@@ -19,9 +19,10 @@ import {
   type DatesDecision,
   decideDates,
   fitCells,
+  rowsAfter,
   type StagedBlock,
 } from './replace-plan.ts';
-import type { BatchRequest, SheetInfo, SheetsPort, SpreadsheetInfo } from './sheets-port.ts';
+import type { SheetInfo, SheetsPort, SpreadsheetInfo } from './sheets-port.ts';
 
 /**
  * Idempotent replace-by-date of one write job in the user's tab, which is never deleted or re-created:
@@ -253,24 +254,22 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     const rowsWritten = staged.reduce((n, b) => n + b.rows, 0);
     const fit = fitCells({ ...common, decision: decided, incomingRows: rowsWritten, stagingRows: rows });
     const { decision } = fit;
-    const base = {
-      rowsWritten,
+    const removed = new Set([...decision.write, ...decision.trimmed]);
+    const recorded = {
+      rowsInTab: rowsAfter(tabDates, removed, staged),
       written: decision.write,
       trimmed: decision.trimmed,
       skipped: decision.skipped,
       pending: decision.pending,
       policyApplied: fit.trimmedForCells.length > 0 ? input.policy : undefined,
-    };
-    const plan = commitRequests({
+    } satisfies z.infer<typeof RecordedResult>;
+    const { requests } = commitRequests({
       target,
-      newTargetSheetId: freeSheetId(
-        { ...info, sheets: [...info.sheets, staging, { ...metadata, sheetId: metadata.sheetId }] },
-        random,
-      ),
+      newTargetSheetId: freeSheetId({ ...info, sheets: [...info.sheets, staging, metadata] }, random),
       sheetName: input.sheetName,
       columns: input.columns,
       tabDates,
-      removed: new Set([...decision.write, ...decision.trimmed]),
+      removed,
       staged,
       staging,
       metadata,
@@ -280,17 +279,11 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
         writeJobId: input.writeJobId,
         rows: rowsWritten,
         committedAt: now().toISOString(),
-        result: '',
+        result: JSON.stringify(recorded),
       },
     });
-    const result = { ...base, rowsInTab: plan.rowsInTab };
-    const { rowsWritten: _rows, ...recorded } = result;
-    // The record is the last subrequest; its outcome JSON is only known once the plan counted the tab's rows.
-    const requests = plan.requests.map((r, i) =>
-      i === plan.requests.length - 1 ? withResult(r, JSON.stringify(recorded)) : r,
-    );
     await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
-    return { ...result, replayed: false };
+    return { rowsWritten, ...recorded, replayed: false };
   }
 
   return {
@@ -312,12 +305,4 @@ function replayed(rowsWritten: number, json: string): ReplaceDatesResult {
   // A record of a writer before replace-by-date says only how many rows it wrote.
   const r = recorded ?? { rowsInTab: rowsWritten, written: [], trimmed: [], skipped: [], pending: [] };
   return { rowsWritten, ...r, policyApplied: r.policyApplied, replayed: true };
-}
-
-/** The `_reportline` record's updateCells with the outcome in its `result` cell (the last value of the row). */
-function withResult(request: BatchRequest, result: string): BatchRequest {
-  const values = request.updateCells?.rows?.[0]?.values;
-  if (!request.updateCells || !values) return request;
-  const row = [...values.slice(0, -1), { userEnteredValue: { stringValue: result } }];
-  return { updateCells: { ...request.updateCells, rows: [{ values: row }] } };
 }
