@@ -241,6 +241,26 @@ describe('replaceDates against the Sheets fake', () => {
     expect(writesSeen()).toBe(0);
   });
 
+  it('under trim-oldest, drops the oldest days to fit the cell limit and says so', async () => {
+    // Summary and the tab are 1000×26 each, _reportline 1×5. After the first import's row: the tab is 1001×26, so
+    // 52,031 cells, and 52,034 while its staging (1×3) exists. The limit lets that in but not one more row.
+    const { state, writer } = await setup({ writer: { maxCells: 52_040 } });
+    const write = (job: string, rows: CellInput[][]) =>
+      writer.replaceDates({
+        ...inputOf({ spreadsheetId: 'ss1', sheetName: '로우데이터', writeJobId: job, rows }),
+        policy: 'trim-oldest',
+      });
+    await write('job-1', [['2024-01-01', 'a', 1]]);
+    // One more day: 1002×26 = 52,057 cells plus staging's 3 = 52,060 > 52,040, so the oldest day, 2023-12-31, goes.
+    const result = await write('job-2', [['2024-01-02', 'b', 2]]);
+    expect(result).toMatchObject({ trimmed: ['2023-12-31'], policyApplied: 'trim-oldest', written: ['2024-01-02'] });
+    expect(state.readTab('ss1', '로우데이터')).toEqual([
+      ['date', 'keyword', 'clicks'],
+      [45_292, 'a', 1],
+      [45_293, 'b', 2],
+    ]);
+  });
+
   it('rides out Google 429s with backoff on the shared clock', async () => {
     const { clock, state, write } = await setup({
       fake: { limits: { writesPerMinutePerUser: 3 } },
