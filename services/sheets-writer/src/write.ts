@@ -80,7 +80,8 @@ export interface WritePolicy {
 /** The import's rows and dates, whichever RowsProcessed version brought them. */
 interface ImportRows {
   columns: Column[];
-  dates: Array<{ date: string; generatedAt: string }>;
+  /** Each date with its data generation; v2 carries none (undefined). */
+  dates: Array<{ date: string; generatedAt: string | undefined }>;
   pending: string[];
   rowCount: number;
   rows: AsyncIterable<readonly CellInput[]> | Iterable<readonly CellInput[]>;
@@ -119,7 +120,7 @@ async function importRows(blobs: BlobStore, event: EventOfType<'RowsProcessed'>)
   const { columns, rows } = parsed.data;
   if (columns[0]?.type !== 'date') throw new RowValueError('the first column of a row set must be its date');
   const byDate = [...rows].sort((x, y) => String(x[0]).localeCompare(String(y[0])));
-  const dates = datesOf(event.data.dateRange).map((date) => ({ date, generatedAt: event.time }));
+  const dates = datesOf(event.data.dateRange).map((date) => ({ date, generatedAt: undefined }));
   return { columns, dates, pending: [], rowCount: rows.length, rows: byDate };
 }
 
@@ -129,7 +130,8 @@ async function importRows(blobs: BlobStore, event: EventOfType<'RowsProcessed'>)
  * means an older import that runs while this one's outcome is unknown (a crash, a dropped response) cannot overwrite
  * what this one may have written; a rerun of the same job still writes its own claims (same generation).
  */
-async function claimDates(pool: Pool, target: Target, writeJobId: string, dates: ImportRows['dates']) {
+async function claimDates(pool: Pool, target: Target, writeJobId: string, all: ImportRows['dates']): Promise<string[]> {
+  const dates = all.flatMap((d) => (d.generatedAt ? [{ date: d.date, generatedAt: d.generatedAt }] : []));
   if (dates.length === 0) return [];
   const client = await pool.connect();
   try {
