@@ -111,8 +111,9 @@ async function importRows(blobs: BlobStore, event: EventOfType<'RowsProcessed'>)
       rows,
     };
   }
-  // v2 replaces its whole date range, and its rows are one JSON document (held whole, as that format has to be). The
-  // event's time stands in for the data generation, which v2 does not carry.
+  // v2 replaces its whole date range, and its rows are one JSON document (held whole, as that format has to be). It
+  // carries no generation, so it takes no part in the generation rule: the event's time as a stand-in would make a
+  // later v3, stamped with NAVER's earlier generation time, look older and be skipped.
   const parsed = RowSetV1.safeParse(JSON.parse((await blobs.get(event.data.rows)).toString('utf8')));
   if (!parsed.success) {
     throw new RowValueError(`stored rows of import ${event.importId} are not a reportline.rows.v1 row set`);
