@@ -142,7 +142,8 @@ Where to look:
   scheduler API      ${schedulerUrl}/openapi.json
   NAVER lock         http://127.0.0.1:${lockPort}/locks/${customer.customerId}
   NAVER requests     ${naverUrl}/_sim/requests?customerId=${customer.customerId}   overlaps: ${naverUrl}/_sim/overlaps
-  the sheet          ${sheetsUrl}/v4/spreadsheets/${spreadsheetId}/values/${encodeURIComponent("'로우데이터'!A1:O20")}
+  the sheet          ${sheetsUrl}/_fake/spreadsheets/${spreadsheetId}   (every tab, as HTML)
+  its values         ${sheetsUrl}/v4/spreadsheets/${spreadsheetId}/values/${encodeURIComponent("'로우데이터'!A1:O20")}
   service logs       ${join(demoDir, 'logs')}/`);
   const summary = {
     importId: view.importId,

@@ -227,6 +227,23 @@ export const examples: readonly ReportlineEvent[] = [
     data: { spreadsheetId: '1AbCdEfGh', sheetName: '로우데이터', rowsWritten: 812, writeJobId: 'w-0b0c5b9e' },
   },
   {
+    ...base('16161616-1616-4616-8616-161616161616', 'sheets-writer', correlationId),
+    type: 'SheetWritten',
+    version: 2,
+    data: {
+      spreadsheetId: '1AbCdEfGh',
+      sheetName: '로우데이터',
+      rowsWritten: 812,
+      writeJobId: 'w-0b0c5b9e',
+      rowsInTab: 24_310,
+      writtenDates: ['2026-11-15', '2026-11-16'],
+      skippedDates: [],
+      pendingDates: ['2026-11-21'],
+      trimmedDates: ['2025-11-16'],
+      replayed: false,
+    },
+  },
+  {
     ...base('99999999-9999-4999-8999-999999999999', 'sheets-writer', correlationId),
     type: 'ImportCompleted',
     version: 1,

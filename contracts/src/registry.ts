@@ -21,6 +21,7 @@ import {
   RowsProcessedV2,
   RowsProcessedV3,
   SheetWrittenV1,
+  SheetWrittenV2,
 } from './events/pipeline.ts';
 
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
@@ -45,6 +46,7 @@ export const eventDefinitions = [
   RowsProcessedV2,
   RowsProcessedV3,
   SheetWrittenV1,
+  SheetWrittenV2,
 ] as const;
 
 export type AnyEventDefinition = (typeof eventDefinitions)[number];

@@ -20,6 +20,7 @@ import {
   RowsProcessedV2,
   RowsProcessedV3,
   SheetWrittenV1,
+  SheetWrittenV2,
 } from './events/pipeline.ts';
 import type { AnyEventDefinition } from './registry.ts';
 
@@ -120,7 +121,7 @@ export const topics = {
     owner: 'sheets-writer',
     producers: ['sheets-writer'],
     consumers: ['scheduler'],
-    events: [SheetWrittenV1],
+    events: [SheetWrittenV1, SheetWrittenV2],
   }),
 } as const satisfies Record<string, TopicManifest>;
 

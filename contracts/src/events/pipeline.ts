@@ -185,3 +185,26 @@ export const SheetWrittenV1 = defineEvent(
   }),
   { leased: false },
 );
+
+/**
+ * v2: the writer replaces the import's dates inside the tab (never re-creating it) and says what it did with each
+ * date. `writtenDates` were replaced (a date without rows is written as an empty day); `skippedDates` were left
+ * because a newer generation of them had already been written; `pendingDates` were left as they are (not ready at
+ * NAVER); `trimmedDates` left the tab, out of the history window or, under `policy: 'trim-oldest'`, to fit Google's
+ * 10M-cell limit. `policy` is set only when the cell policy had to act. `replayed`: the job had already been
+ * committed by an earlier run, and this run wrote nothing.
+ */
+export const SheetWrittenV2 = defineEvent(
+  'SheetWritten',
+  2,
+  SheetWrittenV1.data.extend({
+    rowsInTab: z.number().int().nonnegative(),
+    writtenDates: z.array(IsoDate),
+    skippedDates: z.array(IsoDate),
+    pendingDates: z.array(IsoDate),
+    trimmedDates: z.array(IsoDate),
+    policy: z.enum(['trim-oldest', 'fail']).optional(),
+    replayed: z.boolean(),
+  }),
+  { leased: false },
+);

@@ -36,6 +36,19 @@ describe('import view', () => {
     expect(JSON.stringify(view)).not.toContain('fencingToken');
   });
 
+  it('given a SheetWritten v2, when folded, then the view says what became of each date', () => {
+    const view = fold([ex('ImportRequested'), exv('SheetWritten', 2)]);
+    expect(view.sheet).toEqual({
+      rowsInTab: 24_310,
+      writtenDates: ['2026-11-15', '2026-11-16'],
+      skippedDates: [],
+      pendingDates: ['2026-11-21'],
+      trimmedDates: ['2025-11-16'],
+      policy: null,
+    });
+    expect(fold([ex('ImportRequested'), exv('SheetWritten', 1)]).sheet).toBeNull();
+  });
+
   it('folds into exactly the shape the API documents, no field more or less', () => {
     const views = [
       initialView(ex('ImportRequested').importId, '338047'),

@@ -42,6 +42,7 @@ export async function buildSheetsWriter(
     blobs: postgresBlobStore(rt.pool),
     writer: createSheetsWriter({ port, quota }),
     clock: deps.clock ?? systemClock,
+    policy: { historyDays: config.SHEETS_HISTORY_DAYS, cellPolicy: config.SHEETS_CELL_POLICY },
   };
 
   return rt.assemble({

@@ -12,7 +12,7 @@ export interface Target {
  * at once and the give-up ends the import with the reason.
  */
 export function targetOf(event: EventOfType<'RowsProcessed'>): Target {
-  if (event.version === 2) return event.data.target;
+  if (event.version !== 1) return event.data.target;
   throw new PermanentFailureError(
     'rows-without-target',
     "the rows arrived without the import's target sheet (they were processed before the target was passed on); " +

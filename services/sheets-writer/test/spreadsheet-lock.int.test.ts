@@ -41,12 +41,20 @@ describe('one write per spreadsheet at a time, across processes and within one',
       return withSpreadsheetLock(pool, 'locked', async () => {
         most = Math.max(most, ++inside);
         try {
-          return await writer.writeRows({
+          return await writer.replaceDates({
             spreadsheetId: 'locked',
             sheetName: tab,
             writeJobId: `job-${tab}`,
-            columns: [{ name: 'n', type: 'number' }],
-            rows: [[i]],
+            columns: [
+              { name: 'date', type: 'date' },
+              { name: 'n', type: 'number' },
+            ],
+            dates: ['2026-11-10'],
+            pending: [],
+            newerWritten: [],
+            rows: [['2026-11-10', i]],
+            rowCount: 1,
+            policy: 'fail',
           });
         } finally {
           inside--;
@@ -56,6 +64,6 @@ describe('one write per spreadsheet at a time, across processes and within one',
     expect((await Promise.all(jobs)).map((r) => r.rowsWritten)).toEqual([1, 1, 1, 1]);
     expect(most).toBe(1);
     const records = sheets.state.readTab('locked', '_reportline').slice(1);
-    expect(records.map((r) => r[1]).sort()).toEqual(['job-a', 'job-b', 'job-c', 'job-d']);
+    expect(records.map((r: unknown[]) => r[1]).sort()).toEqual(['job-a', 'job-b', 'job-c', 'job-d']);
   });
 });

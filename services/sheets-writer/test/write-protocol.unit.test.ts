@@ -5,7 +5,7 @@ import type { CellInput, Column } from '../src/sheets/cells.ts';
 import { AmbiguousOutcomeError, CellLimitError, SpreadsheetUnreachableError } from '../src/sheets/errors.ts';
 import { createQuotaScheduler, type QuotaLimits } from '../src/sheets/quota.ts';
 import { createSheetsPort } from '../src/sheets/sheets-port.ts';
-import { createSheetsWriter, type SheetsWriterDeps } from '../src/sheets/write-protocol.ts';
+import { createSheetsWriter, type ReplaceDatesInput, type SheetsWriterDeps } from '../src/sheets/write-protocol.ts';
 import { fakeClock } from './fake-clock.ts';
 
 const columns: Column[] = [
@@ -15,6 +15,32 @@ const columns: Column[] = [
 ];
 const rowsFor = (n: number, tag = 'k'): CellInput[][] =>
   Array.from({ length: n }, (_, i) => [`2024-01-${String((i % 28) + 1).padStart(2, '0')}`, `${tag}${i}`, i]);
+
+/** An import of exactly the dates its rows have, sorted as the processor sorts them. */
+function inputOf(fields: { spreadsheetId: string; sheetName: string; writeJobId: string; rows: CellInput[][] }) {
+  const rows = [...fields.rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const dates = [...new Set(rows.map((r) => String(r[0])))];
+  return {
+    ...fields,
+    columns,
+    rows,
+    rowCount: rows.length,
+    dates,
+    pending: [],
+    newerWritten: [],
+    policy: 'fail',
+  } satisfies ReplaceDatesInput;
+}
+const written = (rowsWritten: number, rowsInTab: number, dates: string[]) => ({
+  rowsWritten,
+  rowsInTab,
+  written: dates,
+  trimmed: [],
+  skipped: [],
+  pending: [],
+  policyApplied: undefined,
+  replayed: false,
+});
 
 let fake: RunningSheetsFake | undefined;
 afterEach(async () => {
@@ -36,7 +62,7 @@ async function setup(
         title: '로우데이터',
         values: [
           ['old', 'header'],
-          ['stale', 1],
+          [45_291, 'kept', 7],
         ],
       },
     ],
@@ -45,8 +71,8 @@ async function setup(
   const quota = createQuotaScheduler({ clock, limits: options.quota }).forPrincipal('anonymous');
   const writer = createSheetsWriter({ port, quota, now: () => new Date(clock.now()), ...options.writer });
   const state = fake.state;
-  const write = (writeJobId: string, rows: CellInput[][], sheetName = '로우데이터') =>
-    writer.writeRows({ spreadsheetId: 'ss1', sheetName, writeJobId, columns, rows });
+  const write = (writeJobId: string, rows: CellInput[][], sheetName = '로우데이터', spreadsheetId = 'ss1') =>
+    writer.replaceDates(inputOf({ spreadsheetId, sheetName, writeJobId, rows }));
   const writesSeen = () => state.requests.filter((r) => r.httpMethod !== 'GET').length;
   /** What the bus does with a write that left an outcome unknown: runs it again (write.ts classifies it so). */
   const redelivered = async (writeJobId: string, rows: CellInput[][]) => {
@@ -61,32 +87,35 @@ async function setup(
   return { clock, state, writer, write, writesSeen, redelivered };
 }
 
-describe('writeRows against the Sheets fake', () => {
-  it('replaces the tab with header + typed rows in one commit and records the job', async () => {
+const days = (n: number) => Array.from({ length: n }, (_, i) => `2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+
+describe('replaceDates against the Sheets fake', () => {
+  it('replaces only its dates in the tab, typed RAW, keeps the tab, other dates and tabs, and records the job', async () => {
     const { state, write } = await setup();
+    const before = state.listTabs('ss1').find((t) => t.title === '로우데이터');
     const result = await write('job-1', [
       ['2024-01-02', '=IMPORTXML("http://evil")', 12],
       ['2024-01-03', '운동화', 0],
     ]);
-    expect(result).toEqual({ rowsWritten: 2, replayed: false });
+    expect(result).toEqual(written(2, 3, ['2024-01-02', '2024-01-03']));
     expect(state.readTab('ss1', '로우데이터')).toEqual([
       ['date', 'keyword', 'clicks'],
+      [45_291, 'kept', 7],
       [45_293, '=IMPORTXML("http://evil")', 12],
       [45_294, '운동화', 0],
     ]);
-    expect(state.cell('ss1', "'로우데이터'!B2")).toEqual({ value: '=IMPORTXML("http://evil")' });
-    expect(state.cell('ss1', "'로우데이터'!A2")?.numberFormat).toEqual({ type: 'DATE', pattern: 'yyyy-mm-dd' });
-    expect(state.readTab('ss1', '로우데이터', 'FORMATTED_VALUE')[1]?.[0]).toBe('2024-01-02');
-    expect(
-      state
-        .listTabs('ss1')
-        .map(({ title, hidden, index, rowCount, columnCount }) => ({ title, hidden, index, rowCount, columnCount })),
-    ).toEqual([
-      { title: 'Summary', hidden: false, index: 0, rowCount: 1000, columnCount: 26 },
-      { title: '로우데이터', hidden: false, index: 1, rowCount: 3, columnCount: 3 },
-      { title: '_reportline', hidden: true, index: 2, rowCount: 2, columnCount: 4 },
+    expect(state.cell('ss1', "'로우데이터'!B3")).toEqual({ value: '=IMPORTXML("http://evil")' });
+    expect(state.cell('ss1', "'로우데이터'!A3")?.numberFormat).toEqual({ type: 'DATE', pattern: 'yyyy-mm-dd' });
+    expect(state.readTab('ss1', '로우데이터', 'FORMATTED_VALUE')[2]?.[0]).toBe('2024-01-02');
+    const tabs = state.listTabs('ss1');
+    expect(tabs.map(({ title, hidden, index }) => ({ title, hidden, index }))).toEqual([
+      { title: 'Summary', hidden: false, index: 0 },
+      { title: '로우데이터', hidden: false, index: 1 },
+      { title: '_reportline', hidden: true, index: 2 },
     ]);
-    expect(state.readTab('ss1', '_reportline')).toEqual([
+    // The seeded tab is 1000 rows: two inserted rows make it 1002, and its sheetId never changes.
+    expect(tabs[1]).toMatchObject({ sheetId: before?.sheetId, rowCount: 1002 });
+    expect(state.readTab('ss1', '_reportline').map((r) => r.slice(0, 4))).toEqual([
       ['sheetName', 'writeJobId', 'rows', 'committedAt'],
       ['로우데이터', 'job-1', 2, '2023-11-14T22:13:20.000Z'],
     ]);
@@ -99,27 +128,29 @@ describe('writeRows against the Sheets fake', () => {
     }).toEqual({ get: 1, batchUpdate: 2, update: 1, append: 0 });
   });
 
-  it('a rerun of a committed job is a no-op returning the recorded count', async () => {
+  it('a rerun of a committed job is a no-op returning the recorded outcome', async () => {
     const { write, writesSeen } = await setup();
-    await write('job-1', rowsFor(5));
+    const first = await write('job-1', rowsFor(5));
     const writes = writesSeen();
-    expect(await write('job-1', rowsFor(5))).toEqual({ rowsWritten: 5, replayed: true });
+    expect(await write('job-1', rowsFor(5))).toEqual({ ...first, replayed: true });
     expect(writesSeen()).toBe(writes);
   });
 
-  it('a later job leaves exactly its own rows and one record per tab', async () => {
+  it("a later job replaces exactly its own dates' rows and leaves one record per tab", async () => {
     const { state, write } = await setup();
-    await write('job-1', rowsFor(50, 'old'));
-    await write('job-2', rowsFor(2, 'new'));
+    await write('job-1', rowsFor(3, 'old'));
+    await write('job-2', [['2024-01-02', 'new', 9]]);
     await write('job-x', rowsFor(1), 'Other tab');
     expect(state.readTab('ss1', '로우데이터')).toEqual([
       ['date', 'keyword', 'clicks'],
-      [45_292, 'new0', 0],
-      [45_293, 'new1', 1],
+      [45_291, 'kept', 7],
+      [45_292, 'old0', 0],
+      [45_293, 'new', 9],
+      [45_294, 'old2', 2],
     ]);
     expect(state.readTab('ss1', '_reportline').map((r) => r.slice(0, 3))).toEqual([
       ['sheetName', 'writeJobId', 'rows'],
-      ['로우데이터', 'job-2', 2],
+      ['로우데이터', 'job-2', 1],
       ['Other tab', 'job-x', 1],
     ]);
     expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
@@ -129,10 +160,10 @@ describe('writeRows against the Sheets fake', () => {
     const { state, write } = await setup();
     state.injectFault({ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: 1 });
     await expect(write('job-1', rowsFor(3))).rejects.toBeInstanceOf(AmbiguousOutcomeError);
-    expect(await write('job-1', rowsFor(3))).toEqual({ rowsWritten: 3, replayed: true });
+    expect(await write('job-1', rowsFor(3))).toEqual({ ...written(3, 4, days(3)), replayed: true });
     expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(1);
     expect(state.countRequests('spreadsheets.batchUpdate')).toBe(2);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(4);
+    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
     expect(state.readTab('ss1', '_reportline')).toHaveLength(2);
   });
 
@@ -141,9 +172,9 @@ describe('writeRows against the Sheets fake', () => {
     state.injectFault({ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: 1 });
     state.injectFault({ kind: '500', method: 'spreadsheets.batchUpdate' });
     // Run 1: staging, commit lost. Run 2: staging answers 500 (outcome unknown too). Run 3: staging, commit.
-    expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: { rowsWritten: 3, replayed: false } });
+    expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: written(3, 4, days(3)) });
     expect(state.countRequests('spreadsheets.batchUpdate')).toBe(5);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(4);
+    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
     expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
   });
 
@@ -153,27 +184,45 @@ describe('writeRows against the Sheets fake', () => {
     state.injectFault({ kind: 'drop', method: 'values.update', skip: 1, times: 2 });
     const rows = rowsFor(100);
     // The dropped staging ends run 1; the dropped chunk PUTs are safe to repeat, so the quota scheduler repeats them.
-    expect(await redelivered('job-1', rows)).toEqual({ runs: 2, result: { rowsWritten: 100, replayed: false } });
+    expect(await redelivered('job-1', rows)).toEqual({ runs: 2, result: written(100, 101, days(28).sort()) });
     expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(3);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(101);
+    expect(state.readTab('ss1', '로우데이터')).toHaveLength(102);
     expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
   });
 
-  it('replaces a staging tab left behind by a crashed attempt of the same job', async () => {
+  it('replaces a staging tab left behind by a crashed attempt of the same job, and creates a missing tab once', async () => {
     const { state, write } = await setup();
     state.seedSpreadsheet({
       spreadsheetId: 'ss2',
       sheets: [{ title: 'Data' }, { title: '_stage_job-1', hidden: true, values: [['junk', 'junk', 'junk', 'junk']] }],
     });
-    const port = createSheetsPort({ rootUrl: `${fake!.url}/` });
-    const writer = createSheetsWriter({ port, quota: createQuotaScheduler({ clock: fakeClock() }).forPrincipal('a') });
-    await writer.writeRows({ spreadsheetId: 'ss2', sheetName: 'Data', writeJobId: 'job-1', columns, rows: rowsFor(1) });
-    expect(state.readTab('ss2', 'Data')).toEqual([
+    await write('job-1', rowsFor(1), 'New tab', 'ss2');
+    expect(state.readTab('ss2', 'New tab')).toEqual([
       ['date', 'keyword', 'clicks'],
       [45_292, 'k0', 0],
     ]);
-    expect(state.listTabs('ss2').map((t) => t.title)).toEqual(['Data', '_reportline']);
-    await write('job-9', rowsFor(1));
+    expect(state.listTabs('ss2').map((t) => [t.title, t.rowCount, t.columnCount])).toEqual(
+      [
+        ['Data', 1000, 26],
+        ['_reportline', 1, 5],
+        ['New tab', 2, 3],
+      ].map((t, i) => (i === 1 ? ['_reportline', 2, 5] : t)),
+    );
+  });
+
+  it('replaces every date of a tab it created (frozen header, exact size) without deleting all non-frozen rows', async () => {
+    const { state, write } = await setup();
+    await write('job-1', rowsFor(2), 'Fresh');
+    expect(state.listTabs('ss1').find((t) => t.title === 'Fresh')?.rowCount).toBe(3);
+    await write('job-2', rowsFor(2, 'again'), 'Fresh');
+    expect(state.readTab('ss1', 'Fresh')).toEqual([
+      ['date', 'keyword', 'clicks'],
+      [45_292, 'again0', 0],
+      [45_293, 'again1', 1],
+    ]);
+    // One spare empty row is left at the end, once.
+    await write('job-3', rowsFor(2, 'third'), 'Fresh');
+    expect(state.listTabs('ss1').find((t) => t.title === 'Fresh')?.rowCount).toBe(4);
   });
 
   it('fails before writing anything when the result would not fit 10,000,000 cells', async () => {
@@ -182,18 +231,34 @@ describe('writeRows against the Sheets fake', () => {
       spreadsheetId: 'big',
       sheets: [{ title: 'History', rowCount: 9_990_000, columnCount: 1 }],
     });
-    const attempt = writer.writeRows({
-      spreadsheetId: 'big',
-      sheetName: 'Data',
-      writeJobId: 'j',
-      columns,
-      rows: rowsFor(5_000),
-    });
-    await expect(attempt).rejects.toBeInstanceOf(CellLimitError);
-    await expect(attempt).rejects.toThrow(
-      "staging 15,003 cells next to the 9,990,000 cells already in the workbook needs 10,005,011, over Google's limit of 10,000,000",
+    const attempt = writer.replaceDates(
+      inputOf({ spreadsheetId: 'big', sheetName: 'Data', writeJobId: 'j', rows: rowsFor(5_000) }),
     );
+    await expect(attempt).rejects.toBeInstanceOf(CellLimitError);
+    // 9,990,000 + _reportline's 5 + the tab's 5,001 × 3 + staging's 5,000 × 3 = 10,020,008.
+    await expect(attempt).rejects.toThrow("would need 10,020,008, over Google's limit of 10,000,000");
+    await expect(attempt).rejects.toThrow('cell policy is "fail"');
     expect(writesSeen()).toBe(0);
+  });
+
+  it('under trim-oldest, drops the oldest days to fit the cell limit and says so', async () => {
+    // Summary and the tab are 1000×26 each, _reportline 1×5. After the first import's row: the tab is 1001×26, so
+    // 52,031 cells, and 52,034 while its staging (1×3) exists. The limit lets that in but not one more row.
+    const { state, writer } = await setup({ writer: { maxCells: 52_040 } });
+    const write = (job: string, rows: CellInput[][]) =>
+      writer.replaceDates({
+        ...inputOf({ spreadsheetId: 'ss1', sheetName: '로우데이터', writeJobId: job, rows }),
+        policy: 'trim-oldest',
+      });
+    await write('job-1', [['2024-01-01', 'a', 1]]);
+    // One more day: 1002×26 = 52,057 cells plus staging's 3 = 52,060 > 52,040, so the oldest day, 2023-12-31, goes.
+    const result = await write('job-2', [['2024-01-02', 'b', 2]]);
+    expect(result).toMatchObject({ trimmed: ['2023-12-31'], policyApplied: 'trim-oldest', written: ['2024-01-02'] });
+    expect(state.readTab('ss1', '로우데이터')).toEqual([
+      ['date', 'keyword', 'clicks'],
+      [45_292, 'a', 1],
+      [45_293, 'b', 2],
+    ]);
   });
 
   it('rides out Google 429s with backoff on the shared clock', async () => {
@@ -203,10 +268,10 @@ describe('writeRows against the Sheets fake', () => {
       writer: { maxChunkBytes: 1_000 },
     });
     const start = clock.now();
-    expect(await write('job-1', rowsFor(60))).toEqual({ rowsWritten: 60, replayed: false });
+    expect((await write('job-1', rowsFor(60))).rowsWritten).toBe(60);
     expect(state.requests.filter((r) => r.outcome === 429).length).toBeGreaterThan(0);
     expect(clock.now() - start).toBeGreaterThanOrEqual(60_000);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(61);
+    expect(state.readTab('ss1', '로우데이터')).toHaveLength(62);
   });
 
   it('a writer whose buckets match the quota never sees a 429', async () => {
@@ -221,13 +286,36 @@ describe('writeRows against the Sheets fake', () => {
   });
 
   it('says what is wrong with the input or the spreadsheet before touching it', async () => {
-    const { writer, write, writesSeen } = await setup();
+    const { write, writesSeen } = await setup();
     await expect(write('bad id!', rowsFor(1))).rejects.toThrow('writeJobId');
     await expect(write('j', rowsFor(1), '_reportline')).rejects.toThrow('reserved');
-    await expect(write('j', [['2024-01-01', 'k', 'NaN']])).rejects.toThrow('row 1, column "clicks"');
-    await expect(
-      writer.writeRows({ spreadsheetId: 'missing', sheetName: 'x', writeJobId: 'j', columns, rows: [] }),
-    ).rejects.toBeInstanceOf(SpreadsheetUnreachableError);
+    await expect(write('j', rowsFor(1), 'x', 'missing')).rejects.toBeInstanceOf(SpreadsheetUnreachableError);
     expect(writesSeen()).toBe(0);
+  });
+
+  it('rejects a bad value, an unsorted row set and a row of a date the import does not replace, committing nothing', async () => {
+    const { state, writer } = await setup();
+    const base = inputOf({ spreadsheetId: 'ss1', sheetName: '로우데이터', writeJobId: 'j', rows: [] });
+    await expect(
+      writer.replaceDates({ ...base, dates: ['2024-01-01'], rows: [['2024-01-01', 'k', 'NaN']], rowCount: 1 }),
+    ).rejects.toThrow('row 1, column "clicks"');
+    await expect(
+      writer.replaceDates({
+        ...base,
+        dates: ['2024-01-01', '2024-01-02'],
+        rows: [
+          ['2024-01-02', 'k', 1],
+          ['2024-01-01', 'k', 1],
+        ],
+        rowCount: 2,
+      }),
+    ).rejects.toThrow('not sorted');
+    await expect(
+      writer.replaceDates({ ...base, dates: ['2024-01-01'], rows: [['2024-01-05', 'k', 1]], rowCount: 1 }),
+    ).rejects.toThrow("not one of the import's dates");
+    expect(state.readTab('ss1', '로우데이터')).toEqual([
+      ['old', 'header'],
+      [45_291, 'kept', 7],
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { formatBox } from './a1.ts';
 import type { Limits } from './config.ts';
 import { cellLimitMessage, GoogleApiError, invalidArgument, invalidSubrequest } from './errors.ts';
 import {
+  breakReferencesTo,
   type Cell,
   DEFAULT_COLUMNS,
   DEFAULT_ROWS,
@@ -10,8 +11,10 @@ import {
   getCell,
   insertColumns,
   insertRows,
+  lastUsedRow,
   newSheet,
   reindex,
+  renameReferences,
   resizeGrid,
   type Sheet,
   type Spreadsheet,
@@ -142,6 +145,8 @@ const handlers: Record<string, Handler> = {
       hidden: p.hidden === true,
       rowCount: num(grid.rowCount) ?? DEFAULT_ROWS,
       columnCount: num(grid.columnCount) ?? DEFAULT_COLUMNS,
+      frozenRowCount: num(grid.frozenRowCount) ?? 0,
+      frozenColumnCount: num(grid.frozenColumnCount) ?? 0,
     });
     const at = Math.min(num(p.index) ?? ss.sheets.length, ss.sheets.length);
     ss.sheets.splice(at, 0, sheet);
@@ -154,6 +159,7 @@ const handlers: Record<string, Handler> = {
     if (ss.sheets.length === 0) fail("You can't remove all the sheets in a document.");
     ensureSomeVisible(ss, 'remove');
     reindex(ss);
+    breakReferencesTo(ss, sheet.title);
     return {};
   },
   updateSheetProperties(ss, body) {
@@ -164,6 +170,7 @@ const handlers: Record<string, Handler> = {
     if (masked(mask, 'title')) {
       const title = typeof p.title === 'string' ? p.title : '';
       checkTitle(ss, title, sheet);
+      if (title !== sheet.title) renameReferences(ss, sheet.title, title);
       sheet.title = title;
     }
     if (masked(mask, 'hidden')) {
@@ -197,8 +204,12 @@ const handlers: Record<string, Handler> = {
   insertDimension(ss, body) {
     const { sheet, dimension, start, end, size } = dimensionRange(ss, body.range);
     if (start > size) fail(`Invalid range: startIndex ${start} is after the end of the grid (${size})`);
+    const before = body.inheritFromBefore === true;
+    if (before && start === 0) fail('Cannot inherit from before when inserting at the first row or column.');
     if (dimension === 'ROWS') insertRows(sheet, start, end - start);
     else insertColumns(sheet, start, end - start);
+    // New rows take the formats (not the values) of their neighbour: the row before, or by default the one after.
+    if (dimension === 'ROWS') inheritRowFormats(sheet, start, end, before ? start - 1 : end);
     return {};
   },
   deleteDimension(ss, body) {
@@ -206,6 +217,10 @@ const handlers: Record<string, Handler> = {
     const clampedEnd = Math.min(end, size);
     if (start === 0 && clampedEnd >= size) {
       fail(`You can't delete all the ${dimension === 'ROWS' ? 'rows' : 'columns'} on the sheet.`);
+    }
+    const frozen = dimension === 'ROWS' ? sheet.frozenRowCount : sheet.frozenColumnCount;
+    if (frozen > 0 && size - (clampedEnd - start) <= frozen) {
+      fail(`Sorry, it is not possible to delete all non-frozen ${dimension === 'ROWS' ? 'rows' : 'columns'}.`);
     }
     if (dimension === 'ROWS') deleteRows(sheet, start, clampedEnd);
     else deleteColumns(sheet, start, clampedEnd);
@@ -234,23 +249,103 @@ const handlers: Record<string, Handler> = {
     if (c0 >= sheet.columnCount) {
       fail(`GridCoordinate.columnIndex[${c0}] is after last column in grid[${sheet.columnCount - 1}]`);
     }
-    rows.forEach((row, i) => {
-      const values = Array.isArray(obj(row).values) ? (obj(row).values as unknown[]) : [];
-      values.forEach((data, j) => {
-        const r = r0 + i;
-        const c = c0 + j;
-        if (r >= sheet.rowCount || c >= sheet.columnCount) {
-          const box = { startRow: r0, startCol: c0, endRow: r0 + rows.length, endCol: c0 + values.length };
-          fail(
-            `Range (${formatBox(sheet.title, box, true)}) exceeds grid limits. Max rows: ${sheet.rowCount}, max columns: ${sheet.columnCount}`,
-          );
+    writeRowData(sheet, rows, r0, c0, mask);
+    return {};
+  },
+  appendCells(ss, body) {
+    // Unlike updateCells, appendCells grows the grid: Google's docs say it inserts rows "if necessary".
+    const sheet = gridSheet(ss, body.sheetId);
+    const mask = maskOf(body);
+    const rows = Array.isArray(body.rows) ? (body.rows as unknown[]) : [];
+    const r0 = lastUsedRow(sheet);
+    const missing = r0 + rows.length - sheet.rowCount;
+    if (missing > 0) insertRows(sheet, sheet.rowCount, missing);
+    writeRowData(sheet, rows, r0, 0, mask);
+    return {};
+  },
+  copyPaste(ss, body) {
+    const source = gridBox(ss, body.source);
+    const dest = gridBox(ss, body.destination);
+    const type = typeof body.pasteType === 'string' ? body.pasteType : 'PASTE_NORMAL';
+    if (!PASTE_TYPES.includes(type)) fail(`the sheets fake supports pasteType ${PASTE_TYPES.join(', ')}`);
+    const height = source.endRow - source.startRow;
+    const width = source.endCol - source.startCol;
+    // Google tiles the source over a destination that is a multiple of it, and pastes it once from the top-left of
+    // any other destination (which may then run past the destination range, not past the grid).
+    const tilesDown = Math.max(1, Math.floor((dest.endRow - dest.startRow) / height));
+    const tilesAcross = Math.max(1, Math.floor((dest.endCol - dest.startCol) / width));
+    if (
+      dest.startRow + tilesDown * height > dest.sheet.rowCount ||
+      dest.startCol + tilesAcross * width > dest.sheet.columnCount
+    ) {
+      fail(
+        `Range (${formatBox(dest.sheet.title, { startRow: dest.startRow, endRow: dest.startRow + tilesDown * height, startCol: dest.startCol, endCol: dest.startCol + tilesAcross * width }, true)}) exceeds grid limits. Max rows: ${dest.sheet.rowCount}, max columns: ${dest.sheet.columnCount}`,
+      );
+    }
+    // Read the whole source first: a destination overlapping its source must paste what was there before.
+    const copied: Array<Array<Cell | undefined>> = [];
+    for (let r = 0; r < height; r++) {
+      copied.push(
+        Array.from({ length: width }, (_, c) => getCell(source.sheet, source.startRow + r, source.startCol + c)),
+      );
+    }
+    for (let tr = 0; tr < tilesDown; tr++) {
+      for (let tc = 0; tc < tilesAcross; tc++) {
+        for (let r = 0; r < height; r++) {
+          for (let c = 0; c < width; c++) {
+            const row = dest.startRow + tr * height + r;
+            const col = dest.startCol + tc * width + c;
+            setCell(dest.sheet, row, col, pasted(copied[r]?.[c], getCell(dest.sheet, row, col), type as PasteType));
+          }
         }
-        setCell(sheet, r, c, applyCellData(getCell(sheet, r, c), obj(data), mask));
-      });
-    });
+      }
+    }
     return {};
   },
 };
+
+function writeRowData(sheet: Sheet, rows: unknown[], r0: number, c0: number, mask: string[]): void {
+  rows.forEach((row, i) => {
+    const values = Array.isArray(obj(row).values) ? (obj(row).values as unknown[]) : [];
+    values.forEach((data, j) => {
+      const r = r0 + i;
+      const c = c0 + j;
+      if (r >= sheet.rowCount || c >= sheet.columnCount) {
+        const box = { startRow: r0, startCol: c0, endRow: r0 + rows.length, endCol: c0 + values.length };
+        fail(
+          `Range (${formatBox(sheet.title, box, true)}) exceeds grid limits. Max rows: ${sheet.rowCount}, max columns: ${sheet.columnCount}`,
+        );
+      }
+      setCell(sheet, r, c, applyCellData(getCell(sheet, r, c), obj(data), mask));
+    });
+  });
+}
+
+function inheritRowFormats(sheet: Sheet, start: number, end: number, from: number): void {
+  if (from < 0 || from >= sheet.rowCount) return;
+  const source = sheet.rows[from];
+  if (!source) return;
+  source.forEach((cell, c) => {
+    if (!cell?.numberFormat) return;
+    for (let r = start; r < end; r++) setCell(sheet, r, c, { numberFormat: cell.numberFormat });
+  });
+}
+
+type PasteType = 'PASTE_NORMAL' | 'PASTE_VALUES' | 'PASTE_FORMAT';
+const PASTE_TYPES: readonly string[] = ['PASTE_NORMAL', 'PASTE_VALUES', 'PASTE_FORMAT'];
+
+/** What a paste of `pasteType` leaves in a destination cell that held `existing`. */
+function pasted(source: Cell | undefined, existing: Cell | undefined, type: PasteType): Cell | undefined {
+  if (type === 'PASTE_NORMAL') return source;
+  const content = type === 'PASTE_VALUES' ? source : existing;
+  const format = type === 'PASTE_VALUES' ? existing?.numberFormat : source?.numberFormat;
+  const cell: Cell = {
+    ...(content?.value !== undefined ? { value: content.value } : {}),
+    ...(content?.formula !== undefined ? { formula: content.formula } : {}),
+    ...(format ? { numberFormat: format } : {}),
+  };
+  return cell.value === undefined && cell.formula === undefined && cell.numberFormat === undefined ? undefined : cell;
+}
 
 function nextSheetId(ss: Spreadsheet): number {
   return ss.sheets.reduce((max, s) => Math.max(max, s.sheetId), 0) + 1;

@@ -1,5 +1,5 @@
 import { cellTooLong, invalidArgument } from './errors.ts';
-import type { Cell, NumberFormat, Scalar } from './model.ts';
+import { type Cell, isBrokenFormula, type NumberFormat, type Scalar } from './model.ts';
 
 export type ValueInputOption = 'RAW' | 'USER_ENTERED';
 export type ValueRenderOption = 'FORMATTED_VALUE' | 'UNFORMATTED_VALUE' | 'FORMULA';
@@ -66,7 +66,7 @@ export function dateSerial(iso: string): number | undefined {
 /** Formulas are stored, not evaluated: every render option shows their text. */
 export function renderCell(cell: Cell | undefined, option: ValueRenderOption): Scalar {
   if (!cell) return '';
-  if (cell.formula !== undefined) return cell.formula;
+  if (cell.formula !== undefined) return option !== 'FORMULA' && isBrokenFormula(cell.formula) ? '#REF!' : cell.formula;
   const v = cell.value;
   if (v === undefined) return '';
   if (option !== 'FORMATTED_VALUE') return v;

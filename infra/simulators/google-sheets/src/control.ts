@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FakeConfig, SeedSpreadsheet } from './config.ts';
 import { GoogleApiError } from './errors.ts';
 import type { FakeMethod, FakeState } from './state.ts';
-import { spreadsheetView } from './views.ts';
+import { spreadsheetHtml, spreadsheetView } from './views.ts';
 
 const FaultRule = z.object({
   kind: z.enum(['500', '503', 'drop', 'drop-before-apply']),
@@ -53,6 +53,13 @@ export function fakeControlRoutes(app: FastifyInstance, state: FakeState): void 
     } catch (err) {
       return badRequest(reply, err);
     }
+  });
+
+  app.get<{ Params: { id: string } }>('/_fake/spreadsheets/:id', async (request, reply) => {
+    const ss = state.spreadsheets.get(request.params.id);
+    if (!ss) return reply.code(404).type('text/plain').send(`no spreadsheet ${request.params.id}`);
+    const html = spreadsheetHtml(ss, (title) => state.readTab(ss.spreadsheetId, title, 'FORMATTED_VALUE'));
+    return reply.type('text/html; charset=utf-8').send(html);
   });
 
   app.get<{ Params: { id: string } }>('/_fake/spreadsheets/:id/tabs', async (request, reply) => {

@@ -180,3 +180,43 @@ export function lastUsedRow(sheet: Sheet, startCol = 0, endCol = Number.POSITIVE
   }
   return 0;
 }
+
+/**
+ * Formulas are not evaluated, but what a reference points at is modelled, because it is what a user loses when a tab
+ * goes: Sheets binds `'Tab'!K:K` to the tab itself, so renaming the tab rewrites the reference and deleting it turns
+ * the reference into `#REF!` for good (re-creating a tab of that name does not bring it back).
+ */
+const quotedTitle = (title: string) => `'${title.replaceAll("'", "''")}'`;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function referencePattern(title: string): RegExp {
+  const quoted = escapeRegExp(quotedTitle(title));
+  const bare = /^[A-Za-z_][A-Za-z0-9_]*$/.test(title) ? `|(?<![A-Za-z0-9_'])${escapeRegExp(title)}` : '';
+  // The range after the `!` goes with the reference: a deleted tab leaves `#REF!`, not `#REF!K:K`.
+  return new RegExp(`(?:${quoted}${bare})!\\$?[A-Za-z]*\\$?[0-9]*(?::\\$?[A-Za-z]*\\$?[0-9]*)?`, 'gi');
+}
+
+function rewriteFormulas(ss: Spreadsheet, rewrite: (formula: string) => string): void {
+  for (const sheet of ss.sheets) {
+    sheet.rows.forEach((row, r) => {
+      row?.forEach((cell, c) => {
+        if (cell?.formula === undefined) return;
+        const next = rewrite(cell.formula);
+        if (next !== cell.formula) setCell(sheet, r, c, { ...cell, formula: next });
+      });
+    });
+  }
+}
+
+export function breakReferencesTo(ss: Spreadsheet, title: string): void {
+  const pattern = referencePattern(title);
+  rewriteFormulas(ss, (f) => f.replace(pattern, '#REF!'));
+}
+
+export function renameReferences(ss: Spreadsheet, from: string, to: string): void {
+  const pattern = referencePattern(from);
+  rewriteFormulas(ss, (f) => f.replace(pattern, (ref) => `${quotedTitle(to)}${ref.slice(ref.lastIndexOf('!'))}`));
+}
+
+/** A formula whose reference is gone shows the error, as Sheets does; its text still reads back with FORMULA. */
+export const isBrokenFormula = (formula: string) => formula.includes('#REF!');

@@ -36,6 +36,19 @@ export const ImportView = z.object({
     "Days left out because they lie beyond NAVER's look-back for the report type, with why.",
   ),
   rowsWritten: z.number().nullable(),
+  sheet: z
+    .object({
+      rowsInTab: z.number(),
+      writtenDates: z.array(z.string()),
+      skippedDates: z.array(z.string()),
+      pendingDates: z.array(z.string()),
+      trimmedDates: z.array(z.string()),
+      policy: z.enum(['trim-oldest', 'fail']).nullable(),
+    })
+    .nullable()
+    .describe(
+      "What the writer did with each date in the tab (null until written, and for writes before SheetWritten v2): replaced, left alone because a newer generation was already written, left pending, or trimmed (out of the history window, or by the cell policy named in `policy` to fit Google's 10M cells).",
+    ),
   failure: z.object({ stage: z.string(), code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
   steps: z.array(z.object({ type: z.string(), time: z.string(), eventId: z.string() })),
 });
@@ -53,6 +66,7 @@ export const initialView = (importId: string, customerId: string): ImportView =>
   pending: [],
   clamped: [],
   rowsWritten: null,
+  sheet: null,
   failure: null,
   steps: [],
 });
@@ -118,6 +132,12 @@ export function evolveView(view: ImportView, event: ReportlineEvent): ImportView
         next.pending = event.data.pending;
       } else {
         next.progress = { completed: event.data.reports.length, total: event.data.reports.length };
+      }
+      break;
+    case 'SheetWritten':
+      if (event.version === 2) {
+        const { rowsInTab, writtenDates, skippedDates, pendingDates, trimmedDates, policy } = event.data;
+        next.sheet = { rowsInTab, writtenDates, skippedDates, pendingDates, trimmedDates, policy: policy ?? null };
       }
       break;
     case 'ImportCompleted':

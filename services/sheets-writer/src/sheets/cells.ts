@@ -69,6 +69,22 @@ export function validateColumns(columns: readonly Column[]): void {
   }
 }
 
+/** One input row as RAW cells; errors name the row (1-based, data rows) and column. */
+export function toRawRow(columns: readonly Column[], row: readonly CellInput[], index: number): RawCell[] {
+  if (row.length !== columns.length) {
+    throw new RowValueError(`row ${index + 1} has ${row.length} values but there are ${columns.length} columns`);
+  }
+  return columns.map((column, j) => {
+    try {
+      return toRawCell(column, row[j]);
+    } catch (err) {
+      if (err instanceof RowValueError)
+        throw new RowValueError(`row ${index + 1}, column "${column.name}": ${err.message}`);
+      throw err;
+    }
+  });
+}
+
 /** The header row followed by one RAW row per input row; errors name the row (1-based, data rows) and column. */
 export function toCellRows(columns: readonly Column[], rows: readonly (readonly CellInput[])[]): RawCell[][] {
   validateColumns(columns);

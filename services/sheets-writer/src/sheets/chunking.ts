@@ -3,7 +3,7 @@ import type { RawCell } from './cells.ts';
 /** Google recommends payloads of at most 2 MB; its hard cap is 10 MiB. */
 export const DEFAULT_MAX_CHUNK_BYTES = 2_000_000;
 // The request body around the rows: `{"values":[…],"majorDimension":"ROWS","range":"'<100-char tab>'!A1"}` and slack.
-const ENVELOPE_BYTES = 512;
+export const ENVELOPE_BYTES = 512;
 
 export interface Chunk {
   /** 0-based row offset of the chunk's first row within all rows. */

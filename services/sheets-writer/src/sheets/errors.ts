@@ -57,16 +57,24 @@ export class CellLimitError extends Error {
     newTabCells: number;
     replacedTabCells: number;
     abandonedStagingCells: number;
+    /** The connection's policy that could not make it fit (absent: none applies). */
+    policy?: string;
   }) {
     const n = (x: number) => x.toLocaleString('en-US');
     const abandoned = fields.abandonedStagingCells
       ? ` (${n(fields.abandonedStagingCells)} of them in abandoned _stage_ tabs of other jobs, which can be deleted)`
       : '';
     super(
-      `Spreadsheet ${fields.spreadsheetId} cannot take this write: staging ${n(fields.newTabCells)} cells next to the ` +
-        `${n(fields.currentCells)} cells already in the workbook${abandoned} needs ${n(fields.neededCells)}, over ` +
-        `Google's limit of ${n(fields.limit)} cells per spreadsheet (the replaced tab's ${n(fields.replacedTabCells)} ` +
-        'cells are freed only at commit). Roll over to a new spreadsheet, or aggregate to fewer rows or columns.',
+      `Spreadsheet ${fields.spreadsheetId} cannot take this write: with the import's ${n(fields.newTabCells)} new ` +
+        `cells (staged in a hidden tab until the commit) the workbook, now ${n(fields.currentCells)} cells` +
+        `${abandoned}, would need ${n(fields.neededCells)}, over Google's limit of ${n(fields.limit)} cells per ` +
+        `spreadsheet (the target tab is ${n(fields.replacedTabCells)} cells). ` +
+        (fields.policy === 'fail'
+          ? 'The connection\'s cell policy is "fail": set it to "trim-oldest" to drop the oldest days instead, or '
+          : fields.policy === 'trim-oldest'
+            ? 'The import does not fit even with every older day trimmed: '
+            : '') +
+        `${fields.policy ? 'r' : 'R'}oll over to a new spreadsheet, shorten the history, or aggregate to fewer rows or columns.`,
     );
     this.spreadsheetId = fields.spreadsheetId;
     this.neededCells = fields.neededCells;

@@ -5,6 +5,7 @@ export {
   dateToSerial,
   type RawCell,
   RowValueError,
+  serialToDate,
   toCellRows,
 } from './cells.ts';
 export { type Chunk, chunkRows, DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
@@ -28,6 +29,7 @@ export {
   type QuotaScheduler,
   type SheetsMethod,
 } from './quota.ts';
+export type { CellPolicy } from './replace-plan.ts';
 export {
   createSheetsPort,
   type SheetsAuth,
@@ -37,8 +39,8 @@ export {
 } from './sheets-port.ts';
 export {
   createSheetsWriter,
+  type ReplaceDatesInput,
+  type ReplaceDatesResult,
   type SheetsWriter,
   type SheetsWriterDeps,
-  type WriteRowsInput,
-  type WriteRowsResult,
 } from './write-protocol.ts';

@@ -1,18 +1,23 @@
-import type { BatchRequest } from './sheets-port.ts';
+import type { BatchRequest, SheetInfo } from './sheets-port.ts';
 
 /**
  * `_reportline`, a hidden tab with one row per target tab: the job whose rows the tab holds. The commit writes it in
  * the same atomic batch as the swap, so reading it answers "did my commit land?" after an ambiguous outcome.
  */
 export const METADATA_TAB = '_reportline';
-export const METADATA_HEADER = ['sheetName', 'writeJobId', 'rows', 'committedAt'] as const;
-export const METADATA_RANGE = `'${METADATA_TAB}'!A1:D`;
+export const METADATA_HEADER = ['sheetName', 'writeJobId', 'rows', 'committedAt', 'result'] as const;
+export const METADATA_RANGE = `'${METADATA_TAB}'!A1:E`;
 
 export interface CommitRecord {
   sheetName: string;
   writeJobId: string;
   rows: number;
   committedAt: string;
+  /**
+   * What the commit did, as JSON (dates written, trimmed, skipped…), so a run that finds its job already committed
+   * reports the same outcome as the run that committed it. Empty in records of writers before replace-by-date.
+   */
+  result: string;
   /** 0-based row of the record in the metadata tab. */
   rowIndex: number;
 }
@@ -22,11 +27,18 @@ export function parseMetadata(values: readonly unknown[][]): CommitRecord[] {
   const records: CommitRecord[] = [];
   values.forEach((row, rowIndex) => {
     if (rowIndex === 0) return;
-    const [sheetName, writeJobId, rows, committedAt] = row;
+    const [sheetName, writeJobId, rows, committedAt, result] = row;
     if (typeof sheetName !== 'string' || typeof writeJobId !== 'string' || !sheetName || !writeJobId) return;
     const count = typeof rows === 'number' ? rows : Number(rows);
     if (!Number.isInteger(count) || count < 0) return;
-    records.push({ sheetName, writeJobId, rows: count, committedAt: String(committedAt ?? ''), rowIndex });
+    records.push({
+      sheetName,
+      writeJobId,
+      rows: count,
+      committedAt: String(committedAt ?? ''),
+      result: typeof result === 'string' ? result : '',
+      rowIndex,
+    });
   });
   return records;
 }
@@ -62,18 +74,31 @@ export function createMetadataTab(sheetId: number): BatchRequest[] {
 
 /**
  * Writes `record` at its row (an existing target's row, or the next free one), growing the tab first when the row is
- * past its grid: updateCells outside the grid fails.
+ * past its grid, or it is narrower than the record (tabs of writers before the `result` column): updateCells outside
+ * the grid fails.
  */
 export function writeRecord(
-  metadataSheetId: number,
-  metadataRowCount: number,
+  metadata: SheetInfo,
   record: Omit<CommitRecord, 'rowIndex'>,
   rowIndex: number,
 ): BatchRequest[] {
-  const grow: BatchRequest[] =
-    rowIndex >= metadataRowCount
-      ? [{ appendDimension: { sheetId: metadataSheetId, dimension: 'ROWS', length: rowIndex - metadataRowCount + 1 } }]
-      : [];
+  const metadataSheetId = metadata.sheetId;
+  const grow: BatchRequest[] = [
+    ...(rowIndex >= metadata.rowCount
+      ? [{ appendDimension: { sheetId: metadataSheetId, dimension: 'ROWS', length: rowIndex - metadata.rowCount + 1 } }]
+      : []),
+    ...(metadata.columnCount < METADATA_HEADER.length
+      ? [
+          {
+            appendDimension: {
+              sheetId: metadataSheetId,
+              dimension: 'COLUMNS',
+              length: METADATA_HEADER.length - metadata.columnCount,
+            },
+          },
+        ]
+      : []),
+  ];
   return [
     ...grow,
     {
@@ -86,6 +111,7 @@ export function writeRecord(
               { userEnteredValue: { stringValue: record.writeJobId } },
               { userEnteredValue: { numberValue: record.rows } },
               { userEnteredValue: { stringValue: record.committedAt } },
+              { userEnteredValue: { stringValue: record.result } },
             ],
           },
         ],

@@ -1,0 +1,176 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { makeEvent, ROW_SET_V2_CONTENT_TYPE, type RowSetV2Header, RowsProcessedV3 } from '@reportline/contracts';
+import { type EventTap, eventTap } from '@reportline/dev/event-tap';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { until } from '@reportline/dev/wait';
+import { createPool, type Pool, postgresBlobStore } from '@reportline/platform';
+import { type RunningSheetsFake, startSheetsFake } from '@reportline/sheets-fake';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * kill -9 of the writer at each step of one import (after staging, after the rows, while the commit is in flight,
+ * after the commit landed but before the writer recorded it): the next writer process finishes the import, and the
+ * sheet equals what a clean run leaves — the other dates kept, the replaced date once, the tab and its sheetId kept.
+ */
+const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+const TAB = 'Data';
+const customerId = '5550003';
+const columns: RowSetV2Header['columns'] = [
+  { key: 'date', header: 'date', type: 'date' },
+  { key: 'cost', header: 'cost', type: 'number' },
+];
+const serial = (iso: string) => (Date.parse(`${iso}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000;
+
+let sheets: RunningSheetsFake;
+let tap: EventTap;
+let pool: Pool;
+let writerEnv: Record<string, string>;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const env = await isolatedEnvironment();
+  const prefix = uniquePrefix();
+  await createTopics(prefix);
+  sheets = await startSheetsFake({ limits: { writesPerMinutePerUser: 100_000, writesPerMinutePerProject: 100_000 } });
+  pool = createPool(env.databaseUrl);
+  writerEnv = {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: env.databaseUrl,
+    TOPIC_PREFIX: prefix,
+    SHEETS_API_URL: `${sheets.url}/`,
+    SHEETS_WRITES_PER_MINUTE_PER_USER: '100000',
+    SHEETS_WRITES_PER_MINUTE_PER_PROJECT: '100000',
+    PORT: '0',
+  };
+  tap = await eventTap(env.kafkaBrokers, prefix);
+}, 120_000);
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await tap?.close();
+  await pool?.end();
+  await sheets?.close();
+});
+
+async function spawnWriter(): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [server], {
+    env: { ...process.env, ...writerEnv, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const started = Promise.withResolvers<void>();
+  const lines: string[] = [];
+  for (const stream of [proc.stdout!, proc.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('"msg":"started"')) started.resolve();
+    });
+  }
+  proc.once('exit', () =>
+    started.reject(new Error(`the writer exited before starting: ${lines.slice(-5).join('\n')}`)),
+  );
+  const timer = setTimeout(() => started.reject(new Error('the writer did not start within 30 s')), 30_000);
+  await started.promise.finally(() => clearTimeout(timer));
+  return proc;
+}
+
+async function kill(proc: ChildProcess) {
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGKILL');
+  await exited;
+}
+
+async function publishImport(spreadsheetId: string, rows: Array<[string, number]>, dates: string[]) {
+  const importId = crypto.randomUUID();
+  const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
+  const ndjson = [header, ...rows].map((line) => `${JSON.stringify(line)}\n`).join('');
+  const ref = await postgresBlobStore(pool).put(`rows/${importId}`, Buffer.from(ndjson), ROW_SET_V2_CONTENT_TYPE);
+  const data = {
+    rows: ref,
+    rowCount: rows.length,
+    columns,
+    granularity: 'day' as const,
+    dates: dates.map((date) => ({ date, generatedAt: new Date().toISOString() })),
+    pending: [],
+    unnamed: 0,
+    connectionId: crypto.randomUUID(),
+    target: { spreadsheetId, sheetName: TAB },
+  };
+  await tap.publish([makeEvent(RowsProcessedV3, data, { source: 'test', importId, customerId, now: new Date() })]);
+  return importId;
+}
+
+/** The writes (non-GET requests) the fake received for one spreadsheet, in order. */
+const writesOf = (spreadsheetId: string) =>
+  sheets.state.requests.filter((r) => r.spreadsheetId === spreadsheetId && r.httpMethod !== 'GET');
+
+// Writes of the killed import: 1 the staging batch, 2 the rows' PUT, 3 the commit batch.
+const KILL_POINTS = [
+  { name: 'after staging', write: 1, answered: true },
+  { name: 'after the rows were staged', write: 2, answered: true },
+  { name: 'while the commit is in flight', write: 3, answered: false },
+  { name: 'after the commit landed', write: 3, answered: true },
+];
+
+describe('a writer killed at each step of an import', () => {
+  it.each(KILL_POINTS)(
+    'kill -9 $name leaves the sheet as a clean run does',
+    async (point) => {
+      const spreadsheetId = `killed-${randomBytes(4).toString('hex')}`;
+      sheets.state.seedSpreadsheet({ spreadsheetId, sheets: [{ title: 'Summary', values: [["=SUM('Data'!B:B)"]] }] });
+      child ??= await spawnWriter();
+      const first = await publishImport(
+        spreadsheetId,
+        [
+          ['2026-11-01', 1],
+          ['2026-11-02', 2],
+          ['2026-11-02', 3],
+          ['2026-11-03', 4],
+        ],
+        ['2026-11-01', '2026-11-02', '2026-11-03'],
+      );
+      await tap.next('ImportCompleted', first, 60_000);
+      const sheetId = sheets.state.listTabs(spreadsheetId).find((t) => t.title === TAB)?.sheetId;
+      const before = writesOf(spreadsheetId).length;
+
+      // Slow enough that the kill lands between two calls, or inside the commit.
+      sheets.state.setConfig({ faults: { latencyMs: 300 } });
+      const second = await publishImport(
+        spreadsheetId,
+        [
+          ['2026-11-02', 20],
+          ['2026-11-04', 40],
+        ],
+        ['2026-11-02', '2026-11-04'],
+      );
+      await until(
+        `write ${point.write} ${point.answered ? 'answered' : 'received'}`,
+        () => {
+          const w = writesOf(spreadsheetId)[before + point.write - 1];
+          return w && (point.answered ? w.outcome === 200 : true) ? true : undefined;
+        },
+        30_000,
+      );
+      await kill(child);
+      child = undefined;
+      sheets.state.setConfig({ faults: { latencyMs: 0 } });
+
+      child = await spawnWriter();
+      await tap.next('ImportCompleted', second, 90_000);
+      expect(sheets.state.readTab(spreadsheetId, TAB)).toEqual([
+        ['date', 'cost'],
+        [serial('2026-11-01'), 1],
+        [serial('2026-11-02'), 20],
+        [serial('2026-11-03'), 4],
+        [serial('2026-11-04'), 40],
+      ]);
+      const tabs = sheets.state.listTabs(spreadsheetId);
+      expect(tabs.find((t) => t.title === TAB)?.sheetId).toBe(sheetId);
+      expect(tabs.map((t) => t.title)).toEqual(['Summary', '_reportline', TAB]);
+      expect(sheets.state.cell(spreadsheetId, "'Summary'!A1")?.formula).toBe("=SUM('Data'!B:B)");
+    },
+    180_000,
+  );
+});
