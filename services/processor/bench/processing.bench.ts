@@ -57,7 +57,7 @@ async function writeAdDetail(path: string, lines: number): Promise<void> {
     const clk = Math.floor(rand() * Math.min(imp, 12));
     text += `${day}\t1234567\t${id('cmp', c)}\t${id('grp', g)}\t${k}\t${ad}\t${id('bsn', c)}\t${Math.floor(rand() * 24)}\t${1 + Math.floor(rand() * 17)}\t${MEDIA[Math.floor(rand() * 4)]}\t${rand() < 0.6 ? 'M' : 'P'}\t${imp}\t${clk}\t${clk * (70 + Math.floor(rand() * 500))}\t${imp * (1 + Math.floor(rand() * 8))}\t${rand() < 0.2 ? Math.floor(rand() * 5) : ''}\n`;
     if (text.length > 1 << 20) {
-      if (!out.write(text)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
       text = '';
     }
   }
