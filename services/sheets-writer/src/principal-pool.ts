@@ -60,6 +60,7 @@ export function createPrincipalPool(
       writesPerMinutePerUser: config.SHEETS_WRITES_PER_MINUTE_PER_USER,
       writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT,
       windowMs: config.SHEETS_QUOTA_WINDOW_MS,
+      arrivalJitterMs: config.SHEETS_QUOTA_JITTER_MS,
     },
     store: config.SHEETS_QUOTA_STORE === 'postgres' ? postgresQuotaStore(pool) : inProcessQuotaStore(),
     ...hooks,

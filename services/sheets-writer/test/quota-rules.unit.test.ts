@@ -23,6 +23,18 @@ describe('bucketParams', () => {
     expect(bucketParams(60, 1 / 6, 2_000)).toEqual({ intervalMs: 40, toleranceMs: 360 });
   });
 
+  it('Given an allowance for late arrivals, Then the slots spread over the window plus it', () => {
+    expect(bucketParams(60, 1 / 6, 60_000, 1_000)).toEqual({ intervalMs: 1_220, toleranceMs: 10_980 });
+  });
+
+  it('Given calls arriving up to the allowance late, When 200 are sent, Then no window of arrivals holds more than 60', () => {
+    const p = bucketParams(60, 1 / 6, 60_000, 1_000);
+    const at = slots(200, [p], () => 0);
+    // The worst case: every other call arrives as late as allowed, the others on time.
+    const arrivals = at.map((t, i) => (i % 2 === 0 ? t + 1_000 : t));
+    expect(maxInWindow(arrivals)).toBeLessThanOrEqual(60);
+  });
+
   it('Given a limit too small for a burst, Then the burst is one call', () => {
     expect(bucketParams(3, 1 / 6, 60_000)).toEqual({ intervalMs: 30_000, toleranceMs: 0 });
   });

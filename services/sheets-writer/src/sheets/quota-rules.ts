@@ -18,9 +18,19 @@ export interface BucketParams {
   toleranceMs: number;
 }
 
-export function bucketParams(limitPerWindow: number, burstFraction: number, windowMs: number): BucketParams {
+/**
+ * `jitterMs`: how much later than its slot a call may reach Google (event-loop stalls, connection set-up, a slow
+ * network). Google counts arrivals, and calls that arrive in any window W left in a window of W + jitter, so slots
+ * are spread over W + jitter: a late call then never makes an arrival window hold more than L.
+ */
+export function bucketParams(
+  limitPerWindow: number,
+  burstFraction: number,
+  windowMs: number,
+  jitterMs = 0,
+): BucketParams {
   const capacity = Math.max(1, Math.floor(limitPerWindow * burstFraction));
-  const intervalMs = windowMs / Math.max(limitPerWindow - capacity, 1);
+  const intervalMs = (windowMs + jitterMs) / Math.max(limitPerWindow - capacity, 1);
   return { intervalMs, toleranceMs: (capacity - 1) * intervalMs };
 }
 

@@ -49,6 +49,8 @@ export interface QuotaLimits {
   burstFraction: number;
   /** Google's quota window, a minute; tests compress it (60 per 2 s) to measure the limit in real time. */
   windowMs: number;
+  /** How late after its slot a call may reach Google and still not trip the limit (quota-rules.ts bucketParams). */
+  arrivalJitterMs: number;
 }
 
 export interface BackoffPolicy {
@@ -68,6 +70,7 @@ export const DEFAULT_LIMITS: QuotaLimits = {
   readsPerMinutePerProject: 300,
   burstFraction: 1 / 6,
   windowMs: 60_000,
+  arrivalJitterMs: 0,
 };
 export const DEFAULT_BACKOFF: BackoffPolicy = { maxBackoffMs: 32_000, maxRetries: 10 };
 
@@ -164,10 +167,30 @@ export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler
   const random = options.random ?? Math.random;
   const store = options.store ?? inProcessQuotaStore(clock);
   const params = {
-    'write:user': bucketParams(limits.writesPerMinutePerUser, limits.burstFraction, limits.windowMs),
-    'write:project': bucketParams(limits.writesPerMinutePerProject, limits.burstFraction, limits.windowMs),
-    'read:user': bucketParams(limits.readsPerMinutePerUser, limits.burstFraction, limits.windowMs),
-    'read:project': bucketParams(limits.readsPerMinutePerProject, limits.burstFraction, limits.windowMs),
+    'write:user': bucketParams(
+      limits.writesPerMinutePerUser,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'write:project': bucketParams(
+      limits.writesPerMinutePerProject,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'read:user': bucketParams(
+      limits.readsPerMinutePerUser,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'read:project': bucketParams(
+      limits.readsPerMinutePerProject,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
   };
 
   async function acquire(kind: 'read' | 'write', principal: string, project: string): Promise<void> {
