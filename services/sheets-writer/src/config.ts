@@ -32,9 +32,9 @@ export const sheetsWriterConfig = baseConfig.extend({
   SHEETS_QUOTA_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
   /**
    * How late after its quota slot a call may reach Google without tripping the per-minute limit: the slots are spread
-   * over a minute plus this (1 s costs under 2 % of the quota and absorbs event-loop stalls and slow connections).
+   * over a minute plus this (500 ms costs under 1 % of the quota and absorbs event-loop stalls and slow connections).
    */
-  SHEETS_QUOTA_JITTER_MS: z.coerce.number().int().min(0).default(1_000),
+  SHEETS_QUOTA_JITTER_MS: z.coerce.number().int().min(0).default(500),
   SHEETS_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(200_000),
   /** The service credential for POST /internal/preflight (the scheduler sends it); without it the endpoint is off. */
   INTERNAL_API_TOKEN: serviceCredential.optional(),

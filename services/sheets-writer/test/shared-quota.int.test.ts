@@ -3,6 +3,8 @@ import { createPool, type Pool } from '@reportline/platform';
 import { type RunningSheetsFake, startSheetsFake } from '@reportline/sheets-fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuotaScheduler, createSheetsPort, fakePrincipalAuth } from '../src/sheets/index.ts';
+import { DEFAULT_LIMITS } from '../src/sheets/quota.ts';
+import { bucketParams } from '../src/sheets/quota-rules.ts';
 import { postgresQuotaStore } from '../src/sheets/quota-store.ts';
 import { maxInWindow } from './fake-clock.ts';
 
@@ -71,8 +73,9 @@ describe('quota shared by writer instances through Postgres', () => {
     expect(writes.every((r) => r.outcome === 200)).toBe(true); // not one 429
     expect(maxInWindow(writes.map((r) => r.at))).toBeLessThanOrEqual(60);
 
-    // Busy the whole time: the first burst, then one slot every window/50, so the run takes about its quota's worth.
-    const ideal = ((imports.length * WRITES_PER_IMPORT - 10) / 50) * (WINDOW_MS + JITTER_MS);
+    // Busy the whole time: the first burst, then one slot per interval, so the run takes about its quota's worth.
+    const { intervalMs, toleranceMs } = bucketParams(60, DEFAULT_LIMITS.burstFraction, WINDOW_MS, JITTER_MS);
+    const ideal = (imports.length * WRITES_PER_IMPORT - 1) * intervalMs - toleranceMs;
     expect(elapsed).toBeGreaterThan(ideal * 0.9);
     expect(elapsed).toBeLessThan(ideal * 1.3);
     // Fair: the imports took turns, so they all finish together rather than one after another.

@@ -45,7 +45,11 @@ export interface QuotaLimits {
   writesPerMinutePerProject: number;
   readsPerMinutePerUser: number;
   readsPerMinutePerProject: number;
-  /** Share of a minute's quota that may go out at once. */
+  /**
+   * Share of a minute's quota that may go out at once. Whatever bursts is taken from the steady rate (the rest of the
+   * window refills L − burst), so a small burst keeps a busy principal near its full quota: 1/30 is 2 of 60 calls,
+   * for 58/min sustained.
+   */
   burstFraction: number;
   /** Google's quota window, a minute; tests compress it (60 per 2 s) to measure the limit in real time. */
   windowMs: number;
@@ -68,7 +72,7 @@ export const DEFAULT_LIMITS: QuotaLimits = {
   writesPerMinutePerProject: 300,
   readsPerMinutePerUser: 60,
   readsPerMinutePerProject: 300,
-  burstFraction: 1 / 6,
+  burstFraction: 1 / 30,
   windowMs: 60_000,
   arrivalJitterMs: 0,
 };
