@@ -29,6 +29,11 @@ const scenarios: Record<string, Scenario> = {
     about: 'lock-service decisions/s (pure, Postgres) and grant latency over a real broker',
     infra: true,
   },
+  sheets: {
+    script: 'services/sheets-writer/bench/sheets.bench.ts',
+    about: '50 imports under one Google principal through 2 writer instances: quota use, 429s, requests per update',
+    infra: true,
+  },
 };
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
