@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { PreflightProblemCode, PreflightResult } from '@reportline/contracts';
-import { SheetsApiError } from './sheets/errors.ts';
+import { SheetsApiError, SpreadsheetUnreachableError } from './sheets/errors.ts';
 import type { PrincipalQuota, SheetsPort } from './sheets/index.ts';
 import { METADATA_TAB } from './sheets/metadata.ts';
 import { STAGING_PREFIX } from './sheets/plan.ts';
@@ -35,7 +35,7 @@ export function sheetNameProblems(sheetName: string): Problem[] {
 }
 
 /** What the user must do when Google refuses the principal, by what it refused. */
-function accessProblem(status: number | undefined, spreadsheetId: string, email: string, step: 'read' | 'write') {
+function accessProblem(status: number, spreadsheetId: string, email: string, step: 'read' | 'write') {
   const share = `Share the spreadsheet with ${email} as Editor`;
   if (status === 404) {
     return {
@@ -58,7 +58,11 @@ function accessProblem(status: number | undefined, spreadsheetId: string, email:
   };
 }
 
-const refused = (err: unknown) => err instanceof SheetsApiError && (err.status === 403 || err.status === 404);
+/** Google's 403 or 404, as the port reports it (raw, or already as the write path's SpreadsheetUnreachableError). */
+function refusal(err: unknown): number | undefined {
+  const status = err instanceof SheetsApiError || err instanceof SpreadsheetUnreachableError ? err.status : undefined;
+  return status === 403 || status === 404 ? status : undefined;
+}
 
 /**
  * Checks that the principal can really write the target: it reads the spreadsheet, then adds a hidden probe tab and
@@ -83,11 +87,9 @@ export async function preflight(
     const info = await quota.run('spreadsheets.get', () => port.getSpreadsheet(spreadsheetId));
     sheetIds = new Set(info.sheets.map((s) => s.sheetId));
   } catch (err) {
-    if (!refused(err)) throw err;
-    return result([
-      accessProblem((err as SheetsApiError).status, spreadsheetId, principalEmail, 'read'),
-      ...nameProblems,
-    ]);
+    const status = refusal(err);
+    if (status === undefined) throw err;
+    return result([accessProblem(status, spreadsheetId, principalEmail, 'read'), ...nameProblems]);
   }
   let sheetId = randomInt(1, 2 ** 31 - 1);
   while (sheetIds.has(sheetId)) sheetId = randomInt(1, 2 ** 31 - 1);
@@ -99,11 +101,9 @@ export async function preflight(
       ]),
     );
   } catch (err) {
-    if (!refused(err)) throw err;
-    return result([
-      accessProblem((err as SheetsApiError).status, spreadsheetId, principalEmail, 'write'),
-      ...nameProblems,
-    ]);
+    const status = refusal(err);
+    if (status === undefined) throw err;
+    return result([accessProblem(status, spreadsheetId, principalEmail, 'write'), ...nameProblems]);
   }
   return result(nameProblems);
 }

@@ -1,5 +1,6 @@
 import type { EventOfType } from '@reportline/contracts';
 import type { Pool } from '@reportline/platform';
+import { withAccessErrors } from './access.ts';
 import type { SheetsWriterConfig } from './config.ts';
 import {
   LOCAL_PRINCIPAL,
@@ -70,11 +71,14 @@ export function createPrincipalPool(
       principal.email,
       {
         principal,
-        port: createSheetsPort({
-          rootUrl: config.SHEETS_API_URL,
-          timeoutMs: config.SHEETS_TIMEOUT_MS,
-          auth: principal.keyFile ? serviceAccountAuth(principal.keyFile) : fakePrincipalAuth(principal.email),
-        }),
+        port: withAccessErrors(
+          createSheetsPort({
+            rootUrl: config.SHEETS_API_URL,
+            timeoutMs: config.SHEETS_TIMEOUT_MS,
+            auth: principal.keyFile ? serviceAccountAuth(principal.keyFile) : fakePrincipalAuth(principal.email),
+          }),
+          principal.email,
+        ),
         quota: scheduler.forPrincipal(principal.email, principal.project),
       },
     ]),
