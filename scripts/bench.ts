@@ -60,6 +60,11 @@ const scenarios: Record<string, Scenario> = {
     about: 'naver-fetcher: five connections of one customer id at once vs one daily update, overlaps (issue 9)',
     infra: true,
   },
+  sheets: {
+    script: 'services/sheets-writer/bench/sheets.bench.ts',
+    about: '50 imports under one Google principal through 2 writer instances: quota use, 429s, requests per update',
+    infra: true,
+  },
 };
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);

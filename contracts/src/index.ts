@@ -12,4 +12,5 @@ export * from './primitives.ts';
 export * from './registry.ts';
 export * from './row-set.ts';
 export * from './secrets.ts';
+export * from './sheets-api.ts';
 export * from './topics.ts';

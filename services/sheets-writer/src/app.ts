@@ -11,7 +11,9 @@ import {
   systemClock,
 } from '@reportline/platform';
 import type { SheetsWriterConfig } from './config.ts';
-import { createQuotaScheduler, createSheetsPort, createSheetsWriter, serviceAccountAuth } from './sheets/index.ts';
+import { connectionOf, createPrincipalPool } from './principal-pool.ts';
+import { preflightRoutes } from './routes.ts';
+import { createSheetsWriter } from './sheets/index.ts';
 import { classifyWriteError, SERVICE, writeImportRows } from './write.ts';
 
 export type SheetsWriterDeps = { bus?: Bus; clock?: Clock; logger?: Logger };
@@ -22,25 +24,15 @@ export async function buildSheetsWriter(
   deps: SheetsWriterDeps = {},
 ): Promise<BuiltService> {
   const rt = await createServiceRuntime({ service: SERVICE, config, ...deps });
-  const keyFile = config.GOOGLE_APPLICATION_CREDENTIALS;
-  const port = createSheetsPort({
-    rootUrl: config.SHEETS_API_URL,
-    timeoutMs: config.SHEETS_TIMEOUT_MS,
-    ...(keyFile ? { auth: serviceAccountAuth(keyFile) } : {}),
-  });
-  // One quota scheduler per process and Google principal: every write of this process shares Google's per-user limit.
-  const quota = createQuotaScheduler({
-    limits: {
-      writesPerMinutePerUser: config.SHEETS_WRITES_PER_MINUTE_PER_USER,
-      writesPerMinutePerProject: config.SHEETS_WRITES_PER_MINUTE_PER_PROJECT,
-    },
+  // Each connection writes as its bound principal; every principal's quota is shared with the other writer processes.
+  const principals = createPrincipalPool(config, rt.pool, {
     onRetry: (info) => rt.logger.warn(info, 'Google Sheets asked us to back off'),
     onWait: ({ reason, kind, ms }) => rt.metrics.sheetQuotaWait.observe({ reason, kind }, ms / 1000),
-  }).forPrincipal(keyFile ?? 'anonymous');
+  });
+  if (config.INTERNAL_API_TOKEN) preflightRoutes(rt.http, principals, config.INTERNAL_API_TOKEN);
   const writeDeps = {
     pool: rt.pool,
     blobs: postgresBlobStore(rt.pool),
-    writer: createSheetsWriter({ port, quota }),
     clock: deps.clock ?? systemClock,
     policy: { historyDays: config.SHEETS_HISTORY_DAYS, cellPolicy: config.SHEETS_CELL_POLICY },
   };
@@ -54,7 +46,8 @@ export async function buildSheetsWriter(
         failure: rt.failurePolicy({ consumer: SERVICE, stage: 'write', classify: classifyWriteError }),
         handle: async (event) => {
           if (event.type !== 'RowsProcessed') return;
-          const outcome = await writeImportRows(writeDeps, event);
+          const { port, quota } = await principals.forConnection(connectionOf(event));
+          const outcome = await writeImportRows({ ...writeDeps, writer: createSheetsWriter({ port, quota }) }, event);
           // A redelivery wrote nothing: counting it would double the writes.
           if (outcome !== 'duplicate') rt.metrics.sheetWrites.inc({ outcome });
           rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');

@@ -1,12 +1,40 @@
-import { baseConfig } from '@reportline/platform';
+import { baseConfig, serviceCredential } from '@reportline/platform';
 import { z } from 'zod';
+import { PrincipalList } from './principals.ts';
+
+const principalsJson = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {email, project, keyFile?}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(PrincipalList);
 
 export const sheetsWriterConfig = baseConfig.extend({
   SHEETS_API_URL: z.url().default('https://sheets.googleapis.com/'),
   /** Path of a Google service-account JSON key; without one, requests carry no credentials (only for the fake). */
   GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
+  /**
+   * The pool of Google principals, a JSON array of {email, project, keyFile?} (keyFile: path of the service
+   * account's JSON key; none for the fake). Each connection is bound to one; without it, the single principal of
+   * GOOGLE_APPLICATION_CREDENTIALS (or a local one for the fake).
+   */
+  SHEETS_PRINCIPALS: principalsJson.optional(),
   SHEETS_WRITES_PER_MINUTE_PER_USER: z.coerce.number().int().min(1).default(60),
   SHEETS_WRITES_PER_MINUTE_PER_PROJECT: z.coerce.number().int().min(1).default(300),
+  /** Where the quota buckets live: `postgres` shares them with every writer process, `process` keeps them here. */
+  SHEETS_QUOTA_STORE: z.enum(['postgres', 'process']).default('postgres'),
+  /** Google's quota window. Only tests and benchmarks shrink it, to compress a minute of quota into less time. */
+  SHEETS_QUOTA_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  /**
+   * How late after its quota slot a call may reach Google without tripping the per-minute limit: the slots are spread
+   * over a minute plus this (500 ms costs under 1 % of the quota and absorbs event-loop stalls and slow connections).
+   */
+  SHEETS_QUOTA_JITTER_MS: z.coerce.number().int().min(0).default(500),
   SHEETS_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(200_000),
   /**
    * Days of history a tab keeps, ending at each import's newest date; older rows are removed. Unset keeps every row
@@ -18,5 +46,7 @@ export const sheetsWriterConfig = baseConfig.extend({
    * fits, `fail` ends the import with the numbers and what to do.
    */
   SHEETS_CELL_POLICY: z.enum(['trim-oldest', 'fail']).default('trim-oldest'),
+  /** The service credential for POST /internal/preflight (the scheduler sends it); without it the endpoint is off. */
+  INTERNAL_API_TOKEN: serviceCredential.optional(),
 });
 export type SheetsWriterConfig = z.infer<typeof sheetsWriterConfig>;

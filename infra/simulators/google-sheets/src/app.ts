@@ -81,7 +81,7 @@ export function buildSheetsFake(config: FakeConfigInput | undefined, deps: FakeD
       if (fault === 'drop-before-apply') return drop();
       const body = parseJson(raw);
       const query = new URLSearchParams(request.url.split('?')[1] ?? '');
-      const result = execute(state, route, query, body, `http://${request.headers.host ?? '127.0.0.1'}`);
+      const result = execute(state, route, query, body, `http://${request.headers.host ?? '127.0.0.1'}`, user);
       if (fault === 'drop') return drop();
       record.outcome = 200;
       return reply.code(200).send(result);

@@ -35,6 +35,12 @@ export const SeedSheet = z.object({
 });
 export type SeedSheet = z.input<typeof SeedSheet>;
 
+/** Drive's roles, as the Sheets API sees them: `reader` may read, `writer` (Editor) may also write. */
+export const Role = z.enum(['reader', 'writer']);
+export type Role = z.infer<typeof Role>;
+
+export const Permission = z.object({ emailAddress: z.string().min(1), role: Role });
+
 export const SeedSpreadsheet = z.object({
   spreadsheetId: z
     .string()
@@ -44,6 +50,11 @@ export const SeedSpreadsheet = z.object({
   locale: z.string().default('en_US'),
   timeZone: z.string().default('Asia/Seoul'),
   sheets: z.array(SeedSheet).optional(),
+  /**
+   * Who the spreadsheet is shared with. Absent: anyone may read and write (the fake's tests before permissions);
+   * present (even empty): only these callers (by bearer token, the principal's email), as Drive would.
+   */
+  permissions: z.array(Permission).optional(),
 });
 export type SeedSpreadsheet = z.input<typeof SeedSpreadsheet>;
 

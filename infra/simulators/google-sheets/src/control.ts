@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { FakeConfig, SeedSpreadsheet } from './config.ts';
+import { FakeConfig, Permission, SeedSpreadsheet } from './config.ts';
 import { GoogleApiError } from './errors.ts';
 import type { FakeMethod, FakeState } from './state.ts';
 import { spreadsheetHtml, spreadsheetView } from './views.ts';
@@ -80,6 +80,19 @@ export function fakeControlRoutes(app: FastifyInstance, state: FakeState): void 
       }
     },
   );
+
+  app.post<{ Params: { id: string } }>('/_fake/spreadsheets/:id/permissions', async (request, reply) => {
+    if (!state.spreadsheets.has(request.params.id)) {
+      return reply.code(404).send(new GoogleApiError(404, 'NOT_FOUND', 'Requested entity was not found.').toBody());
+    }
+    try {
+      const p = Permission.parse(json(request.body));
+      state.share(request.params.id, p.emailAddress, p.role);
+      return { spreadsheetId: request.params.id, ...p };
+    } catch (err) {
+      return badRequest(reply, err);
+    }
+  });
 
   app.get('/_fake/requests', async () => {
     const byMethod: Partial<Record<FakeMethod, number>> = {};

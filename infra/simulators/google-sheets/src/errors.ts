@@ -22,6 +22,10 @@ export const invalidArgument = (message: string) => new GoogleApiError(400, 'INV
 
 export const notFound = () => new GoogleApiError(404, 'NOT_FOUND', 'Requested entity was not found.');
 
+/** Drive's answer when the caller's principal has not been given the access the call needs. */
+export const permissionDenied = () =>
+  new GoogleApiError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
+
 export const internalError = () => new GoogleApiError(500, 'INTERNAL', 'Internal error encountered.');
 
 export const unavailable = () => new GoogleApiError(503, 'UNAVAILABLE', 'The service is currently unavailable.');

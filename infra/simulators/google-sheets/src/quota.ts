@@ -4,6 +4,14 @@ import { type GoogleApiError, type QuotaKind, quotaExceeded } from './errors.ts'
 const WINDOW_MS = 60_000;
 
 /**
+ * The Cloud project a caller's quota counts against: a service account's email names its project
+ * (`name@<project>.iam.gserviceaccount.com`); any other caller (a bare token, anonymous) is in one default project.
+ */
+export function projectOf(user: string): string {
+  return /@([^@.]+)\.iam\.gserviceaccount\.com$/i.exec(user)?.[1] ?? 'default';
+}
+
+/**
  * Per-user and per-project request counters over a sliding minute. A rejected request is not counted, so a client
  * that backs off gets in as soon as the oldest request of the window ages out.
  */
@@ -15,7 +23,7 @@ export class QuotaCounters {
     const userLimit = kind === 'write' ? limits.writesPerMinutePerUser : limits.readsPerMinutePerUser;
     const projectLimit = kind === 'write' ? limits.writesPerMinutePerProject : limits.readsPerMinutePerProject;
     const userLog = this.window(`${kind}:user:${user}`, now);
-    const projectLog = this.window(`${kind}:project`, now);
+    const projectLog = this.window(`${kind}:project:${projectOf(user)}`, now);
     if (userLog.length >= userLimit) return quotaExceeded(kind, 'user', userLimit, projectNumber);
     if (projectLog.length >= projectLimit) return quotaExceeded(kind, 'project', projectLimit, projectNumber);
     userLog.push(now);

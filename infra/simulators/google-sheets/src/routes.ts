@@ -51,6 +51,8 @@ export function matchRoute(httpMethod: string, url: string): Route | undefined {
   return undefined;
 }
 
+const READS = new Set<FakeMethod>(['spreadsheets.get', 'values.get', 'values.batchGet']);
+
 const route = (method: FakeMethod, spreadsheetId?: string, range?: string): Route => ({ method, spreadsheetId, range });
 
 function pick<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback?: T): T {
@@ -78,11 +80,19 @@ type Body = Record<string, unknown>;
  * Runs one API call. Mutations apply to a draft that replaces the stored spreadsheet only when the whole call
  * succeeded, so a failing call (or any failing subrequest of a batch) leaves no trace.
  */
-export function execute(state: FakeState, r: Route, query: URLSearchParams, body: Body, baseUrl: string): unknown {
+export function execute(
+  state: FakeState,
+  r: Route,
+  query: URLSearchParams,
+  body: Body,
+  baseUrl: string,
+  caller = 'anonymous',
+): unknown {
   const limits = state.config.limits;
   if (r.method === 'spreadsheets.create') return createSpreadsheet(state, body, baseUrl);
   const current = state.spreadsheets.get(r.spreadsheetId ?? '');
   if (!current) throw notFound();
+  state.checkAccess(current.spreadsheetId, caller, READS.has(r.method) ? 'read' : 'write');
   const mutate = <T>(fn: (ss: Spreadsheet) => T): T => {
     const next = draft(current);
     const out = fn(next);

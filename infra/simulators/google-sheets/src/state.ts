@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ValueRenderOption } from './cell-values.ts';
-import { type FakeConfig, type FakeConfigInput, parseConfig, SeedSpreadsheet } from './config.ts';
-import { invalidArgument } from './errors.ts';
+import { type FakeConfig, type FakeConfigInput, parseConfig, type Role, SeedSpreadsheet } from './config.ts';
+import { invalidArgument, permissionDenied } from './errors.ts';
 import {
   type Cell,
   DEFAULT_COLUMNS,
@@ -65,6 +65,8 @@ export class FakeState {
   readonly spreadsheets = new Map<string, Spreadsheet>();
   readonly requests: RequestRecord[] = [];
   readonly quota = new QuotaCounters();
+  /** Drive permissions by spreadsheet, then caller (lower-cased). No entry: the spreadsheet is open to anyone. */
+  readonly permissions = new Map<string, Map<string, Role>>();
   private readonly faults: Array<Required<Pick<FaultRule, 'kind' | 'times' | 'skip'>> & Pick<FaultRule, 'method'>> = [];
 
   constructor(config: FakeConfig) {
@@ -115,7 +117,34 @@ export class FakeState {
     });
     if (this.spreadsheets.has(spreadsheetId)) throw invalidArgument(`Spreadsheet ${spreadsheetId} already exists.`);
     this.spreadsheets.set(spreadsheetId, ss);
+    if (seed.permissions) {
+      this.permissions.set(spreadsheetId, new Map());
+      for (const p of seed.permissions) this.share(spreadsheetId, p.emailAddress, p.role);
+    }
     return ss;
+  }
+
+  /**
+   * Shares a spreadsheet with a caller (a principal's email) as `reader` or `writer`. The first share of a
+   * spreadsheet seeded without permissions closes it to everyone else, as a real private spreadsheet is.
+   */
+  share(spreadsheetId: string, emailAddress: string, role: Role): void {
+    this.spreadsheet(spreadsheetId);
+    let byUser = this.permissions.get(spreadsheetId);
+    if (!byUser) {
+      byUser = new Map();
+      this.permissions.set(spreadsheetId, byUser);
+    }
+    byUser.set(emailAddress.toLowerCase(), role);
+  }
+
+  /** Throws Drive's 403 unless `user` may make a call of this kind on the spreadsheet. */
+  checkAccess(spreadsheetId: string, user: string, kind: 'read' | 'write'): void {
+    const byUser = this.permissions.get(spreadsheetId);
+    if (!byUser) return;
+    const role = byUser.get(user.toLowerCase());
+    if (role === 'writer' || (role === 'reader' && kind === 'read')) return;
+    throw permissionDenied();
   }
 
   private spreadsheet(spreadsheetId: string): Spreadsheet {
@@ -177,6 +206,7 @@ export class FakeState {
   /** Forgets spreadsheets, requests, quota counters and scheduled faults; keeps the config. */
   reset(): void {
     this.spreadsheets.clear();
+    this.permissions.clear();
     this.requests.length = 0;
     this.quota.reset();
     this.faults.length = 0;

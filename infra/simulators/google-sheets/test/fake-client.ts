@@ -18,7 +18,15 @@ export function fakeWithClock(config?: FakeConfigInput) {
     // biome-ignore lint/suspicious/noExplicitAny: tests dig into arbitrary Google JSON bodies
     return { status: res.statusCode, body: res.json() as Record<string, any> };
   }
-  return { ...fake, clock, call };
+  /** The control endpoint tests and the demo share a spreadsheet with (`role`: reader or writer). */
+  const fakeShare = (id: string, emailAddress: string, role: string) =>
+    fake.app.inject({
+      method: 'POST',
+      url: `/_fake/spreadsheets/${id}/permissions`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ emailAddress, role }),
+    });
+  return { ...fake, clock, call, fakeShare };
 }
 
 export const valuesUrl = (id: string, range: string, query = 'valueInputOption=RAW') =>

@@ -22,16 +22,21 @@ export { GOOGLE_MAX_CELLS, stagingTabName } from './plan.ts';
 export {
   backoffDelay,
   createQuotaScheduler,
+  DEFAULT_PROJECT,
+  inProcessQuotaStore,
   type PrincipalQuota,
+  type QuotaBucket,
   type QuotaClock,
   type QuotaLimits,
   type QuotaOptions,
   type QuotaScheduler,
+  type QuotaStore,
   type SheetsMethod,
 } from './quota.ts';
 export type { CellPolicy } from './replace-plan.ts';
 export {
   createSheetsPort,
+  fakePrincipalAuth,
   type SheetsAuth,
   type SheetsPort,
   type SheetsPortOptions,

@@ -1,8 +1,11 @@
 import { AmbiguousOutcomeError, RetriesExhaustedError, SheetsApiError } from './errors.ts';
+import { type BucketParams, bucketParams, reserveSlot } from './quota-rules.ts';
 
 /**
- * One scheduler per Google Cloud project, shared by every writer in the process: token buckets per principal (the
- * per-user quota) and for the project, plus Google's truncated exponential backoff with a per-method policy.
+ * One scheduler per process, shared by every writer in it: token buckets per principal (the per-user quota) and per
+ * Cloud project, plus Google's truncated exponential backoff with a per-method policy. The buckets live in a
+ * QuotaStore: in-process for unit tests and a single writer, in Postgres (quota-store.ts) when several writer
+ * processes share the principals.
  * gaxios's own retry is off (it never retries POST and ignores per-minute quotas), and the write protocol retries
  * nothing, so this is the only layer that repeats a single call. A write that still fails is run again whole by the
  * bus (write.ts classifyWriteError): one retry layer per call, one per write.
@@ -42,8 +45,16 @@ export interface QuotaLimits {
   writesPerMinutePerProject: number;
   readsPerMinutePerUser: number;
   readsPerMinutePerProject: number;
-  /** Share of a minute's quota that may go out at once. */
+  /**
+   * Share of a minute's quota that may go out at once. Whatever bursts is taken from the steady rate (the rest of the
+   * window refills L − burst), so a small burst keeps a busy principal near its full quota: 1/30 is 2 of 60 calls,
+   * for 58/min sustained.
+   */
   burstFraction: number;
+  /** Google's quota window, a minute; tests compress it (60 per 2 s) to measure the limit in real time. */
+  windowMs: number;
+  /** How late after its slot a call may reach Google and still not trip the limit (quota-rules.ts bucketParams). */
+  arrivalJitterMs: number;
 }
 
 export interface BackoffPolicy {
@@ -61,7 +72,9 @@ export const DEFAULT_LIMITS: QuotaLimits = {
   writesPerMinutePerProject: 300,
   readsPerMinutePerUser: 60,
   readsPerMinutePerProject: 300,
-  burstFraction: 1 / 6,
+  burstFraction: 1 / 30,
+  windowMs: 60_000,
+  arrivalJitterMs: 0,
 };
 export const DEFAULT_BACKOFF: BackoffPolicy = { maxBackoffMs: 32_000, maxRetries: 10 };
 
@@ -85,33 +98,35 @@ export function classifyFailure(err: unknown): FailureClass {
   return 'permanent';
 }
 
-/**
- * Capacity C and refill (L − C) per minute: any 60-second window then holds at most C + (L − C) = L requests, so a
- * writer that only obeys its buckets never trips Google's sliding per-minute counter.
- */
-class TokenBucket {
-  private tokens: number;
-  private last: number;
-  private readonly capacity: number;
-  private readonly perMs: number;
+export interface QuotaBucket {
+  /** `write:user:<email>`, `write:project:<project>`, …: one row (or map entry) per bucket. */
+  key: string;
+  params: BucketParams;
+}
 
-  constructor(limitPerMinute: number, burstFraction: number, now: number) {
-    this.capacity = Math.max(1, Math.floor(limitPerMinute * burstFraction));
-    this.perMs = Math.max(limitPerMinute - this.capacity, 1) / 60_000;
-    this.tokens = this.capacity;
-    this.last = now;
-  }
+/** Where the buckets live. Reserving takes one slot in every given bucket at once. */
+export interface QuotaStore {
+  /** Milliseconds until the reserved slot (0: go now). The slot is spent even if the caller never uses it. */
+  reserve(buckets: readonly QuotaBucket[]): Promise<number>;
+}
 
-  /** Milliseconds until a token is available (0: available now). */
-  waitMs(now: number): number {
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.perMs);
-  }
-
-  take(): void {
-    this.tokens -= 1;
-  }
+/** The buckets in this process only: enough for one writer process and for unit tests with a fake clock. */
+export function inProcessQuotaStore(clock: Pick<QuotaClock, 'now'> = realClock): QuotaStore {
+  const tats = new Map<string, number>();
+  return {
+    async reserve(buckets) {
+      const now = clock.now();
+      const r = reserveSlot(
+        buckets.map((b) => tats.get(b.key)),
+        buckets.map((b) => b.params),
+        now,
+      );
+      buckets.forEach((b, i) => {
+        tats.set(b.key, r.tats[i]!);
+      });
+      return r.at - now;
+    },
+  };
 }
 
 export interface PrincipalQuota {
@@ -120,13 +135,19 @@ export interface PrincipalQuota {
 }
 
 export interface QuotaScheduler {
-  forPrincipal(principal: string): PrincipalQuota;
+  /** `project`: the principal's Cloud project, whose own per-project quota it shares with the project's others. */
+  forPrincipal(principal: string, project?: string): PrincipalQuota;
 }
+
+/** The project of callers that name none (a single principal, as before principal pools). */
+export const DEFAULT_PROJECT = 'default';
 
 export interface QuotaOptions {
   limits?: Partial<QuotaLimits>;
   backoff?: Partial<BackoffPolicy>;
   clock?: QuotaClock;
+  /** In-process buckets (on `clock`) when absent. */
+  store?: QuotaStore;
   random?: () => number;
   /** Called before each backoff wait; for logs and metrics. */
   onRetry?: (info: {
@@ -148,49 +169,53 @@ export function createQuotaScheduler(options: QuotaOptions = {}): QuotaScheduler
   const policy = { ...DEFAULT_BACKOFF, ...options.backoff };
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
-  const buckets = new Map<string, TokenBucket>();
+  const store = options.store ?? inProcessQuotaStore(clock);
+  const params = {
+    'write:user': bucketParams(
+      limits.writesPerMinutePerUser,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'write:project': bucketParams(
+      limits.writesPerMinutePerProject,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'read:user': bucketParams(
+      limits.readsPerMinutePerUser,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+    'read:project': bucketParams(
+      limits.readsPerMinutePerProject,
+      limits.burstFraction,
+      limits.windowMs,
+      limits.arrivalJitterMs,
+    ),
+  };
 
-  function bucket(key: string, limit: number): TokenBucket {
-    let b = buckets.get(key);
-    if (!b) {
-      b = new TokenBucket(limit, limits.burstFraction, clock.now());
-      buckets.set(key, b);
-    }
-    return b;
-  }
-
-  async function acquire(kind: 'read' | 'write', principal: string): Promise<void> {
-    const user =
-      kind === 'write'
-        ? bucket(`write:user:${principal}`, limits.writesPerMinutePerUser)
-        : bucket(`read:user:${principal}`, limits.readsPerMinutePerUser);
-    const project =
-      kind === 'write'
-        ? bucket('write:project', limits.writesPerMinutePerProject)
-        : bucket('read:project', limits.readsPerMinutePerProject);
-    const start = clock.now();
-    for (;;) {
-      const now = clock.now();
-      const wait = Math.max(user.waitMs(now), project.waitMs(now));
-      if (wait === 0) {
-        user.take();
-        project.take();
-        if (now > start) options.onWait?.({ reason: 'bucket', kind, ms: now - start });
-        return;
-      }
-      await clock.sleep(wait);
-    }
+  async function acquire(kind: 'read' | 'write', principal: string, project: string): Promise<void> {
+    const ms = await store.reserve([
+      { key: `${kind}:user:${principal}`, params: params[`${kind}:user`] },
+      { key: `${kind}:project:${project}`, params: params[`${kind}:project`] },
+    ]);
+    if (ms <= 0) return;
+    await clock.sleep(ms);
+    options.onWait?.({ reason: 'bucket', kind, ms });
   }
 
   const delayFor = (attempt: number) => backoffDelay(attempt, random, policy.maxBackoffMs);
 
   return {
-    forPrincipal(principal) {
+    forPrincipal(principal, project = DEFAULT_PROJECT) {
       return {
         async run(method, call) {
           const { kind, retry } = METHOD_POLICY[method];
           for (let attempt = 0; ; attempt++) {
-            await acquire(kind, principal);
+            await acquire(kind, principal, project);
             try {
               return await call();
             } catch (err) {

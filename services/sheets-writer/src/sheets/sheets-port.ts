@@ -28,6 +28,16 @@ export function serviceAccountAuth(keyFile: string): SheetsAuth {
   return new auth.GoogleAuth({ keyFile, scopes: ['https://www.googleapis.com/auth/spreadsheets'] });
 }
 
+/**
+ * For the Sheets fake only: the principal's email as the bearer token, which is how the fake tells principals apart
+ * (their quotas, their Drive permissions). Google rejects it, so it is used only when a principal has no key.
+ */
+export function fakePrincipalAuth(email: string): SheetsAuth {
+  const client = new auth.OAuth2();
+  client.setCredentials({ access_token: email });
+  return client;
+}
+
 export interface SheetsPort {
   getSpreadsheet(spreadsheetId: string): Promise<SpreadsheetInfo>;
   /** Values as stored (UNFORMATTED_VALUE): numbers as numbers, dates as serials. */
