@@ -50,6 +50,7 @@ import {
   steppedClock,
   storeConnection,
 } from '../test/support/calendar-world.ts';
+import { type Call, type LockHold, type Measured, printImport, RATE_LIMIT, s, statsDelta } from './calendar-report.ts';
 
 const scenarioNames = ['lease', 'backfill', 'daily', 'coalesce'] as const;
 type ScenarioName = (typeof scenarioNames)[number];
@@ -59,7 +60,6 @@ if (!scenarioNames.includes(scenario)) {
   process.exit(2);
 }
 
-const RATE_LIMIT = 10;
 const KST = 9 * 3_600_000;
 const TYPES: ReportType[] = ['AD', 'AD_CONVERSION'];
 const { kafkaBrokers, databaseUrl, topicPrefix } = scratchFromEnv();
@@ -71,15 +71,6 @@ const large = { ...credentials('9100001'), size: 'large' as const, seed: 21 };
 const warm = { ...credentials('9100002'), size: 'tiny' as const, seed: 22 };
 
 /** One NAVER call of the measured fetcher, as its fetch hook saw it (shared wall clock, ms). */
-interface Call {
-  endpoint: string;
-  startedAt: number;
-  endedAt: number;
-  status: number;
-  origin: string | undefined;
-  jobId?: number;
-  built?: boolean;
-}
 const calls: Call[] = [];
 
 function endpointOf(method: string, url: string): string {
@@ -183,24 +174,6 @@ const kstToday = () => new Date(clock.now().getTime() + KST).toISOString().slice
 const downloaded = (importId: string, timeoutMs: number) =>
   tap.next('ReportsDownloaded', importId, timeoutMs) as Promise<EventOfType<'ReportsDownloaded'> & { version: 3 }>;
 
-interface LockHold {
-  importId: string;
-  grantedAt: string;
-  endedAt: string | null;
-}
-
-/** One import's lease and NAVER cost, from the events, the lock-service's history and the recorded calls. */
-interface Measured {
-  importId: string;
-  event: EventOfType<'ReportsDownloaded'> & { version: 3 };
-  leased: boolean;
-  leaseMs: number;
-  holdMs: number | undefined;
-  grantedAt: number;
-  releasedAt: number;
-  calls: Call[];
-}
-
 async function measure(importId: string, timeoutMs: number): Promise<Measured> {
   const event = await downloaded(importId, timeoutMs);
   const granted = tap.events.find((e) => e.type === 'LockGranted' && e.importId === importId);
@@ -233,118 +206,6 @@ async function measure(importId: string, timeoutMs: number): Promise<Measured> {
   };
 }
 
-const s = (ms: number, digits = 1) => round(ms / 1000, digits).toFixed(digits);
-const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
-const pct = (xs: number[], p: number) =>
-  xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-
-/** Sim stats delta, as a readable endpoint list. */
-function statsDelta(before: RequestStats, after: RequestStats) {
-  const byEndpoint = Object.entries(after.requests.byEndpoint)
-    .map(([k, v]) => [k, v - (before.requests.byEndpoint[k as keyof typeof before.requests.byEndpoint] ?? 0)] as const)
-    .filter(([, v]) => v > 0);
-  return {
-    total: after.requests.total - before.requests.total,
-    rateLimited: after.rateLimited - before.rateLimited,
-    statJobsCreated: after.statJobsCreated - before.statJobsCreated,
-    byEndpoint,
-  };
-}
-
-function printImport(label: string, m: Measured, delta?: ReturnType<typeof statsDelta>) {
-  const d = m.event.data;
-  const fromNaver = d.reports.filter((r) => r.source === 'naver').length;
-  console.log(`\n${label} (import ${m.importId})`);
-  console.log(
-    `  reports:       ${d.reports.length} (${fromNaver} from NAVER, ${d.reports.length - fromNaver} from the store), pending ${d.pending.length}, clamped ${d.clamped.map((c) => `${c.reportType} ${c.dateRange.from}..${c.dateRange.to}`).join(', ') || 'none'}`,
-  );
-  if (!m.leased) {
-    console.log(`  lease:         none (served from the store), naverRequests ${d.naverRequests}`);
-    return;
-  }
-  console.log(
-    `  lease:         ${s(m.leaseMs, 2)} s LockGranted → LeaseReleased (events' time); lock history hold ${m.holdMs === undefined ? 'n/a' : `${s(m.holdMs, 2)} s`} (grant → release consumed)`,
-  );
-  console.log(
-    `  NAVER:         ${d.naverRequests} requests (fetcher's count), ${d.reportJobs} report jobs, ${m.calls.length} calls seen by the fetch hook`,
-  );
-  if (d.naverRequests === 0) {
-    console.log('  nothing was due any more when the lease came (another lease had just fetched it)');
-    return;
-  }
-  if (delta) {
-    console.log(
-      `  simulator:     ${delta.total} requests (/_sim/stats delta), ${delta.statJobsCreated} stat jobs created, ${delta.rateLimited} answered 429`,
-    );
-    console.log(`                 ${delta.byEndpoint.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  }
-  console.log(
-    `  at ${RATE_LIMIT}/s:      the requests need ${s((d.naverRequests / RATE_LIMIT) * 1000, 1)} s; lease ÷ that = ${(m.leaseMs / ((d.naverRequests / RATE_LIMIT) * 1000)).toFixed(3)}`,
-  );
-  const refused = m.calls.filter((c) => c.status === 429).length;
-  const answered = d.naverRequests - refused;
-  // A 429 is counted as a request, so the ratio above flatters a run that meets many.
-  console.log(
-    `                 without the ${refused} requests answered 429: ${answered} requests need ${s((answered / RATE_LIMIT) * 1000, 1)} s; lease ÷ that = ${(m.leaseMs / ((answered / RATE_LIMIT) * 1000)).toFixed(3)}`,
-  );
-  breakdown(m);
-}
-
-/** Where the lease went: start-up, the request span and its pace, build waits, polls, 429s, the final commit. */
-function breakdown(m: Measured) {
-  const c = m.calls;
-  if (c.length === 0) return;
-  const first = Math.min(...c.map((x) => x.startedAt));
-  const last = Math.max(...c.map((x) => x.endedAt));
-  const span = last - first;
-  const by = new Map<string, number>();
-  for (const x of c) by.set(x.endpoint, (by.get(x.endpoint) ?? 0) + 1);
-  const jobs = new Map<number, { created?: number; builtSeen?: number; deleted?: number; polls: number }>();
-  const job = (id: number) => jobs.get(id) ?? jobs.set(id, { polls: 0 }).get(id)!;
-  for (const x of c) {
-    if (x.jobId === undefined) continue;
-    const j = job(x.jobId);
-    if (x.endpoint === 'stat-reports.create') j.created = x.endedAt;
-    if (x.endpoint === 'stat-reports.get') {
-      j.polls++;
-      if (x.built && j.builtSeen === undefined) j.builtSeen = x.endedAt;
-    }
-    if (x.endpoint === 'stat-reports.delete') j.deleted = x.endedAt;
-  }
-  const done = [...jobs.values()].filter((j) => j.created !== undefined && j.builtSeen !== undefined);
-  const buildWait = done.map((j) => j.builtSeen! - j.created!);
-  const afterBuilt = done.filter((j) => j.deleted !== undefined).map((j) => j.deleted! - j.builtSeen!);
-  const lifetimes = [...jobs.values()]
-    .filter((j) => j.created !== undefined && j.deleted !== undefined)
-    .map((j) => j.deleted! - j.created!);
-  const rateLimited = c.filter((x) => x.status === 429).length;
-  // Little's law over the span: the mean number of jobs open at once.
-  const openJobs = span > 0 ? lifetimes.reduce((a, b) => a + b, 0) / span : 0;
-  console.log('  breakdown (fetch hook, shared wall clock):');
-  console.log(
-    `    grant → first NAVER request     ${s(first - m.grantedAt, 2)} s (lease start-up: claim, plan, leftovers)`,
-  );
-  console.log(
-    `    first → last NAVER request      ${s(span, 2)} s, ${c.length} calls = ${(c.length / (span / 1000)).toFixed(2)} requests/s (limit ${RATE_LIMIT})`,
-  );
-  console.log(`    last NAVER request → release    ${s(m.releasedAt - last, 2)} s (commit and hand-over)`);
-  console.log(`    calls by endpoint               ${[...by].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(
-    `    polls per job                   ${(mean([...jobs.values()].map((j) => j.polls))).toFixed(2)} (a job needs ≥ 1: create, poll, download, delete = 4 calls)`,
-  );
-  console.log(
-    `    create → BUILT seen             mean ${s(mean(buildWait), 2)} s, p50 ${s(pct(buildWait, 50), 2)} s, p90 ${s(pct(buildWait, 90), 2)} s (simulator builds in 2.00 s)`,
-  );
-  console.log(`    BUILT seen → deleted            mean ${s(mean(afterBuilt), 2)} s (download + delete, paced)`);
-  console.log(
-    `    open jobs (mean over the span)  ${openJobs.toFixed(1)} of NAVER_MAX_OPEN_JOBS 20; 429s ${rateLimited}`,
-  );
-}
-
-/**
- * The backfill of `conn` on day 1, fetched by a separate unpaced fetcher from a simulator with its rate limit off and
- * short builds; that fetcher is closed and the knobs restored before anything is measured.
- */
 async function seedBackfill(conn: Connection) {
   await knobs({ rateLimit: { perSecond: 0 }, reportBuildMs: 40, masterBuildMs: 40 });
   const seeder = await startFetcher(

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type EventOfType, ImportRequestedV1, makeEvent, naverSecretRef } from '@reportline/contracts';
+import { killService, spawnService } from '@reportline/dev/child-service';
 import { type EventTap, eventTap } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
@@ -72,9 +72,6 @@ beforeAll(async () => {
     NAVER_MAX_OPEN_JOBS: '3',
     LOCK_SERVICE_URL: lock.url,
     PORT: '0',
-    // The killed member leaves its consumer groups after this, and its partitions move to the next fetcher.
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    KAFKA_HEARTBEAT_INTERVAL_MS: '500',
   };
   pool = createPool(env.databaseUrl);
   const secrets = postgresSecretStore(pool, Buffer.from(fetcherEnv.SECRETS_KEY!, 'base64'));
@@ -108,28 +105,7 @@ async function requestImport() {
   return event.importId;
 }
 
-/** The fetcher as its own process: `node src/server.ts`, started once it logs that it listens. */
-async function spawnFetcher(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [server], {
-    // Info level: the readiness line ("started") is an info record.
-    env: { ...process.env, ...fetcherEnv, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const started = Promise.withResolvers<void>();
-  const lines: string[] = [];
-  for (const stream of [proc.stdout!, proc.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"msg":"started"')) started.resolve();
-    });
-  }
-  proc.once('exit', () =>
-    started.reject(new Error(`the fetcher exited before starting: ${lines.slice(-5).join('\n')}`)),
-  );
-  const timer = setTimeout(() => started.reject(new Error('the fetcher did not start within 30 s')), 30_000);
-  await started.promise.finally(() => clearTimeout(timer));
-  return proc;
-}
+const spawnFetcher = () => spawnService('the fetcher', server, fetcherEnv);
 
 describe('a fetcher killed mid-import', () => {
   it('leaves no calendar entry without its file; the import fails with a reason; the next one resumes', async () => {
@@ -137,8 +113,7 @@ describe('a fetcher killed mid-import', () => {
     const killed = await requestImport();
     const chunks = () => tap.events.filter((e) => e.type === 'ChunkDownloaded' && e.importId === killed).length;
     await until('8 days stored', () => (chunks() >= 8 ? true : undefined), 60_000);
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killService(child);
 
     const failed = await tap.next('ImportFailed', killed, 60_000);
     expect(failed.data).toMatchObject({ stage: 'lease', code: 'lease-expired', retryable: true });

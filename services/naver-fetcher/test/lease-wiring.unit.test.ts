@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
 import { fetcherConfig, isNaverHost, naverOrigin } from '../src/config.ts';
 import { describeFailure } from '../src/domain/failure.ts';
-import { countNaverRequests, releaseOutcome } from '../src/work.ts';
+import { countNaverRequests, releaseOutcome } from '../src/naver-requests.ts';
 
 const env = {
   KAFKA_BROKERS: '127.0.0.1:9092',

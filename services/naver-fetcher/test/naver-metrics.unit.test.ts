@@ -1,6 +1,6 @@
 import { createServiceMetrics } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
-import { countNaverRequests, naverEndpoint } from '../src/work.ts';
+import { countNaverRequests, naverEndpoint } from '../src/naver-requests.ts';
 
 describe('naverEndpoint', () => {
   it.each([

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { makeEvent, ROW_SET_V2_CONTENT_TYPE, type RowSetV2Header, RowsProcessedV3 } from '@reportline/contracts';
+import { killService, spawnService } from '@reportline/dev/child-service';
 import { type EventTap, eventTap } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
@@ -55,32 +55,7 @@ afterAll(async () => {
   await sheets?.close();
 });
 
-async function spawnWriter(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [server], {
-    env: { ...process.env, ...writerEnv, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const started = Promise.withResolvers<void>();
-  const lines: string[] = [];
-  for (const stream of [proc.stdout!, proc.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"msg":"started"')) started.resolve();
-    });
-  }
-  proc.once('exit', () =>
-    started.reject(new Error(`the writer exited before starting: ${lines.slice(-5).join('\n')}`)),
-  );
-  const timer = setTimeout(() => started.reject(new Error('the writer did not start within 30 s')), 30_000);
-  await started.promise.finally(() => clearTimeout(timer));
-  return proc;
-}
-
-async function kill(proc: ChildProcess) {
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGKILL');
-  await exited;
-}
+const spawnWriter = () => spawnService('the writer', server, writerEnv);
 
 async function publishImport(spreadsheetId: string, rows: Array<[string, number]>, dates: string[]) {
   const importId = crypto.randomUUID();
@@ -153,7 +128,7 @@ describe('a writer killed at each step of an import', () => {
         },
         30_000,
       );
-      await kill(child);
+      await killService(child);
       child = undefined;
       sheets.state.setConfig({ faults: { latencyMs: 0 } });
 
