@@ -135,7 +135,7 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
         const data = { stage: 'download' as const, code: decision.code, message: decision.message, retryable: false };
         await appendToOutbox(tx, deps.service, [makeEvent(ImportFailedV1, data, ctx)]);
         log.info({ code: decision.code }, 'import refused: nothing to fetch');
-        return;
+        return 0;
       }
       if (decision.kind === 'lease') {
         const data = {
@@ -149,7 +149,7 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
           { naverReports: plan.naver.length, storeReports: plan.store.length, why: decision.reason },
           'lease requested',
         );
-        return;
+        return 0;
       }
       const outcome: ImportOutcome = {
         reports: plan.store.map((r) => ({ ...r, source: 'store' as const })),
@@ -171,9 +171,12 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
       );
       await appendToOutbox(tx, deps.service, [makeEvent(ChunkDownloadedV2, progress, ctx), downloaded]);
       await markServed(tx, importId, customerId);
-      deps.onServed?.(plan.store.length);
       log.info({ storeReports: plan.store.length }, 'served from the data calendar without a lease');
+      return plan.store.length;
     },
   });
-  if (wrote !== DUPLICATE) deps.nudge();
+  if (wrote === DUPLICATE) return;
+  // Counted once committed: a transaction retried after a failure must not count its reports twice.
+  if (wrote > 0) deps.onServed?.(wrote);
+  deps.nudge();
 }
