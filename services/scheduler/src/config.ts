@@ -4,6 +4,12 @@ import { z } from 'zod';
 export const schedulerConfig = baseConfig.extend({
   SECRETS_KEY: secretsKey,
   /**
+   * The operator's token: admin of the BOOTSTRAP_TENANT tenant, and the only token that may create tenants. Unset,
+   * only tokens issued through the API exist. Stored hashed like every token; never logged.
+   */
+  BOOTSTRAP_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+  BOOTSTRAP_TENANT: z.string().min(1).max(100).default('default'),
+  /**
    * An import neither the naver-fetcher nor the lock-service acknowledged within this ends as failed (its request was
    * lost).
    */

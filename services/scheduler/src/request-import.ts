@@ -2,7 +2,8 @@ import type { Clock, OutboxRelay, Pool } from '@reportline/platform';
 import type { ImportView } from './domain/import-view.ts';
 import { decideImportRequest, type ImportRequest } from './domain/request-import.ts';
 import { PROJECTION } from './projection.ts';
-import { findConnection, findImportByIdempotencyKey, saveRequestedImport } from './store.ts';
+import { findConnection } from './connection-store.ts';
+import { findImportByIdempotencyKey, saveRequestedImport } from './store.ts';
 
 export const SERVICE = 'scheduler';
 
@@ -17,9 +18,9 @@ export type RequestImportResult =
  */
 export async function requestImport(
   deps: { pool: Pool; clock: Clock; relay: OutboxRelay },
-  input: ImportRequest & { connectionId: string; idempotencyKey: string | null },
+  input: ImportRequest & { connectionId: string; idempotencyKey: string | null; tenantId?: string },
 ): Promise<RequestImportResult> {
-  const connection = await findConnection(deps.pool, input.connectionId);
+  const connection = await findConnection(deps.pool, input.connectionId, { tenantId: input.tenantId });
   if (!connection) return { kind: 'not-found', message: `connection ${input.connectionId} does not exist` };
   const key = input.idempotencyKey;
   const earlier = key && (await findImportByIdempotencyKey(deps.pool, connection.id, key));

@@ -1,37 +1,7 @@
-import type { ReportlineEvent, ReportType } from '@reportline/contracts';
+import type { ReportlineEvent } from '@reportline/contracts';
 import { appendToOutbox, claimEvent, type Pool, type Queryable, withTransaction } from '@reportline/platform';
 import { type ImportView, storedView } from './domain/import-view.ts';
 import { lastProgressAt } from './domain/stall.ts';
-
-export interface Connection {
-  id: string;
-  customerId: string;
-  reportTypes: ReportType[];
-  historyDays: number;
-  spreadsheetId: string;
-  sheetName: string;
-  createdAt: string;
-}
-
-export async function insertConnection(db: Queryable, c: Omit<Connection, 'createdAt'>): Promise<Connection> {
-  const { rows } = await db.query<{ created_at: Date }>(
-    `INSERT INTO scheduler.connections (id, customer_id, report_types, history_days, spreadsheet_id, sheet_name)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at`,
-    [c.id, c.customerId, c.reportTypes, c.historyDays, c.spreadsheetId, c.sheetName],
-  );
-  return { ...c, createdAt: rows[0]!.created_at.toISOString() };
-}
-
-export async function findConnection(db: Queryable, id: string): Promise<Connection | undefined> {
-  const { rows } = await db.query(
-    `SELECT id, customer_id AS "customerId", report_types AS "reportTypes", history_days AS "historyDays",
-            spreadsheet_id AS "spreadsheetId", sheet_name AS "sheetName", created_at AS "createdAt"
-     FROM scheduler.connections WHERE id = $1`,
-    [id],
-  );
-  const r = rows[0];
-  return r && { ...r, createdAt: new Date(r.createdAt).toISOString() };
-}
 
 export async function findImportByIdempotencyKey(
   db: Queryable,

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decideImportRequest } from '../src/domain/request-import.ts';
-import type { Connection } from '../src/store.ts';
+import { decideImportRequest, type ImportableConnection } from '../src/domain/request-import.ts';
 
-const connection: Connection = {
+const connection: ImportableConnection = {
   id: '0b5c2c39-5a43-4f4e-9a43-55d0a6f1a001',
   customerId: '338047',
   reportTypes: ['AD', 'AD_CONVERSION'],
   historyDays: 14,
   spreadsheetId: 'sheet-1',
   sheetName: '로우데이터',
-  createdAt: '2026-11-01T00:00:00.000Z',
 };
 // 2026-12-01 09:00 KST: yesterday in Korea is 2026-11-30.
 const ids = {

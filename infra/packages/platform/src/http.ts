@@ -13,13 +13,20 @@ import type { Logger } from './log.ts';
 
 export type HealthCheck = () => Promise<void>;
 
+export interface OpenApiInfo {
+  title: string;
+  description: string;
+  /** components.securitySchemes of the document, for a service whose routes need a caller's credential. */
+  securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description?: string }>;
+}
+
 export interface HttpAppOptions {
   service: string;
   version?: string;
   logger: Logger;
   /** Named dependency checks for /health/ready (and /health); each throws when its dependency is unusable. */
   health?: Record<string, HealthCheck>;
-  openapi?: { title: string; description: string };
+  openapi?: OpenApiInfo;
   /** A request (headers and body) must arrive within this; a slow or stalled client cannot hold a socket. */
   requestTimeoutMs?: number;
   bodyLimitBytes?: number;
@@ -46,6 +53,7 @@ export async function buildHttpApp(opts: HttpAppOptions) {
         description: opts.openapi?.description ?? '',
         version: opts.version ?? '1.0.0',
       },
+      ...(opts.openapi?.securitySchemes ? { components: { securitySchemes: opts.openapi.securitySchemes } } : {}),
     },
     transform: jsonSchemaTransform,
   });

@@ -5,7 +5,7 @@ import { createKafkaBus } from './bus/kafka-bus.ts';
 import { kafkaConsumerLag } from './bus/kafka-lag.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { BaseConfig } from './config.ts';
-import { buildHttpApp, type HealthCheck, type HttpApp } from './http.ts';
+import { buildHttpApp, type HealthCheck, type HttpApp, type OpenApiInfo } from './http.ts';
 import { type ConsumerFailureOptions, failImportOnGiveUp } from './import-failure.ts';
 import { createLogger, type Logger } from './log.ts';
 import { exposeMetrics, type ServiceMetrics } from './metrics.ts';
@@ -71,7 +71,7 @@ export interface RuntimeOptions {
   logger?: Logger;
   clock?: Clock;
   health?: Record<string, HealthCheck>;
-  openapi?: { title: string; description: string };
+  openapi?: OpenApiInfo;
 }
 
 /**

@@ -1,7 +1,13 @@
 import { type EventOfType, ImportRequestedV1, makeEvent } from '@reportline/contracts';
-import type { Connection } from '../store.ts';
+import type { Connection } from '../connection-store.ts';
 import { importRange } from './dates.ts';
 import { evolveView, type ImportView, initialView } from './import-view.ts';
+
+/** What an import needs of its connection. */
+export type ImportableConnection = Pick<
+  Connection,
+  'id' | 'customerId' | 'reportTypes' | 'historyDays' | 'spreadsheetId' | 'sheetName'
+>;
 
 export interface ImportRequest {
   trigger: 'first-link' | 'manual' | 'relink' | 'scheduled';
@@ -17,7 +23,7 @@ export type ImportRequestDecision =
  * scheduled runs skipped the lock by taking another path), with the view it starts from. Pure.
  */
 export function decideImportRequest(
-  connection: Connection,
+  connection: ImportableConnection,
   request: ImportRequest,
   ids: { importId: string; now: Date; source: string },
 ): ImportRequestDecision {
