@@ -34,6 +34,7 @@ import {
 import {
   type CheckAnswer,
   checkAnswered,
+  connectionBroken,
   importFailed,
   startVerification,
   targetProved,
@@ -257,6 +258,8 @@ export function connectionLifecycle(deps: LifecycleDeps) {
       const unhealthy = importFailed(c, event.data, new Date(event.time));
       if (unhealthy) await saveConnection(tx, unhealthy, clock.now());
       if (event.data.retryable || event.data.code === 'cancelled') return;
+      // The connection was unhealthy already: its owner was alerted when it turned so.
+      if (!unhealthy && connectionBroken(event.data.code)) return;
       const kind = unhealthy
         ? unhealthy.health!.code === 'sheet-unreachable'
           ? 'sheet-unreachable'

@@ -52,8 +52,11 @@ export function checkAnswered(
   return { connection: { ...c, status: 'unhealthy', health, checkId: null }, outcome: 'unhealthy' };
 }
 
+/** True when an import failure says the connection itself is broken (its credentials or its sheet). */
+export const connectionBroken = (code: string) => CREDENTIAL_FAILURES.has(code) || SHEET_FAILURES.has(code);
+
 /**
- * An import of the connection failed: a credential or sheet failure marks the connection unhealthy (its schedule
+ * An import of the connection failed: a credential or sheet failure marks a healthy connection unhealthy (its schedule
  * stops: only healthy connections are scheduled); any other failure leaves it as it is. Pure.
  */
 export function importFailed(
@@ -61,7 +64,8 @@ export function importFailed(
   failure: { code: string; message: string },
   at: Date,
 ): Connection | undefined {
-  if (c.status === 'verifying') return undefined;
+  // Already unhealthy: the first reason found stands (with its own action) until a person fixes it.
+  if (c.status !== 'healthy') return undefined;
   const credentials = CREDENTIAL_FAILURES.has(failure.code);
   if (!credentials && !SHEET_FAILURES.has(failure.code)) return undefined;
   return {
