@@ -17,6 +17,7 @@ import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
 import {
   acceptCheckGrant,
+  answerMalformedRequest,
   answerOnGiveUp,
   onCheckLeaseFailed,
   onCredentialsCheckRequested,
@@ -96,6 +97,8 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
           giveUp: async (event, why) => {
             if (!(await answerOnGiveUp(requests, event, why))) await requestsFailure.giveUp?.(event, why);
           },
+          // A check request that does not decode still gets its answer when it names the check and the connection.
+          undecodable: (message, why) => answerMalformedRequest(requests, message, why),
         },
         handle: async (event) => {
           if (event.type === 'ImportRequested') await onImportRequested(requests, event);

@@ -18,6 +18,7 @@ import {
   PermanentFailureError,
   type Queryable,
   sleep,
+  type UndecodableMessage,
   whileUnavailable,
   withTransaction,
 } from '@reportline/platform';
@@ -32,6 +33,7 @@ import {
   type CheckAnswer,
   checkRetryDelayMs,
   isCheckRetryable,
+  malformedCheckRequest,
 } from './domain/credential-check.ts';
 import { countNaverRequests, releaseOutcome } from './naver-requests.ts';
 import { credentialsFor, REQUESTS_CONSUMER, type RequestDeps } from './requests.ts';
@@ -54,7 +56,7 @@ type Checked = EventOfType<'CredentialsChecked'>;
  */
 async function answer(
   db: Queryable,
-  check: { checkId: string; customerId: string } & CredentialsCheck,
+  check: { checkId: string; customerId: string; connectionId: string; reason: string },
   result: CheckAnswer,
   ctx: Parameters<typeof makeEvent>[2],
 ): Promise<Checked | undefined> {
@@ -171,6 +173,27 @@ export async function answerOnGiveUp(
   });
   if (wrote) deps.nudge();
   return true;
+}
+
+/**
+ * A CredentialsCheckRequested that did not decode (a field outside the contract): answered `check-request-invalid`
+ * when its headers and value still name the check, the customer id and the connection, then dead-lettered by the bus.
+ */
+export async function answerMalformedRequest(
+  deps: Pick<RequestDeps, 'pool' | 'clock' | 'service' | 'nudge' | 'logger'>,
+  message: UndecodableMessage,
+  why: string,
+): Promise<void> {
+  const malformed = malformedCheckRequest(message, why);
+  if (!malformed) return;
+  const { checkId, customerId, causedBy, connectionId, reason } = malformed;
+  const ctx = { source: deps.service, importId: checkId, customerId, causedBy, now: deps.clock.now() };
+  const wrote = await withTransaction(deps.pool, (tx) =>
+    answer(tx, { checkId, customerId, connectionId, reason }, malformed.answer, ctx),
+  );
+  if (!wrote) return;
+  deps.logger.warn({ checkId, customerId, why }, 'malformed credentials check request answered check-request-invalid');
+  deps.nudge();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CredentialsCheckedV1 } from '@reportline/contracts';
+import { CredentialsCheckedV1, CredentialsCheckRequestedV1, fromWire, makeEvent, toWire } from '@reportline/contracts';
 import { LeaseLostError } from '@reportline/lease-holder';
 import { classifyHttpFailure, NaverError } from '@reportline/naver-client';
 import { PermanentFailureError } from '@reportline/platform';
@@ -11,6 +11,7 @@ import {
   CHECK_TRIES,
   checkRetryDelayMs,
   isCheckRetryable,
+  malformedCheckRequest,
 } from '../src/domain/credential-check.ts';
 import { CredentialsCustomerMismatchError } from '../src/domain/credentials.ts';
 
@@ -127,5 +128,41 @@ describe('credentials check: tries of the one call', () => {
     expect(isCheckRetryable(list(404, NOT_LINKED))).toBe(false);
     expect(CHECK_TRIES).toBe(3);
     expect([1, 2].map(checkRetryDelayMs)).toEqual([500, 1_000]);
+  });
+});
+
+describe('credentials check: a request that does not decode', () => {
+  const request = makeEvent(
+    CredentialsCheckRequestedV1,
+    { connectionId, reason: 'created' },
+    { source: 'scheduler', importId: '5e2f0c1a-7b3d-4e8f-9a6b-1c2d3e4f5a6b', customerId: '338047', now: new Date() },
+  );
+  const wire = toWire(request);
+  /** The message as the bus hands it to the hook: the reason is what fromWire said. */
+  const undecoded = (headers: Record<string, string>, value: string) => {
+    const parsed = fromWire(headers, value);
+    if (parsed.ok) throw new Error('expected a message that does not decode');
+    return malformedCheckRequest({ headers, value }, parsed.reason);
+  };
+
+  it('given a reason outside the contract, then it is answered check-request-invalid for its check, customer and connection', () => {
+    const malformed = undecoded(wire.headers, JSON.stringify({ connectionId, reason: 'repaired' }));
+    expect(malformed).toMatchObject({
+      checkId: request.importId,
+      customerId: '338047',
+      causedBy: { id: request.id, correlationId: request.correlationId },
+      connectionId,
+      reason: 'invalid',
+      answer: { ok: false, code: 'check-request-invalid', retryable: false },
+    });
+    expect(malformed!.answer.message).toContain('CredentialsCheckRequested v1 is invalid: data.reason');
+    expect(published(malformed!.answer)).toMatchObject({ connectionId });
+  });
+
+  it('given no connection id, a value that is not JSON, or another event type, then there is nothing valid to answer with', () => {
+    expect(undecoded(wire.headers, JSON.stringify({ reason: 'created' }))).toBeUndefined();
+    expect(undecoded(wire.headers, 'not json')).toBeUndefined();
+    const other = { ...wire.headers, ce_type: 'dev.reportline.ImportRequested.v1' };
+    expect(undecoded(other, JSON.stringify({ connectionId }))).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
-import type { EventOfType } from '@reportline/contracts';
+import { CredentialsCheckReason, CustomerId, ceType, EventId, type EventOfType, ImportId } from '@reportline/contracts';
 import { LeaseLostError } from '@reportline/lease-holder';
 import { isNaverError } from '@reportline/naver-client';
-import { type GaveUp, PermanentFailureError } from '@reportline/platform';
+import { type GaveUp, PermanentFailureError, type UndecodableMessage } from '@reportline/platform';
+import { z } from 'zod';
 import { CredentialsCustomerMismatchError } from './credentials.ts';
 
 /** A credentials check's answer: CredentialsChecked's data without the connection id. */
@@ -120,4 +121,55 @@ export function answerForGiveUp(why: GaveUp, what: string): CheckAnswer {
     why.retryable ? null : 'Report it to Reportline with this check id',
     why.retryable,
   );
+}
+
+/** A malformed CredentialsCheckRequested, as far as it can be answered: who asked, about which connection. */
+export interface MalformedCheckRequest {
+  checkId: string;
+  customerId: string;
+  causedBy: { id: string; correlationId: string };
+  connectionId: string;
+  /** The reason as sent when it is one we know, else `invalid` (recorded, never published). */
+  reason: string;
+  answer: CheckAnswer;
+}
+
+const SomeConnection = z.looseObject({ connectionId: z.uuid() });
+
+/**
+ * A CredentialsCheckRequested that did not decode is still answered when its headers name the check and the customer
+ * id and its value names the connection: the scheduler waits for the answer, and retrying the same message cannot
+ * make it valid. Anything less (not a CredentialsCheckRequested v1, no check id, no connection id) cannot be answered
+ * with a valid CredentialsChecked: undefined, and the message is only dead-lettered.
+ */
+export function malformedCheckRequest(message: UndecodableMessage, why: string): MalformedCheckRequest | undefined {
+  const h = message.headers;
+  if (h.ce_type !== ceType('CredentialsCheckRequested', 1)) return undefined;
+  const checkId = ImportId.safeParse(h.ce_importid);
+  const customerId = CustomerId.safeParse(h.ce_customerid);
+  const id = EventId.safeParse(h.ce_id);
+  if (!checkId.success || !customerId.success || !id.success) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(message.value ?? '');
+  } catch {
+    return undefined;
+  }
+  const data = SomeConnection.safeParse(value);
+  if (!data.success) return undefined;
+  const correlationId = z.uuid().safeParse(h.ce_correlationid);
+  const reason = CredentialsCheckReason.safeParse(data.data.reason);
+  return {
+    checkId: checkId.data,
+    customerId: customerId.data,
+    causedBy: { id: id.data, correlationId: correlationId.success ? correlationId.data : id.data },
+    connectionId: data.data.connectionId,
+    reason: reason.success ? reason.data : 'invalid',
+    answer: refused(
+      'check-request-invalid',
+      `the credentials check request could not be read (${why})`,
+      'Report it to Reportline with this check id',
+      false,
+    ),
+  };
 }
