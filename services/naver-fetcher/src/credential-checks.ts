@@ -352,7 +352,7 @@ async function checkOnce(
     // Once the lease is lost, that is the cause, whatever error the interrupted call surfaced as.
     const lost = lease.signal.reason instanceof LeaseLostError ? lease.signal.reason : undefined;
     const result = answerForFailure(lost ?? error, customerId);
-    log.warn({ err: error, code: result.code }, 'NAVER did not accept the credentials check');
+    log.warn({ err: error, code: result.code }, 'credentials check not ok');
     return result;
   }
 }

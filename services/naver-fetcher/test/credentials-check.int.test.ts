@@ -127,4 +127,32 @@ describe('credentials checks', () => {
     expect(overlaps).toEqual({ overlaps: [], unattributed: 0 });
     expect(await naverCalls(`${check.importId}#${checkGrant.fencingToken}`)).toEqual(['GET /stat-reports']);
   }, 90_000);
+
+  // Last: it makes NAVER fail every request for a while.
+  it('NAVER answering 500: three tries of the one call, then naver-unavailable, retryable, the lease released', async () => {
+    const knobs = (rates: object) =>
+      fetch(`${w.naverUrl}/_sim/knobs`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rates }),
+      });
+    expect((await knobs({ http500: 1 })).ok).toBe(true);
+    try {
+      const check = await requestCheck(good.customerId, good);
+      const answer = await checked(check.importId);
+      expect(answer.data).toMatchObject({ ok: false, code: 'naver-unavailable', retryable: true, action: null });
+      const grant = await eventOf('LockGranted', check.importId);
+      expect(await naverCalls(`${check.importId}#${grant.fencingToken}`)).toEqual([
+        'GET /stat-reports',
+        'GET /stat-reports',
+        'GET /stat-reports',
+      ]);
+      expect(await eventOf('LeaseReleased', check.importId)).toMatchObject({
+        data: { outcome: 'failed', naverRequests: 3 },
+      });
+      expect(await holdOf(good.customerId, check.importId)).toMatchObject({ endedBy: 'released' });
+    } finally {
+      await knobs({ http500: 0 });
+    }
+  });
 });
