@@ -63,6 +63,24 @@ export const examples: readonly ReportlineEvent[] = [
     data: request,
   },
   {
+    ...base(correlationId, 'scheduler', null),
+    type: 'ImportRequested',
+    version: 2,
+    data: {
+      ...request,
+      historyDays: 30,
+      layout: {
+        version: 1,
+        dimensions: ['date', 'campaign', 'device'],
+        metrics: ['impressions', 'clicks', 'cost', 'ctr'],
+        ids: false,
+        granularity: 'week',
+        language: 'en',
+        vatBasis: 'excl-vat',
+      },
+    },
+  },
+  {
     ...base('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'lock-service', correlationId),
     type: 'LockQueued',
     version: 1,

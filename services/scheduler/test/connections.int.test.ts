@@ -182,6 +182,18 @@ describe('creating a connection', () => {
     const { id, status, firstImport } = res.json();
     expect(status).toBe('verifying');
     expect(firstImport).toMatchObject({ status: 'requested' });
+    const ranged = await postConnection(inject, '3005', {
+      sheetName: 'ranged',
+      firstImportRange: { from: '2026-11-02', to: '2026-11-04' },
+    });
+    const rangedCheck = await until('the ranged check', () =>
+      bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === ranged.json().id),
+    );
+    await bus.publish([answerCheck(rangedCheck)]);
+    const rangedImport = await until('the ranged first-link import', () =>
+      bus.published.find((e) => e.type === 'ImportRequested' && e.importId === ranged.json().firstImport.importId),
+    );
+    expect((rangedImport.data as { dateRange: unknown }).dateRange).toEqual({ from: '2026-11-02', to: '2026-11-04' });
     const check = await until('CredentialsCheckRequested on the bus', () =>
       bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === id),
     );
