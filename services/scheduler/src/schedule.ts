@@ -72,7 +72,8 @@ export async function startDueRuns(deps: ScheduleDeps): Promise<{ started: numbe
 /**
  * Decides on one open run and carries the decision out, holding the run's row lock so two instances never decide on
  * it at once. The imports are requested with the run's idempotency keys besides: a crash between the request and the
- * commit repeats the request, which then answers with the import made before.
+ * commit repeats the request, which then answers with the import made before. requestImport commits on a connection
+ * of its own while this one holds the lock: a tick needs two of the pool's connections, never more.
  */
 export async function advanceRun(deps: ScheduleDeps, key: RunKey): Promise<void> {
   await withTransaction(deps.pool, async (tx) => {
