@@ -10,8 +10,9 @@ import {
   withTransaction,
 } from '@reportline/platform';
 import type { RaiseAlert } from './alerts/alert.ts';
+import type { SchedulerConfig } from './config.ts';
 import { decideRun, dueRunDay, missingAlert, type SchedulePolicy } from './domain/schedule.ts';
-import { requestImport } from './request-import.ts';
+import { type RequestImportResult, requestImport } from './request-import.ts';
 import {
   dueCandidates,
   endRun,
@@ -69,6 +70,10 @@ export async function startDueRuns(deps: ScheduleDeps): Promise<{ started: numbe
   return { started, more: candidates.length === BATCH && started > 0 };
 }
 
+/** A connection deleted or turned unhealthy since the run was decided on stops it, like one found so beforehand. */
+const notAccepted = (r: Exclude<RequestImportResult, { kind: 'accepted' }>) =>
+  r.kind === 'not-found' || r.code === 'connection-unhealthy' ? 'stopped' : 'failed';
+
 /**
  * Decides on one open run and carries the decision out, holding the run's row lock so two instances never decide on
  * it at once. The imports are requested with the run's idempotency keys besides: a crash between the request and the
@@ -95,7 +100,7 @@ export async function advanceRun(deps: ScheduleDeps, key: RunKey): Promise<void>
         });
         if (r.kind !== 'accepted') {
           deps.logger.error({ ...log, result: r }, 'scheduled import not accepted; run ended');
-          await endRun(tx, key, r.kind === 'not-found' ? 'stopped' : 'failed', null, now);
+          await endRun(tx, key, notAccepted(r), null, now);
           return;
         }
         await setScheduledImport(tx, key, r.view.importId);
@@ -111,7 +116,7 @@ export async function advanceRun(deps: ScheduleDeps, key: RunKey): Promise<void>
         });
         if (r.kind !== 'accepted') {
           deps.logger.error({ ...log, result: r }, 'pending dates not re-requested; run ended');
-          await endRun(tx, key, r.kind === 'not-found' ? 'stopped' : 'failed', null, now);
+          await endRun(tx, key, notAccepted(r), null, now);
           return;
         }
         await recordRetry(tx, key, r.view.importId, now);
@@ -157,6 +162,14 @@ export async function runSchedule(deps: ScheduleDeps): Promise<'again' | undefin
   await advanceOpenRuns(deps);
   return more ? 'again' : undefined;
 }
+
+/** The schedule's settings from the scheduler's config. */
+export const scheduleSettings = (
+  config: Pick<SchedulerConfig, 'SCHEDULE_TICK_MS' | 'SCHEDULE_PENDING_RETRY_MS' | 'SCHEDULE_PENDING_CUTOFF_KST'>,
+): { policy: SchedulePolicy; everyMs: number } => ({
+  policy: { pendingRetryMs: config.SCHEDULE_PENDING_RETRY_MS, pendingCutoffKst: config.SCHEDULE_PENDING_CUTOFF_KST },
+  everyMs: config.SCHEDULE_TICK_MS,
+});
 
 /** Runs the schedule every `everyMs` until stopped. Returns the stop function. */
 export function startSchedule(deps: ScheduleDeps & { everyMs: number }): () => Promise<void> {

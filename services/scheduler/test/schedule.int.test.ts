@@ -20,6 +20,8 @@ const MIN = 60_000;
 const relay: OutboxRelay = { nudge: () => {}, stop: async () => {} };
 const logger = createLogger('scheduler-schedule-test', 'silent');
 const policy = { pendingRetryMs: 30 * MIN, pendingCutoffKst: '12:00' };
+// The connections here are healthy throughout: no credentials check or failure for the lifecycle to act on.
+const lifecycle = { checked: async () => false, importFailed: async () => {} };
 
 const instance = (db: Pool, start: Date, alerts: Alert[] = []) => {
   const clock = manualClock(start);
@@ -223,8 +225,9 @@ describe('the daily schedule', () => {
             },
             ctx,
           ),
+          lifecycle,
         );
-        await project(pool, makeEvent(ImportCompletedV1, { rowsWritten: 0, ...target }, ctx));
+        await project(pool, makeEvent(ImportCompletedV1, { rowsWritten: 0, ...target }, ctx), lifecycle);
       }
     };
 
