@@ -21,6 +21,7 @@ import { connectionRoutes } from './routes/connections.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lockRoutes } from './routes/locks.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { scheduleSettings, startSchedule } from './schedule.ts';
 import { httpLockView, httpPreflight, type LockView } from './service-clients.ts';
 import { startStallSweep } from './stall-sweep.ts';
 
@@ -106,6 +107,15 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
             maxLifetimeMs: config.IMPORT_MAX_LIFETIME_MS,
           },
           everyMs: config.IMPORT_SWEEP_MS,
+        }),
+      () =>
+        startSchedule({
+          pool: rt.pool,
+          clock,
+          relay: rt.relay,
+          logger: rt.logger,
+          raiseAlert,
+          ...scheduleSettings(config),
         }),
     ],
   });

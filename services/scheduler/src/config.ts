@@ -43,5 +43,21 @@ export const schedulerConfig = baseConfig.extend({
     .default(3 * 60 * 60_000),
   /** How often open imports are checked against those bounds; an import ends at most this late. */
   IMPORT_SWEEP_MS: z.coerce.number().int().min(50).default(30_000),
+  /** How often the daily schedule looks for connections due and moves open runs on; a run starts at most this late. */
+  SCHEDULE_TICK_MS: z.coerce.number().int().min(50).default(30_000),
+  /** A scheduled run asks NAVER again for the dates it found pending this long after its last try. */
+  SCHEDULE_PENDING_RETRY_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
+  /**
+   * KST time (HH:MM) after which a scheduled run stops asking for pending dates: it ends with them missing and raises a
+   * data-pending alert; the next day's run asks again.
+   */
+  SCHEDULE_PENDING_CUTOFF_KST: z
+    .string()
+    .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM')
+    .default('12:00'),
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfig>;
