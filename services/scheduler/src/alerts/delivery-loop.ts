@@ -151,7 +151,9 @@ async function attempt(deps: AlertDeliveryDeps, row: Claimed, stop?: AbortSignal
     }
   } catch (err) {
     verdict = 'retry';
-    error = describeFailure(err, webhook.url, deps.timeoutMs);
+    error = stop?.aborted
+      ? 'the scheduler stopped during the attempt'
+      : describeFailure(err, webhook.url, deps.timeoutMs);
   }
   await record(deps, row, verdict, statusCode, error, shownUrl(webhook.url));
 }

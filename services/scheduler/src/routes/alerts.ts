@@ -23,7 +23,7 @@ const WebhookInput = z.object({
     .max(2000)
     .superRefine((url, ctx) => {
       const problem = webhookUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: `url ${problem}` });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .describe('Where alerts are POSTed: https (http only for localhost or 127.0.0.1).'),
   format: z
