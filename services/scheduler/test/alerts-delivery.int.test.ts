@@ -201,6 +201,32 @@ describe('delivering alerts to a webhook', () => {
     expect(await row(tenantId, id)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
+  it('tries again an attempt whose scheduler died once its claim lapsed, and gives up when none is left', async () => {
+    const { tenantId } = await tenantWithWebhook('/crashed', [200]);
+    const retried = await raised(alertOf(tenantId));
+    const exhausted = await raised(alertOf(tenantId));
+    // As a claim leaves the rows: the attempt counted, the row held past the attempt's end, and no outcome recorded.
+    const claim = async (id: string, attempts: number) =>
+      pool.query('UPDATE scheduler.alert_deliveries SET attempts = $2, next_attempt_at = $3 WHERE id = $1', [
+        id,
+        attempts,
+        new Date(clock.now().getTime() + 62_000),
+      ]);
+    await claim(retried, 1);
+    await claim(exhausted, 3);
+    await deliverDueAlerts(deps({ maxAttempts: 3 }));
+    expect(at('/crashed')).toHaveLength(0);
+    clock.advance(62_000);
+    await deliverDueAlerts(deps({ maxAttempts: 3 }));
+    expect(at('/crashed').map((r) => r.headers['x-reportline-delivery'])).toEqual([retried]);
+    expect(await row(tenantId, retried)).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(await row(tenantId, exhausted)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'the last attempt never reported back (its scheduler stopped) (gave up after 3 attempts)',
+    });
+  });
+
   it('sends a Slack message to a slack webhook, and never logs the query of its URL', async () => {
     const { tenantId } = await tenantWithWebhook('/slack', [500, 200], 'slack', '?token=hush-hush');
     const id = await raised(alertOf(tenantId));

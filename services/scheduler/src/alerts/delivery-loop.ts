@@ -64,7 +64,8 @@ export async function deliverDueAlerts(deps: AlertDeliveryDeps, signal?: AbortSi
   // A row whose last attempt was claimed but never reported (its process died) and that has no attempt left.
   await deps.pool.query(
     `UPDATE scheduler.alert_deliveries SET status = 'failed', next_attempt_at = NULL,
-       last_error = COALESCE(last_error, 'the last attempt never reported back (the scheduler stopped during it)')
+       last_error = COALESCE(last_error || '; ', '') || 'the last attempt never reported back (its scheduler stopped)'
+         || ' (gave up after ' || attempts || ' attempts)'
      WHERE status = 'queued' AND next_attempt_at <= $1 AND attempts >= $2`,
     [now, deps.maxAttempts],
   );
