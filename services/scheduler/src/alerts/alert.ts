@@ -3,7 +3,7 @@ import type { Queryable } from '@reportline/platform';
 /** What a tenant is alerted about: each is something a person must act on, or know before the morning meeting. */
 export type AlertKind = 'import-failed' | 'credentials-unhealthy' | 'sheet-unreachable' | 'data-pending' | 'test';
 
-/** Every kind, for schemas and the delivery log's check constraint. */
+/** Every kind, for the API's schemas. */
 export const ALERT_KINDS = [
   'import-failed',
   'credentials-unhealthy',
