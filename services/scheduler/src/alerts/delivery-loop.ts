@@ -206,6 +206,19 @@ const nudges = new WeakMap<Pool, () => void>();
 /** Runs the delivery loop of `pool` at once (no-op when none runs in this process). */
 export const nudgeAlertDelivery = (pool: Pool) => nudges.get(pool)?.();
 
+/** The loop's settings from the scheduler config (SchedulerConfig fits). */
+export const alertDeliveryOptions = (config: {
+  SECRETS_KEY: Buffer;
+  ALERT_MAX_ATTEMPTS: number;
+  ALERT_TIMEOUT_MS: number;
+  ALERT_DELIVERY_MS: number;
+}) => ({
+  secretsKey: config.SECRETS_KEY,
+  maxAttempts: config.ALERT_MAX_ATTEMPTS,
+  timeoutMs: config.ALERT_TIMEOUT_MS,
+  everyMs: config.ALERT_DELIVERY_MS,
+});
+
 /** Delivers due alerts every `everyMs` (at once again after a full batch) until stopped. Returns the stop function. */
 export function startAlertDelivery(deps: AlertDeliveryDeps & { everyMs: number }): () => Promise<void> {
   const stop = new AbortController();
