@@ -64,6 +64,8 @@ try {
   // The credential of the lock-service's internal endpoints (renewals, current holder), new for every demo run and
   // given only to the two services that use it.
   const internalApiToken = randomBytes(32).toString('base64url');
+  // The scheduler's operator token (it may create tenants), new for every run: the demo creates its tenant with it.
+  const operatorToken = randomBytes(32).toString('base64url');
   children.push(
     spawnNode(
       'naver-simulator',
@@ -72,7 +74,14 @@ try {
       {},
     ),
     spawnNode('sheets-fake', 'infra/simulators/google-sheets/src/main.ts', ['--port', String(sheetsPort)], {}),
-    spawnNode('scheduler', 'services/scheduler/src/server.ts', [], { ...common, PORT: String(schedulerPort) }),
+    spawnNode('scheduler', 'services/scheduler/src/server.ts', [], {
+      ...common,
+      PORT: String(schedulerPort),
+      INTERNAL_API_TOKEN: internalApiToken,
+      SHEETS_WRITER_URL: `http://127.0.0.1:${writerPort}`,
+      LOCK_SERVICE_URL: `http://127.0.0.1:${lockPort}`,
+      BOOTSTRAP_ADMIN_TOKEN: operatorToken,
+    }),
     spawnNode('lock-service', 'services/lock-service/src/server.ts', [], {
       ...common,
       PORT: String(lockPort),
@@ -93,6 +102,7 @@ try {
       ...common,
       PORT: String(writerPort),
       SHEETS_API_URL: `${sheetsUrl}/`,
+      INTERNAL_API_TOKEN: internalApiToken,
     }),
   );
   const schedulerUrl = `http://127.0.0.1:${schedulerPort}`;
@@ -105,10 +115,11 @@ try {
   ]);
   log(`all services up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  let bearer = operatorToken;
   const post = async (url: string, body: unknown) => {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
       body: JSON.stringify(body),
     });
     const json = await res.json();
@@ -121,6 +132,13 @@ try {
     title: 'Reportline demo',
     sheets: [{ title: 'Sheet1' }],
   });
+  // The demo's own tenant, and its admin token for the person at the terminal (and the CLI).
+  const tenant = (await post(`${schedulerUrl}/tenants`, { name: `demo-${randomBytes(3).toString('hex')}` })) as {
+    adminToken: { token: string };
+  };
+  bearer = tenant.adminToken.token;
+  const envLines = `export REPORTLINE_URL=${schedulerUrl} REPORTLINE_TOKEN=${bearer}\n`;
+  writeFileSync(join(demoDir, 'env'), envLines, { mode: 0o600 });
   const connection = await post(`${schedulerUrl}/connections`, {
     customerId: customer.customerId,
     apiKey: customer.apiKey,
@@ -130,17 +148,20 @@ try {
     spreadsheetId,
     sheetName: '로우데이터',
   });
-  const requested = await post(`${schedulerUrl}/imports`, { connectionId: connection.id, trigger: 'first-link' });
+  // Creating the connection queued its first-link import; it waits until NAVER accepted the credentials.
+  const requested = connection.firstImport as { importId: string };
   const importUrl = `${schedulerUrl}/imports/${requested.importId}`;
   log(`import ${requested.importId} requested: 14 days of AD + AD_CONVERSION for customer ${customer.customerId}`);
+  console.error(`\nUse the API from this shell (also in ${join(demoDir, 'env')}):\n  ${envLines}`);
 
-  const view = await followImport(importUrl, once ? 300_000 : 1_800_000);
+  const view = await followImport(importUrl, bearer, once ? 300_000 : 1_800_000);
   const { overlaps } = (await (await fetch(`${naverUrl}/_sim/overlaps`)).json()) as { overlaps: unknown[] };
   console.error(`
 Where to look:
   import progress    ${importUrl}
   scheduler API      ${schedulerUrl}/openapi.json
-  NAVER lock         http://127.0.0.1:${lockPort}/locks/${customer.customerId}
+  NAVER lock         ${schedulerUrl}/locks/${customer.customerId}   (with the token)
+  API docs           ${schedulerUrl}/docs
   NAVER requests     ${naverUrl}/_sim/requests?customerId=${customer.customerId}   overlaps: ${naverUrl}/_sim/overlaps
   the sheet          ${sheetsUrl}/_fake/spreadsheets/${spreadsheetId}   (every tab, as HTML)
   its values         ${sheetsUrl}/v4/spreadsheets/${spreadsheetId}/values/${encodeURIComponent("'로우데이터'!A1:O20")}
@@ -180,11 +201,11 @@ interface ImportView {
 }
 
 /** Polls the import until it ends, drawing a progress bar (one line per change when not on a terminal). */
-async function followImport(url: string, timeoutMs: number): Promise<ImportView> {
+async function followImport(url: string, token: string, timeoutMs: number): Promise<ImportView> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
-    const view = (await (await fetch(url)).json()) as ImportView;
+    const view = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as ImportView;
     const done = view.progress?.completed ?? 0;
     const total = view.progress?.total ?? 0;
     const width = 30;

@@ -45,6 +45,15 @@ const processed: EventOfType<'RowsProcessed'>['data'] = {
   dateRange: { from: '2026-11-15', to: '2026-11-21' },
 };
 
+// A credentials check is its own unit of work: its id is the envelope's importId, and its request the correlation.
+const checkId = '5e2f0c1a-7b3d-4e8f-9a6b-1c2d3e4f5a6b';
+const checkBase = (id: string, source: string, causationId: string | null) => ({
+  ...base(id, source, causationId),
+  importId: checkId,
+  correlationId: '17171717-1717-4717-8717-171717171717',
+});
+const check = { connectionId, reason: 'rotated' as const };
+
 /** One valid example per published event version; validated by the contracts tests and shown to other teams. */
 export const examples: readonly ReportlineEvent[] = [
   {
@@ -257,6 +266,41 @@ export const examples: readonly ReportlineEvent[] = [
       stage: 'download',
       code: 'naver-credentials-invalid',
       message: 'NAVER rejected the API key for customer 338047 (invalid signature); reconnect the account.',
+      retryable: false,
+    },
+  },
+  {
+    ...checkBase('17171717-1717-4717-8717-171717171717', 'scheduler', null),
+    type: 'CredentialsCheckRequested',
+    version: 1,
+    data: check,
+  },
+  {
+    ...checkBase('18181818-1818-4818-8818-181818181818', 'naver-fetcher', '17171717-1717-4717-8717-171717171717'),
+    type: 'LeaseRequested',
+    version: 2,
+    data: { priority: 'on-demand', work: { kind: 'credentials-check', check } },
+  },
+  {
+    ...checkBase('19191919-1919-4919-8919-191919191919', 'lock-service', '18181818-1818-4818-8818-181818181818'),
+    type: 'LockGranted',
+    version: 3,
+    fencingToken: 43,
+    data: { ...grant, work: { kind: 'credentials-check', check } },
+  },
+  {
+    ...checkBase('20202020-2020-4020-8020-202020202020', 'naver-fetcher', '19191919-1919-4919-8919-191919191919'),
+    type: 'CredentialsChecked',
+    version: 1,
+    fencingToken: 43,
+    data: {
+      connectionId,
+      ok: false,
+      code: 'naver-license-not-linked',
+      message: 'NAVER answered 1018 (no permission): the API license is not linked to customer 338047',
+      action:
+        'Link the API license to customer 338047 in NAVER Search Ad, or connect with an API key and secret issued ' +
+        'for customer 338047, then update the connection',
       retryable: false,
     },
   },

@@ -1,5 +1,6 @@
 export * from './cloudevents.ts';
 export * from './envelope.ts';
+export * from './events/credentials.ts';
 export * from './events/imports.ts';
 export * from './events/leases.ts';
 export * from './events/pipeline.ts';

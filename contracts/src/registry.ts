@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { EventDefinition } from './envelope.ts';
+import { CredentialsCheckedV1, CredentialsCheckRequestedV1 } from './events/credentials.ts';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
 import {
   LeaseExpiredV1,
@@ -7,8 +8,10 @@ import {
   LeaseReleasedV2,
   LeaseRenewedV1,
   LeaseRequestedV1,
+  LeaseRequestedV2,
   LockGrantedV1,
   LockGrantedV2,
+  LockGrantedV3,
   LockQueuedV1,
 } from './events/leases.ts';
 import {
@@ -31,12 +34,16 @@ export const eventDefinitions = [
   ImportFailedV1,
   LockGrantedV1,
   LockGrantedV2,
+  LockGrantedV3,
   LeaseRenewedV1,
   LeaseReleasedV1,
   LeaseReleasedV2,
   LeaseExpiredV1,
   LockQueuedV1,
   LeaseRequestedV1,
+  LeaseRequestedV2,
+  CredentialsCheckRequestedV1,
+  CredentialsCheckedV1,
   ChunkDownloadedV1,
   ChunkDownloadedV2,
   ReportsDownloadedV1,

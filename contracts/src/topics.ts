@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CredentialsCheckedV1, CredentialsCheckRequestedV1 } from './events/credentials.ts';
 import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
 import {
   LeaseExpiredV1,
@@ -6,8 +7,10 @@ import {
   LeaseReleasedV2,
   LeaseRenewedV1,
   LeaseRequestedV1,
+  LeaseRequestedV2,
   LockGrantedV1,
   LockGrantedV2,
+  LockGrantedV3,
   LockQueuedV1,
 } from './events/leases.ts';
 import {
@@ -71,8 +74,9 @@ export const topics = {
   imports: topic({
     name: 'reportline.imports.v1',
     description:
-      'Import lifecycle (requested, completed, failed) and lease releases: everything the lock decides on travels on ' +
-      'this one topic keyed by customer id, so one lock-service instance sees all of a customer id, in order.',
+      'Import lifecycle (requested, completed, failed), credentials checks (requested, checked) and lease requests and ' +
+      'releases: everything the lock decides on travels on this one topic keyed by customer id, so one lock-service ' +
+      'instance sees all of a customer id, in order.',
     key: 'customerId',
     partitions: 6,
     owner: 'scheduler',
@@ -80,7 +84,19 @@ export const topics = {
     // The fetcher plans each ImportRequested against its data calendar and asks for a lease (LeaseRequested) only when
     // NAVER is needed; the lock queues on LeaseRequested. Not the writer: what it needs travels with the rows.
     consumers: ['scheduler', 'lock-service', 'naver-fetcher'],
-    events: [ImportRequestedV1, LeaseRequestedV1, LeaseReleasedV1, LeaseReleasedV2, ImportCompletedV1, ImportFailedV1],
+    // Credentials checks meet here too: the scheduler asks (CredentialsCheckRequested), the fetcher answers
+    // (CredentialsChecked) after one signed NAVER call under the customer id's lease (LeaseRequested v2).
+    events: [
+      ImportRequestedV1,
+      LeaseRequestedV1,
+      LeaseRequestedV2,
+      LeaseReleasedV1,
+      LeaseReleasedV2,
+      ImportCompletedV1,
+      ImportFailedV1,
+      CredentialsCheckRequestedV1,
+      CredentialsCheckedV1,
+    ],
   }),
   leases: topic({
     name: 'reportline.leases.v1',
@@ -90,7 +106,7 @@ export const topics = {
     owner: 'lock-service',
     producers: ['lock-service'],
     consumers: ['naver-fetcher', 'scheduler'],
-    events: [LockQueuedV1, LockGrantedV1, LockGrantedV2, LeaseRenewedV1, LeaseExpiredV1],
+    events: [LockQueuedV1, LockGrantedV1, LockGrantedV2, LockGrantedV3, LeaseRenewedV1, LeaseExpiredV1],
   }),
   downloads: topic({
     name: 'reportline.downloads.v1',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope.ts';
+import { CredentialsCheck } from './credentials.ts';
 import { ImportRequest } from './imports.ts';
 
 /** The lock-service granted an import exclusive NAVER access for its customer id, fenced by `fencingToken`. */
@@ -20,6 +21,24 @@ export const LockGrantedV1 = defineEvent(
  * lock-service kept requests is still granted with v1; the fetcher cannot serve that grant and ends its import.
  */
 export const LockGrantedV2 = defineEvent('LockGranted', 2, LockGrantedV1.data.extend({ request: ImportRequest }), {
+  leased: true,
+});
+
+/**
+ * What a lease is for: an import's NAVER work (its request, as in v2), or one credentials check (CredentialsCheck).
+ */
+export const LeaseWork = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import'), request: ImportRequest }),
+  z.object({ kind: z.literal('credentials-check'), check: CredentialsCheck }),
+]);
+export type LeaseWork = z.infer<typeof LeaseWork>;
+
+/**
+ * v3 carries `work` instead of `request`: an import's request, or a credentials check, so the fetcher serves either
+ * from the grant alone. The lock-service grants an import with v2 as before (consumers of v2 keep working during a
+ * rolling deploy) and a credentials check with v3.
+ */
+export const LockGrantedV3 = defineEvent('LockGranted', 3, LockGrantedV1.data.extend({ work: LeaseWork }), {
   leased: true,
 });
 
@@ -94,6 +113,24 @@ export const LeaseRequestedV1 = defineEvent(
     storeReports: z.number().int().nonnegative(),
     /** True when NAVER has not yet accepted these credentials for the customer id: stored data waits for that. */
     verifyCredentials: z.boolean(),
+  }),
+  { leased: false },
+);
+
+/**
+ * v2 asks for a lease for either kind of work: an import (the fields of v1 under `work`) or a credentials check, with
+ * the priority it queues at (a credentials check asks `on-demand`: a person is waiting for its answer). The fetcher
+ * asks with v1 for imports, as before, and with v2 for credentials checks; the lock-service reads both.
+ */
+export const LeaseRequestedV2 = defineEvent(
+  'LeaseRequested',
+  2,
+  z.object({
+    priority: z.enum(['on-demand', 'scheduled']),
+    work: z.discriminatedUnion('kind', [
+      LeaseRequestedV1.data.extend({ kind: z.literal('import') }),
+      z.object({ kind: z.literal('credentials-check'), check: CredentialsCheck }),
+    ]),
   }),
   { leased: false },
 );

@@ -1,7 +1,8 @@
 // The compose demo's last step (service `demo`): once every service is healthy, it seeds a spreadsheet in the Sheets
 // fake, links the simulated NAVER account of NAVER_SIMULATOR_CONFIG to it, requests one import and follows it to its
 // end, like `npm run demo -- --once` does for processes on this machine. Exits 0 when the import completed.
-//   SCHEDULER_URL, SHEETS_FAKE_URL, NAVER_SIMULATOR_CONFIG (the simulator's JSON config: its first customer is used)
+//   SCHEDULER_URL, SCHEDULER_TOKEN (the scheduler's BOOTSTRAP_ADMIN_TOKEN), SHEETS_FAKE_URL, NAVER_SIMULATOR_CONFIG
+//   (the simulator's JSON config: its first customer is used)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -12,10 +13,14 @@ const need = (name: string) => {
 };
 const say = (msg: string) => console.log(`[demo] ${msg}`);
 
+let token = '';
+
 async function call(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
+  const auth = token ? { authorization: `Bearer ${token}` } : {};
   const res = await fetch(url, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(json)}`);
@@ -37,6 +42,7 @@ try {
     title: 'Reportline demo',
     sheets: [{ title: 'Sheet1' }],
   });
+  token = need('SCHEDULER_TOKEN');
   const connection = await call('POST', `${scheduler}/connections`, {
     customerId: customer.customerId,
     apiKey: customer.apiKey,
@@ -46,7 +52,8 @@ try {
     spreadsheetId,
     sheetName: '로우데이터',
   });
-  const requested = await call('POST', `${scheduler}/imports`, { connectionId: connection.id, trigger: 'first-link' });
+  // Creating the connection queued its first-link import (it waits for NAVER to accept the credentials).
+  const requested = connection.firstImport as { importId: string };
   const importUrl = `${scheduler}/imports/${requested.importId}`;
   say(`import ${requested.importId} requested: 14 days of AD + AD_CONVERSION into spreadsheet ${spreadsheetId}`);
 

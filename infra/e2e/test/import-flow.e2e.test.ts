@@ -148,6 +148,7 @@ describe('one import flowing through all five services', () => {
         title: 'e2e',
         sheets: [{ title: 'Sheet1' }],
       });
+      // Its first-link import covers the range: creating the connection queued it, once NAVER accepted the keys.
       const connection = await call('POST', `${schedulerUrl}/connections`, {
         customerId: customer.customerId,
         apiKey: customer.apiKey,
@@ -156,15 +157,11 @@ describe('one import flowing through all five services', () => {
         historyDays: 5,
         spreadsheetId,
         sheetName,
+        firstImportRange: range,
       });
       expect(connection.status).toBe(201);
       expect(JSON.stringify(connection.body)).not.toContain(customer.secret);
-      const requested = await call('POST', `${schedulerUrl}/imports`, {
-        connectionId: connection.body.id,
-        dateRange: range,
-      });
-      expect(requested.status).toBe(202);
-      imports.push(requested.body.importId);
+      imports.push(connection.body.firstImport.importId);
     }
 
     const views = await Promise.all(
@@ -240,7 +237,7 @@ describe('one import flowing through all five services', () => {
     expect(overlaps.body.unattributed).toBe(0);
     // The public lock view shows every hold (one per import that was granted a lease; an import served from the store
     // holds none), released, and no fencing token (those are for holders only).
-    const lock = await call('GET', `${lockUrl}/locks/${customer.customerId}`);
+    const lock = await call('GET', `${schedulerUrl}/locks/${customer.customerId}`);
     expect(lock.body.holder).toBeNull();
     expect(lock.body.history.map((h: { importId: string; endedBy: string }) => [h.importId, h.endedBy])).toEqual(
       expect.arrayContaining(leased.map((id) => [id, 'released'])),

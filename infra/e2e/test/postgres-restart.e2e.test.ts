@@ -43,13 +43,9 @@ afterAll(async () => {
 
 describe('a Postgres restart mid-import', () => {
   it('completes the import with every day written exactly once', async () => {
-    const { connectionId, spreadsheetId } = await connect(system, customer, '로우데이터', ['AD']);
-    const requested = await call('POST', `${system.schedulerUrl}/imports`, {
-      connectionId,
-      dateRange: { from: days[0], to: days.at(-1) },
-    });
-    expect(requested.status).toBe(202);
-    const importUrl = `${system.schedulerUrl}/imports/${requested.body.importId}`;
+    const range = { from: days[0]!, to: days.at(-1)! };
+    const { spreadsheetId, firstImportId } = await connect(system, customer, '로우데이터', ['AD'], range);
+    const importUrl = `${system.schedulerUrl}/imports/${firstImportId}`;
     await until('the first day downloaded', async () => {
       const { body } = await call('GET', importUrl);
       return body.progress?.completed >= 1 ? true : undefined;

@@ -16,6 +16,8 @@ import { sheetsWriterConfig } from '@reportline/sheets-writer/config';
 
 export interface System {
   schedulerUrl: string;
+  /** An admin token of the tenant the system was started with; `call` sends it to the scheduler. */
+  token: string;
   lockUrl: string;
   naver: Awaited<ReturnType<typeof startSimulator>>;
   sheets: Awaited<ReturnType<typeof startSheetsFake>>;
@@ -48,8 +50,6 @@ export async function startSystem(opts: {
     ...opts.env,
   };
   try {
-    const scheduler = await startScheduler(loadConfig(schedulerConfig, base));
-    services.push(scheduler);
     const lock = await startLockService(loadConfig(lockServiceConfig, { TICK_MS: '100', ...base }));
     services.push(lock);
     // NAVER is the simulator here, so requests carry their lease's origin for the overlap oracle.
@@ -62,11 +62,25 @@ export async function startSystem(opts: {
     };
     services.push(await startFetcher(loadConfig(fetcherConfig, fetcherEnv)));
     services.push(await startProcessor(loadConfig(processorConfig, base)));
-    services.push(
-      await startSheetsWriter(loadConfig(sheetsWriterConfig, { SHEETS_API_URL: `${sheets.url}/`, ...base })),
+    const writer = await startSheetsWriter(
+      loadConfig(sheetsWriterConfig, { SHEETS_API_URL: `${sheets.url}/`, ...base }),
     );
+    services.push(writer);
+    // Last: the scheduler proves every new target through the writer's preflight.
+    const operator = randomBytes(32).toString('base64url');
+    const scheduler = await startScheduler(
+      loadConfig(schedulerConfig, {
+        SHEETS_WRITER_URL: writer.url,
+        LOCK_SERVICE_URL: lock.url,
+        BOOTSTRAP_ADMIN_TOKEN: operator,
+        ...base,
+      }),
+    );
+    services.push(scheduler);
+    schedulerToken = operator;
     return {
       schedulerUrl: scheduler.url,
+      token: operator,
       lockUrl: lock.url,
       naver,
       sheets,
@@ -84,12 +98,18 @@ export async function startSystem(opts: {
   }
 }
 
+/** The operator token of the last system started: `call` authorizes every request with it. */
+let schedulerToken = '';
+
 /** One JSON call; a failed or non-JSON answer comes back as its status with an empty body. */
 export async function call(method: string, url: string, body?: unknown) {
   try {
     const res = await fetch(url, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(schedulerToken ? { authorization: `Bearer ${schedulerToken}` } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     // biome-ignore lint/suspicious/noExplicitAny: assertions read these JSON answers field by field
@@ -99,13 +119,17 @@ export async function call(method: string, url: string, body?: unknown) {
   }
 }
 
-/** Creates a spreadsheet in the fake and a connection to it; returns the connection id. */
+/**
+ * Creates a spreadsheet in the fake and a connection to it, whose first-link import covers `firstImportRange`;
+ * returns the connection id and that import's id.
+ */
 export async function connect(
   system: System,
   customer: { customerId: string; apiKey: string; secret: string },
   sheetName: string,
   reportTypes: string[] = ['AD', 'AD_CONVERSION'],
-): Promise<{ connectionId: string; spreadsheetId: string }> {
+  firstImportRange?: { from: string; to: string },
+): Promise<{ connectionId: string; spreadsheetId: string; firstImportId: string }> {
   const spreadsheetId = `e2e-${randomBytes(4).toString('hex')}`;
   await call('POST', `${system.sheets.url}/_fake/spreadsheets`, {
     spreadsheetId,
@@ -118,7 +142,8 @@ export async function connect(
     historyDays: 30,
     spreadsheetId,
     sheetName,
+    firstImportRange,
   });
   if (connection.status !== 201) throw new Error(`connection not created: ${JSON.stringify(connection.body)}`);
-  return { connectionId: connection.body.id, spreadsheetId };
+  return { connectionId: connection.body.id, spreadsheetId, firstImportId: connection.body.firstImport.importId };
 }

@@ -36,10 +36,14 @@ afterAll(async () => {
 async function importRange(connectionId: string, from: string, to: string) {
   const requested = await call('POST', `${system.schedulerUrl}/imports`, { connectionId, dateRange: { from, to } });
   expect(requested.status).toBe(202);
+  return follow(requested.body.importId, `import ${from}..${to}`);
+}
+
+async function follow(importId: string, what: string) {
   return until(
-    `import ${from}..${to} to end`,
+    `${what} to end`,
     async () => {
-      const { body } = await call('GET', `${system.schedulerUrl}/imports/${requested.body.importId}`);
+      const { body } = await call('GET', `${system.schedulerUrl}/imports/${importId}`);
       const written = body.steps?.some((s: { type: string }) => s.type === 'SheetWritten');
       return body.status === 'failed' || (body.status === 'completed' && written) ? body : undefined;
     },
@@ -49,8 +53,9 @@ async function importRange(connectionId: string, from: string, to: string) {
 
 describe('a partial re-import through the whole system', () => {
   it('replaces its dates inside the tab and keeps the tab, its references and every other date', async () => {
-    const { connectionId, spreadsheetId } = await connect(system, customer, TAB, ['AD']);
-    const first = await importRange(connectionId, '2026-11-10', '2026-11-14');
+    const range = { from: '2026-11-10', to: '2026-11-14' };
+    const { connectionId, spreadsheetId, firstImportId } = await connect(system, customer, TAB, ['AD'], range);
+    const first = await follow(firstImportId, 'the first-link import');
     expect(first.failure).toBeNull();
     const state = system.sheets.state;
     const tab = () => state.listTabs(spreadsheetId).find((t) => t.title === TAB);

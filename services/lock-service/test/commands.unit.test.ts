@@ -1,4 +1,11 @@
-import { examples, ImportFailedV1, LeaseReleasedV2, makeEvent } from '@reportline/contracts';
+import {
+  CredentialsCheckedV1,
+  examples,
+  ImportFailedV1,
+  LeaseReleasedV2,
+  LeaseRequestedV2,
+  makeEvent,
+} from '@reportline/contracts';
 import { describe, expect, it } from 'vitest';
 import { commandFor, endsImportOnGiveUp } from '../src/domain/commands.ts';
 import { leaseRequested } from './support/events.ts';
@@ -20,6 +27,56 @@ describe('lock commands: what the lock queues on', () => {
       eventId: '00000000-0000-4000-9000-000000000001',
       request: { priority: 'on-demand', reportTypes: ['AD'], target: { spreadsheetId: 's', sheetName: 't' } },
     });
+  });
+});
+
+describe('lock commands: credentials checks (LeaseRequested v2)', () => {
+  const check = { connectionId: '9d7a7c4e-1b2a-4f0e-8d3c-2b1a0f9e8d7c', reason: 'created' as const };
+  const ctx = { source: 'naver-fetcher', importId, customerId: '338047', now: new Date() };
+
+  it('given a LeaseRequested v2 for a credentials check, when the lock reads it, then it queues the check at its priority, without an import request', () => {
+    const asked = makeEvent(
+      LeaseRequestedV2,
+      { priority: 'on-demand', work: { kind: 'credentials-check', check } },
+      { ...ctx, id: '00000000-0000-4000-9000-000000000002' },
+    );
+    expect(commandFor(asked)).toEqual({
+      kind: 'request',
+      importId,
+      priority: 'on-demand',
+      eventId: '00000000-0000-4000-9000-000000000002',
+      correlationId: asked.correlationId,
+      request: null,
+      check,
+    });
+  });
+
+  it('given a LeaseRequested v2 for an import, when the lock reads it, then it queues the import as a v1 request', () => {
+    const v1 = leaseRequested('338047', { importId, priority: 'scheduled' });
+    const { request, naverReports, storeReports, verifyCredentials } = v1.data;
+    const v2 = makeEvent(
+      LeaseRequestedV2,
+      { priority: 'scheduled', work: { kind: 'import', request, naverReports, storeReports, verifyCredentials } },
+      ctx,
+    );
+    expect(commandFor(v2)).toMatchObject({ kind: 'request', importId, priority: 'scheduled', request });
+    expect(commandFor(v2)).not.toHaveProperty('check');
+  });
+
+  it('given a check answered without its lease (CredentialsChecked), when the lock reads it, then the check leaves the queue', () => {
+    const answered = makeEvent(
+      CredentialsCheckedV1,
+      {
+        connectionId: check.connectionId,
+        ok: false,
+        code: 'credentials-missing',
+        message: 'm',
+        action: 'a',
+        retryable: false,
+      },
+      ctx,
+    );
+    expect(commandFor(answered)).toEqual({ kind: 'cancel', importId });
   });
 });
 

@@ -43,6 +43,60 @@ const release = (n: string, token: number, aborted = false): LockCommand => ({
 const renew = (n: string, token: number): LockCommand => ({ kind: 'renew', importId: id(n), token });
 const granted = (events: LockEvent[]) => events.flatMap((e) => (e.kind === 'granted' ? [e.holder] : []));
 
+/** A credentials check's request, as commandFor makes it of a LeaseRequested v2: on-demand, no import request. */
+const checkRequest = (n: string): LockCommand => ({
+  kind: 'request',
+  importId: id(n),
+  priority: 'on-demand',
+  eventId: requestEventId(n),
+  correlationId: requestEventId(n),
+  request: null,
+  check: { connectionId: id(n), reason: 'rotated' },
+});
+
+describe('lock decider: credentials checks', () => {
+  it('given an import holding the lease and a scheduled import waiting, when a check asks, then it waits for the holder and is granted before the scheduled import', () => {
+    const g = given([
+      [request('1'), at(0)],
+      [request('2', 'scheduled'), at(1)],
+    ]);
+    const asked = g.when(checkRequest('3'), at(2));
+    expect(asked.kinds).toEqual(['queued']);
+    expect(asked.published).toMatchObject([{ type: 'LockQueued', data: { priority: 'on-demand', position: 1 } }]);
+
+    const freed = given([
+      [request('1'), at(0)],
+      [request('2', 'scheduled'), at(1)],
+      [checkRequest('3'), at(2)],
+    ]).when(release('1', 1), at(10));
+    expect(freed.kinds).toEqual(['released', 'granted']);
+    expect(granted(freed.events)[0]).toMatchObject({ importId: id('3'), token: 2 });
+    expect(freed.state.queue.map((w) => w.importId)).toEqual([id('2')]);
+  });
+
+  it('given a check granted, when the lock publishes the grant, then it is LockGranted v3 carrying the check, fenced', () => {
+    const { published } = given([]).when(checkRequest('3'), at(0));
+    expect(published.map((e) => [e.type, e.version])).toEqual([
+      ['LockQueued', 1],
+      ['LockGranted', 3],
+    ]);
+    expect(published[1]).toMatchObject({
+      importId: id('3'),
+      fencingToken: 1,
+      data: { work: { kind: 'credentials-check', check: { connectionId: id('3'), reason: 'rotated' } } },
+    });
+  });
+
+  it('given a check holding the lease, when it releases, then the next import is granted with v2 as before', () => {
+    const { published } = given([
+      [checkRequest('3'), at(0)],
+      [request('1'), at(1)],
+    ]).when(release('3', 1), at(3));
+    expect(published.map((e) => [e.type, e.version])).toEqual([['LockGranted', 2]]);
+    expect(published[0]).toMatchObject({ importId: id('1'), fencingToken: 2 });
+  });
+});
+
 describe('lock decider', () => {
   it('grants a free lock at once with token 1 and a lease of the policy TTL', () => {
     const { events } = given([]).when(request('1'), at(0));

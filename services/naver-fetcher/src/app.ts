@@ -15,6 +15,14 @@ import {
 } from '@reportline/platform';
 import { abandonGrant } from './abandon.ts';
 import type { FetcherConfig } from './config.ts';
+import {
+  acceptCheckGrant,
+  answerMalformedRequest,
+  answerOnGiveUp,
+  onCheckLeaseFailed,
+  onCredentialsCheckRequested,
+} from './credential-checks.ts';
+import { checkOf } from './domain/grant.ts';
 import { buildTimes } from './download-window.ts';
 import { masterDue, refreshMasterData, snapshotCache } from './master-data.ts';
 import { onImportRequested, REQUESTS_CONSUMER } from './requests.ts';
@@ -75,15 +83,27 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
     onServed: (n: number) => rt.metrics.reportDays.inc({ source: 'store' }, n),
   };
   const runner = workRunner(config.NAVER_MAX_CONCURRENT_IMPORTS, rt.logger);
+  const requestsFailure = rt.failurePolicy({ consumer: REQUESTS_CONSUMER, stage: 'download' });
   return rt.assemble({
     subscriptions: [
       {
-        // Each import is planned against the data calendar first: served from the store, or sent to the lock.
+        // Each import is planned against the data calendar first: served from the store, or sent to the lock. A
+        // credentials check asks for the lock at once; the lock-service ending its wait answers it.
         group: REQUESTS_CONSUMER,
         topics: [topics.imports],
-        failure: rt.failurePolicy({ consumer: REQUESTS_CONSUMER, stage: 'download' }),
+        failure: {
+          ...requestsFailure,
+          // A check given up on is answered (CredentialsChecked), not failed as an import.
+          giveUp: async (event, why) => {
+            if (!(await answerOnGiveUp(requests, event, why))) await requestsFailure.giveUp?.(event, why);
+          },
+          // A check request that does not decode still gets its answer when it names the check and the connection.
+          undecodable: (message, why) => answerMalformedRequest(requests, message, why),
+        },
         handle: async (event) => {
           if (event.type === 'ImportRequested') await onImportRequested(requests, event);
+          else if (event.type === 'CredentialsCheckRequested') await onCredentialsCheckRequested(requests, event);
+          else if (event.type === 'ImportFailed') await onCheckLeaseFailed(requests, event);
         },
       },
       {
@@ -93,13 +113,15 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
         failure: {
           ...rt.failurePolicy({ consumer: 'naver-fetcher-grants' }),
           giveUp: async (event, why) => {
-            if (event.type !== 'LockGranted') return;
+            if (event.type !== 'LockGranted' || (await answerOnGiveUp(requests, event, why))) return;
             const abandon = { pool: rt.pool, clock: work.clock, service: SERVICE, nudge: rt.relay.nudge };
             await abandonGrant(abandon, event, why);
           },
         },
         handle: async (event) => {
-          if (event.type === 'LockGranted') await runner.start(() => acceptGrant(work, event));
+          if (event.type !== 'LockGranted') return;
+          const check = checkOf(event);
+          await runner.start(() => (check ? acceptCheckGrant(work, event, check) : acceptGrant(work, event)));
         },
       },
     ],

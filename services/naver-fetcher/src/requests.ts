@@ -45,8 +45,8 @@ export interface RequestDeps {
   onServed?: (reports: number) => void;
 }
 
-/** The credentials of a connection, checked against the customer id the import is for; never logged. */
-export async function credentialsFor(secrets: SecretStore, request: ImportRequest, customerId: string) {
+/** The credentials of a connection, checked against the customer id the import (or check) is for; never logged. */
+export async function credentialsFor(secrets: SecretStore, request: { connectionId: string }, customerId: string) {
   try {
     const credentials = await secrets.get(naverSecretRef(request.connectionId), NaverCredentials);
     checkCredentialsCustomer(credentials, customerId);

@@ -1,9 +1,9 @@
 import { type EventOfType, examples } from '@reportline/contracts';
 import { PermanentFailureError } from '@reportline/platform';
 import { describe, expect, it } from 'vitest';
-import { requestOf } from '../src/domain/grant.ts';
+import { checkOf, requestOf } from '../src/domain/grant.ts';
 
-const grant = (version: 1 | 2) =>
+const grant = (version: 1 | 2 | 3) =>
   examples.find((e) => e.type === 'LockGranted' && e.version === version) as EventOfType<'LockGranted'>;
 
 describe('the request a grant is served from', () => {
@@ -20,5 +20,26 @@ describe('the request a grant is served from', () => {
         message: expect.stringContaining('request the import'),
       }),
     );
+  });
+
+  it('is an import request in a LockGranted v3 for an import, and no credentials check', () => {
+    const v2 = grant(2);
+    const v3 = {
+      ...v2,
+      version: 3,
+      data: { ...grant(1).data, work: { kind: 'import', request: (v2.data as { request: unknown }).request } },
+    };
+    const requested = examples.find((e) => e.type === 'ImportRequested')!;
+    expect(requestOf(v3 as EventOfType<'LockGranted'>)).toEqual(requested.data);
+    expect(checkOf(v3 as EventOfType<'LockGranted'>)).toBeUndefined();
+  });
+});
+
+describe('the credentials check a grant is for', () => {
+  it('is the CredentialsCheckRequested data a LockGranted v3 carries on; v1 and v2 are for imports', () => {
+    const requested = examples.find((e) => e.type === 'CredentialsCheckRequested')!;
+    expect(checkOf(grant(3))).toEqual(requested.data);
+    expect(checkOf(grant(2))).toBeUndefined();
+    expect(checkOf(grant(1))).toBeUndefined();
   });
 });

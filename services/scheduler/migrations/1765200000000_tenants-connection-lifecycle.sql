@@ -56,7 +56,22 @@ CREATE INDEX connections_by_customer ON scheduler.connections (customer_id) WHER
 ALTER TABLE scheduler.imports ADD COLUMN held jsonb;
 CREATE INDEX imports_held ON scheduler.imports (connection_id) WHERE held IS NOT NULL;
 
+-- Every credentials check asked of the naver-fetcher, and its answer: the check's own lease events (queued, granted,
+-- released) are known by its id, and the history stays readable after the connection moved on.
+CREATE TABLE scheduler.credential_checks (
+  check_id      uuid        PRIMARY KEY,
+  connection_id uuid        NOT NULL REFERENCES scheduler.connections (id),
+  reason        text        NOT NULL,
+  requested_at  timestamptz NOT NULL,
+  answered_at   timestamptz,
+  ok            boolean,
+  code          text,
+  message       text
+);
+CREATE INDEX credential_checks_by_connection ON scheduler.credential_checks (connection_id, requested_at DESC);
+
 -- Down Migration
+DROP TABLE scheduler.credential_checks;
 DROP INDEX scheduler.imports_held;
 ALTER TABLE scheduler.imports DROP COLUMN held;
 DROP INDEX scheduler.connections_by_customer;

@@ -1,3 +1,4 @@
+import swaggerUi from '@fastify/swagger-ui';
 import { allTopics } from '@reportline/contracts';
 import {
   type BuiltService,
@@ -9,18 +10,29 @@ import {
   type Running,
   systemClock,
 } from '@reportline/platform';
+import type { RaiseAlert } from './alerts/alert.ts';
+import { authenticate, securitySchemes } from './auth/authenticate.ts';
+import { registerBootstrapToken } from './auth/bootstrap.ts';
 import type { SchedulerConfig } from './config.ts';
+import { connectionLifecycle, type Preflight, SERVICE } from './connection-lifecycle.ts';
 import { importOutcomes } from './import-metrics.ts';
 import { PROJECTION, project } from './projection.ts';
-import { SERVICE } from './request-import.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { importRoutes } from './routes/imports.ts';
+import { lockRoutes } from './routes/locks.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { httpLockView, httpPreflight, type LockView } from './service-clients.ts';
 import { startStallSweep } from './stall-sweep.ts';
 
 export interface SchedulerDeps {
   bus?: Bus;
   clock?: Clock;
   logger?: Logger;
+  /** The sheets-writer's preflight; over HTTP to SHEETS_WRITER_URL unless injected. */
+  preflight?: Preflight;
+  /** The lock-service's lock view; over HTTP to LOCK_SERVICE_URL unless injected. */
+  lockView?: LockView;
+  raiseAlert?: RaiseAlert;
 }
 
 /** The scheduler wired, not started: its HTTP app (for `inject`) and `start` (relay, projection, sweep, listen). */
@@ -32,12 +44,44 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
     bus: deps.bus,
     logger: deps.logger,
     clock,
-    openapi: { title: 'Reportline scheduler API', description: 'Connections, imports and their progress.' },
+    openapi: {
+      title: 'Reportline scheduler API',
+      description:
+        'Tenants, connections, imports and their progress. Every route but /health, /metrics and /docs needs ' +
+        'authorization: Bearer <API token>.',
+      securitySchemes,
+    },
   });
-  connectionRoutes(rt.http, { pool: rt.pool, secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY) });
+  await rt.http.register(swaggerUi, { routePrefix: '/docs' });
+  authenticate(rt.http, { pool: rt.pool, clock });
+  const raiseAlert: RaiseAlert =
+    deps.raiseAlert ??
+    (async (_db, alert) => {
+      rt.logger.warn({ alert: { ...alert, at: alert.at.toISOString() } }, 'alert raised');
+    });
+  const lifecycle = connectionLifecycle({
+    pool: rt.pool,
+    clock,
+    relay: rt.relay,
+    secrets: (db) => postgresSecretStore(db, config.SECRETS_KEY),
+    preflight:
+      deps.preflight ??
+      httpPreflight({
+        baseUrl: config.SHEETS_WRITER_URL,
+        credential: config.INTERNAL_API_TOKEN,
+        timeoutMs: config.PREFLIGHT_TIMEOUT_MS,
+      }),
+    raiseAlert,
+  });
+  tenantRoutes(rt.http, { pool: rt.pool, clock });
+  connectionRoutes(rt.http, lifecycle);
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+  lockRoutes(rt.http, {
+    pool: rt.pool,
+    lockView: deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 }),
+  });
   const outcomes = importOutcomes(rt.metrics);
-  return rt.assemble({
+  const built = rt.assemble({
     subscriptions: [
       {
         group: PROJECTION,
@@ -45,7 +89,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
         // A view that cannot take an event is dead-lettered, never the import failed: the stall sweep bounds the import.
         failure: rt.failurePolicy({ consumer: PROJECTION }),
         handle: async (event) => {
-          if (await project(rt.pool, event)) outcomes.count(event);
+          if (await project(rt.pool, event, lifecycle)) outcomes.count(event);
         },
       },
     ],
@@ -65,6 +109,15 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
         }),
     ],
   });
+  return {
+    http: built.http,
+    async start() {
+      if (config.BOOTSTRAP_ADMIN_TOKEN) {
+        await registerBootstrapToken(rt.pool, config.BOOTSTRAP_ADMIN_TOKEN, config.BOOTSTRAP_TENANT);
+      }
+      return built.start();
+    },
+  };
 }
 
 export async function startScheduler(

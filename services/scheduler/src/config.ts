@@ -1,4 +1,4 @@
-import { baseConfig, secretsKey } from '@reportline/platform';
+import { baseConfig, secretsKey, serviceCredential } from '@reportline/platform';
 import { z } from 'zod';
 
 export const schedulerConfig = baseConfig.extend({
@@ -9,6 +9,14 @@ export const schedulerConfig = baseConfig.extend({
    */
   BOOTSTRAP_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
   BOOTSTRAP_TENANT: z.string().min(1).max(100).default('default'),
+  /** The sheets-writer, for the preflight of a connection's target (POST /internal/preflight). */
+  SHEETS_WRITER_URL: z.url({ message: 'required: the sheets-writer base URL, e.g. http://sheets-writer:8080' }),
+  /** The lock-service, for a connection's lock view (holder, queue, history; never fencing tokens). */
+  LOCK_SERVICE_URL: z.url({ message: 'required: the lock-service base URL, e.g. http://lock-service:8080' }),
+  /** The internal service credential the sheets-writer's preflight requires. Never logged. */
+  INTERNAL_API_TOKEN: serviceCredential,
+  /** How long a connection's preflight may take before the API answers 503 (nothing is changed then). */
+  PREFLIGHT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /**
    * An import neither the naver-fetcher nor the lock-service acknowledged within this ends as failed (its request was
    * lost).

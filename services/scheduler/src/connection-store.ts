@@ -180,3 +180,30 @@ export async function deleteConnection(db: Queryable, tenantId: string, id: stri
   );
   return rowCount === 1;
 }
+
+export async function recordCheckRequested(
+  db: Queryable,
+  check: { checkId: string; connectionId: string; reason: string; at: Date },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO scheduler.credential_checks (check_id, connection_id, reason, requested_at) VALUES ($1, $2, $3, $4)`,
+    [check.checkId, check.connectionId, check.reason, check.at],
+  );
+}
+
+export async function recordCheckAnswered(
+  db: Queryable,
+  checkId: string,
+  answer: { ok: boolean; code: string | null; message: string | null; at: Date },
+): Promise<void> {
+  await db.query(
+    `UPDATE scheduler.credential_checks SET answered_at = $2, ok = $3, code = $4, message = $5 WHERE check_id = $1`,
+    [checkId, answer.at, answer.ok, answer.code, answer.message],
+  );
+}
+
+/** True when `id` is a credentials check this service asked for (its lease events carry the check id). */
+export async function isCredentialsCheck(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM scheduler.credential_checks WHERE check_id = $1', [id]);
+  return (rowCount ?? 0) > 0;
+}

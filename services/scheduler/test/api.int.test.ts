@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('requesting an import (in-memory bus, app.inject)', () => {
   it('publishes one ImportRequested for the connection and shows the import as requested', async () => {
-    const connection = await createConnection(inject, '338047');
+    const connection = await createConnection(inject, bus, '338047');
     expect(connection.statusCode).toBe(201);
     const requested = await inject({
       method: 'POST',
@@ -70,7 +70,7 @@ describe('requesting an import (in-memory bus, app.inject)', () => {
   });
 
   it('shows what the data-calendar fetcher reports: the lease it asked for, stored days, pending dates, report jobs', async () => {
-    const connection = await createConnection(inject, '338048');
+    const connection = await createConnection(inject, bus, '338048');
     const requested = await inject({
       method: 'POST',
       url: '/imports',
@@ -136,7 +136,7 @@ describe('requesting an import (in-memory bus, app.inject)', () => {
   });
 
   it('reads a view stored before the new fields existed with their initial values', async () => {
-    const connection = await createConnection(inject, '338049');
+    const connection = await createConnection(inject, bus, '338049');
     const { importId } = (
       await inject({ method: 'POST', url: '/imports', payload: { connectionId: connection.json().id } })
     ).json();

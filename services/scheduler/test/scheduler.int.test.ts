@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/app.ts';
 import { schedulerConfig } from '../src/config.ts';
 import { overdueCandidates } from '../src/store.ts';
+import { answerCheck, OPERATOR_TOKEN, writablePreflight } from './in-memory-scheduler.ts';
 
 let scheduler: Running & { url: string };
 let bus: Bus;
@@ -32,7 +33,11 @@ const secret = 'sEcReT-value-that-must-never-leak';
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${scheduler.url}${path}`, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      authorization: `Bearer ${OPERATOR_TOKEN}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   // biome-ignore lint/suspicious/noExplicitAny: assertions below read these JSON answers field by field
@@ -56,7 +61,12 @@ beforeAll(async () => {
       IMPORT_STALL_MS: '1500',
       IMPORT_QUEUE_ACK_MS: '3000',
       IMPORT_SWEEP_MS: '200',
+      INTERNAL_API_TOKEN: 'internal-token-for-tests-0123456789abcdef',
+      SHEETS_WRITER_URL: 'http://127.0.0.1:9/unused',
+      LOCK_SERVICE_URL: 'http://127.0.0.1:9/unused',
+      BOOTSTRAP_ADMIN_TOKEN: OPERATOR_TOKEN,
     }),
+    { preflight: writablePreflight },
   );
   bus = createKafkaBus({ brokers: env.kafkaBrokers, clientId: 'scheduler-test', topicPrefix: prefix });
   await bus.subscribe({ group: 'scheduler-test', topics: [topics.imports], handle: async (e) => void seen.push(e) });
@@ -68,6 +78,19 @@ afterAll(async () => {
   await scheduler?.close();
   await pool?.end();
 });
+
+/** A connection created and verified: its credentials check answered ok on Kafka, as the naver-fetcher would. */
+async function createVerified() {
+  const created = await call('POST', '/connections', connection);
+  const check = await until('the credentials check on Kafka', () =>
+    seen.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === created.body.id),
+  );
+  await bus.publish([answerCheck(check)]);
+  await until('the connection verified', async () =>
+    (await call('GET', `/connections/${created.body.id}`)).body.status === 'healthy' ? true : undefined,
+  );
+  return created;
+}
 
 const connection = {
   customerId: '338047',
@@ -101,7 +124,7 @@ describe('scheduler API', () => {
   });
 
   it('requests an import once per idempotency key and publishes one ImportRequested', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const key = { 'idempotency-key': crypto.randomUUID() };
     const first = await call(
       'POST',
@@ -133,8 +156,8 @@ describe('scheduler API', () => {
   });
 
   it('answers concurrent requests with one idempotency key with one import, scoped to the connection', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
-    const { body: other } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
+    const { body: other } = await createVerified();
     const key = { 'idempotency-key': crypto.randomUUID() };
     const body = { connectionId: c.id, dateRange: { from: '2026-11-01', to: '2026-11-02' } };
     const answers = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/imports', body, key)));
@@ -145,7 +168,7 @@ describe('scheduler API', () => {
   });
 
   it('refuses a range that includes today in KST', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const today = kstDate(Date.now());
     const res = await call('POST', '/imports', { connectionId: c.id, dateRange: { from: today, to: today } });
     expect(res.status).toBe(400);
@@ -158,7 +181,7 @@ describe('scheduler API', () => {
   });
 
   it('ends a started import that stopped making progress, however often its lease is renewed', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-01', to: '2026-11-01' },
@@ -191,7 +214,7 @@ describe('scheduler API', () => {
   });
 
   it('ends an import whose request neither the naver-fetcher nor the lock-service acknowledged', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-02', to: '2026-11-02' },
@@ -212,7 +235,7 @@ describe('scheduler API', () => {
   });
 
   it('keeps an import the naver-fetcher acknowledged with LeaseRequested past the ack bound', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-03', to: '2026-11-03' },
@@ -241,7 +264,7 @@ describe('scheduler API', () => {
   });
 
   it('does not stall an import whose stored days came before the lease it waits for, nor list it for the sweep', async () => {
-    const { body: c } = await call('POST', '/connections', connection);
+    const { body: c } = await createVerified();
     const { body: requested } = await call('POST', '/imports', {
       connectionId: c.id,
       dateRange: { from: '2026-11-04', to: '2026-11-05' },

@@ -33,7 +33,7 @@ const traceOf = (s: ReadableSpan) => s.spanContext().traceId;
 
 describe('tracing an import (in-memory bus, app.inject)', () => {
   it('POST /imports, the ImportRequested it publishes and the consumer handling it share one trace', async () => {
-    const connection = await createConnection(inject, '338048');
+    const connection = await createConnection(inject, bus, '338048');
     expect(connection.statusCode).toBe(201);
     const requested = await inject({
       method: 'POST',

@@ -95,7 +95,8 @@ function grantIfFree(state: CustomerLock, now: Date, policy: LockPolicy): LockEv
     correlationId: next.correlationId,
   };
   const waitedMs = Math.max(0, now.getTime() - ms(next.requestedAt));
-  return [{ kind: 'granted', holder, waitedMs, request: next.request }];
+  const granted: LockEvent = { kind: 'granted', holder, waitedMs, request: next.request };
+  return [next.check ? { ...granted, check: next.check } : granted];
 }
 
 /** Waiters that have waited the maximum queue wait, in queue order: they leave the queue instead of being granted. */
@@ -158,6 +159,7 @@ export function decide(state: CustomerLock, command: LockCommand, now: Date, pol
         requestEventId: command.eventId,
         correlationId: command.correlationId,
         request: command.request,
+        ...(command.check && { check: command.check }),
       };
       return thenGrant(state, [{ kind: 'queued', waiter }], now, policy);
     }

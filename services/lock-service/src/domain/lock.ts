@@ -1,4 +1,4 @@
-import type { ImportRequest } from '@reportline/contracts';
+import type { CredentialsCheck, ImportRequest } from '@reportline/contracts';
 
 /**
  * The lock of one NAVER customer id: who holds the lease, who waits, and the last fencing token handed out.
@@ -18,6 +18,11 @@ export interface Waiter {
    * Null for a waiter queued before the lock kept requests (a stored state without it): it is granted with v1.
    */
   request: ImportRequest | null;
+  /**
+   * Set for a credentials check's waiter (LeaseRequested v2): the check its holder makes, handed on in LockGranted v3.
+   * The check then has no import request (`request` null). Absent for imports and for states stored before checks.
+   */
+  check?: CredentialsCheck;
 }
 
 export interface Holder {
@@ -63,7 +68,9 @@ export type LockCommand =
       priority: Priority;
       eventId: string;
       correlationId: string;
-      request: ImportRequest;
+      /** The import's request; null for a credentials check, which carries `check` instead. */
+      request: ImportRequest | null;
+      check?: CredentialsCheck;
     }
   /** `aborted`: the holder abandoned an in-flight NAVER call, which NAVER may still be running (LeaseReleased v2). */
   | { kind: 'release'; importId: string; token: number; aborted: boolean }
@@ -74,7 +81,7 @@ export type LockCommand =
 export type LockEvent =
   | { kind: 'queued'; waiter: Waiter }
   /** `request` is the waiter's, passed on to the grant (null for a waiter queued before the lock kept requests). */
-  | { kind: 'granted'; holder: Holder; waitedMs: number; request: ImportRequest | null }
+  | { kind: 'granted'; holder: Holder; waitedMs: number; request: ImportRequest | null; check?: CredentialsCheck }
   | { kind: 'renewed'; importId: string; token: number; expiresAt: string; correlationId: string }
   /** `lockDelayUntil` is set after an aborted release (NAVER may still run the abandoned call), null after a clean one. */
   | { kind: 'released'; importId: string; token: number; at: string; lockDelayUntil: string | null }

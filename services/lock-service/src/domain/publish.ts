@@ -4,6 +4,7 @@ import {
   LeaseRenewedV1,
   LockGrantedV1,
   LockGrantedV2,
+  LockGrantedV3,
   LockQueuedV1,
   makeEvent,
   type ReportlineEvent,
@@ -67,10 +68,13 @@ export function toPublished(
       };
       const lease = { leaseTtlMs: policy.leaseTtlMs, leaseExpiresAt: e.holder.expiresAt, waitedMs: e.waitedMs };
       // A waiter queued before the lock kept requests has none to pass on: v1 says so, and the fetcher ends the import.
+      // An import is granted with v2 as before; only a credentials check needs v3 (whose `work` says which it is).
       out.push(
-        e.request
-          ? makeEvent(LockGrantedV2, { ...lease, request: e.request }, ctx)
-          : makeEvent(LockGrantedV1, lease, ctx),
+        e.check
+          ? makeEvent(LockGrantedV3, { ...lease, work: { kind: 'credentials-check', check: e.check } }, ctx)
+          : e.request
+            ? makeEvent(LockGrantedV2, { ...lease, request: e.request }, ctx)
+            : makeEvent(LockGrantedV1, lease, ctx),
       );
     } else if (e.kind === 'renewed') {
       out.push(

@@ -22,11 +22,12 @@ export interface TokenRecord {
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const TOKEN_COLUMNS = `id, tenant_id AS "tenantId", name, scope, operator, prefix, created_at AS "createdAt",
   last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
-const toToken = (r: TokenRecord & { createdAt: unknown }): TokenRecord => ({
+// biome-ignore lint/suspicious/noExplicitAny: a row as pg returns it, dates as Date
+const toToken = (r: any): TokenRecord => ({
   ...r,
-  createdAt: iso(r.createdAt as Date)!,
-  lastUsedAt: iso(r.lastUsedAt as unknown as Date | null),
-  revokedAt: iso(r.revokedAt as unknown as Date | null),
+  createdAt: iso(r.createdAt)!,
+  lastUsedAt: iso(r.lastUsedAt),
+  revokedAt: iso(r.revokedAt),
 });
 
 /** The tenant named `name`, created when missing (the bootstrap tenant, the demo's tenant). */

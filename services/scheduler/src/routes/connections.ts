@@ -1,9 +1,9 @@
 import { type HttpApp, httpError } from '@reportline/platform';
 import { z } from 'zod';
 import { bearerSecurity, principalOf } from '../auth/authenticate.ts';
+import type { ConnectionLifecycle } from '../connection-lifecycle.ts';
 import type { Connection } from '../connection-store.ts';
 import { findConnection, listConnections } from '../connection-store.ts';
-import type { ConnectionLifecycle } from '../connection-lifecycle.ts';
 import { ConnectionInput, ConnectionOutput, ConnectionPatch, ImportOutput, Problem } from './schemas.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -35,7 +35,11 @@ export function decodeCursor(cursor: string): { at: string; id: string } {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && z.uuid().safeParse(id).success) return { at, id };
   } catch {}
-  throw httpError(400, 'cursor is not one this API handed out; use nextCursor from the previous page', 'invalid-cursor');
+  throw httpError(
+    400,
+    'cursor is not one this API handed out; use nextCursor from the previous page',
+    'invalid-cursor',
+  );
 }
 
 export function connectionRoutes(app: HttpApp, lifecycle: ConnectionLifecycle) {
@@ -68,7 +72,10 @@ export function connectionRoutes(app: HttpApp, lifecycle: ConnectionLifecycle) {
     async (req, reply) => {
       const p = principalOf(req, 'member');
       const created = await lifecycle.create(p.tenantId, req.body);
-      req.log.info({ connectionId: created.connection.id, customerId: created.connection.customerId }, 'connection created');
+      req.log.info(
+        { connectionId: created.connection.id, customerId: created.connection.customerId },
+        'connection created',
+      );
       return reply.status(201).send({ ...shownConnection(created.connection), firstImport: created.firstImport });
     },
   );
@@ -158,7 +165,7 @@ export function connectionRoutes(app: HttpApp, lifecycle: ConnectionLifecycle) {
     {
       schema: {
         description:
-          "Deletes a connection: its schedule stops, its credentials are erased; the sheet is left as it is. Needs member.",
+          'Deletes a connection: its schedule stops, its credentials are erased; the sheet is left as it is. Needs member.',
         security: bearerSecurity,
         params: Params,
         response: { 204: z.null(), ...errors },

@@ -36,7 +36,14 @@ const ConnectionFields = {
   layout: LayoutV1.nullable().optional().describe('The sheet layout; the default Korean keyword layout when absent.'),
 };
 
-export const ConnectionInput = z.object({ customerId: CustomerId, ...Credentials, ...ConnectionFields });
+export const ConnectionInput = z.object({
+  customerId: CustomerId,
+  ...Credentials,
+  ...ConnectionFields,
+  firstImportRange: ApiDateRange.optional().describe(
+    "The dates of the first-link import queued with the connection; the connection's history ending yesterday (KST) when absent.",
+  ),
+});
 
 /** A change: every field optional; credentials change together. */
 export const ConnectionPatch = z

@@ -24,7 +24,11 @@ const TokenInput = z.object({
 const TenantOutput = z.object({ id: z.uuid(), name: z.string(), createdAt: z.string() });
 const errors = { 400: Problem, 401: Problem, 403: Problem };
 
-const shown = ({ tenantId: _t, operator: _o, ...t }: { tenantId: string; operator: boolean } & z.infer<typeof TokenOutput>) => t;
+const shown = ({
+  tenantId: _t,
+  operator: _o,
+  ...t
+}: { tenantId: string; operator: boolean } & z.infer<typeof TokenOutput>) => t;
 
 export function tenantRoutes(app: HttpApp, deps: { pool: Pool; clock: { now(): Date } }) {
   app.post(
@@ -75,7 +79,8 @@ export function tenantRoutes(app: HttpApp, deps: { pool: Pool; clock: { now(): D
     '/tokens',
     {
       schema: {
-        description: 'Issues an API token for your tenant. The token is in this answer only: store it now. Needs admin.',
+        description:
+          'Issues an API token for your tenant. The token is in this answer only: store it now. Needs admin.',
         security: bearerSecurity,
         body: TokenInput,
         response: { 201: Minted, ...errors },

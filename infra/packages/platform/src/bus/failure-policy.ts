@@ -73,8 +73,41 @@ export interface FailurePolicy {
    * dead-lettered anyway, so a broken give-up can never wedge the partition.
    */
   giveUp?: (event: ReportlineEvent, why: GaveUp) => Promise<void>;
+  /**
+   * Called once before a message that does not decode (a known type whose envelope or data fails its schema, an
+   * unknown type or version, a value that is not JSON) is dead-lettered, with its headers, value and why: the consumer
+   * may still answer what the headers name (e.g. a request whose asker waits for an answer). Like `giveUp`: when it
+   * throws as `unavailable` the message is tried again later; any other error is logged and the message
+   * dead-lettered anyway.
+   */
+  undecodable?: (message: UndecodableMessage, reason: string) => Promise<void>;
   /** Called with the error while a dependency is unavailable, and with null once a message of `key` went through. */
   onUnavailable?: (key: string, err: unknown) => void;
+}
+
+/** A message as it came, before decoding: headers are strings (Kafka) or absent. */
+export interface UndecodableMessage {
+  headers: Readonly<Record<string, string | undefined>>;
+  value: string | undefined;
+}
+
+/**
+ * Runs the policy's `undecodable` for a message about to be dead-lettered. Throws only when the message must be tried
+ * again instead (the hook found a dependency unavailable).
+ */
+export async function beforeUndecodableDeadLetter(
+  policy: FailurePolicy,
+  message: UndecodableMessage,
+  reason: string,
+  log: (err: unknown) => void,
+): Promise<void> {
+  if (!policy.undecodable) return;
+  try {
+    await policy.undecodable(message, reason);
+  } catch (err) {
+    if ((policy.classify?.(err) ?? classifyCommon(err)) === 'unavailable') throw err;
+    log(err);
+  }
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;

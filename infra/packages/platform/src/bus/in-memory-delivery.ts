@@ -3,7 +3,13 @@ import { sleep } from '../timers.ts';
 import { consumeSpan } from '../tracing.ts';
 import { DEFAULT_MAX_BATCH_SIZE, runBatch } from './batch-delivery.ts';
 import type { BatchSubscription, MessageContext, MessageSubscription, RawMessage } from './bus.ts';
-import { type FailurePolicy, type FailureTracker, RetryLater, settleFailure } from './failure-policy.ts';
+import {
+  beforeUndecodableDeadLetter,
+  type FailurePolicy,
+  type FailureTracker,
+  RetryLater,
+  settleFailure,
+} from './failure-policy.ts';
 import type { TopicPartition } from './in-memory-log.ts';
 
 /** One partition as one member of a group works it in the in-memory bus. */
@@ -44,6 +50,14 @@ const failedAt = (w: PartitionWork, offset: number, err: unknown, event: Reportl
     log: () => {},
   });
 
+const UNDECODABLE_RETRY_MS = 100;
+
+/** The policy's hook for an undecodable message at `offset`, before it is dead-lettered. */
+const undecodable = (w: PartitionWork, offset: number, reason: string) => {
+  const m = w.log[offset]!;
+  return beforeUndecodableDeadLetter(w.policy, { headers: m.headers, value: m.value ?? undefined }, reason, () => {});
+};
+
 /** The message at the committed offset through decode → handler → failure policy, until done or stopped. */
 export async function deliverOne(w: PartitionWork, sub: MessageSubscription): Promise<void> {
   const offset = w.committed();
@@ -52,6 +66,12 @@ export async function deliverOne(w: PartitionWork, sub: MessageSubscription): Pr
     if (w.signal.aborted) return;
     const parsed = fromWire(message.headers, message.value ?? undefined);
     if (!parsed.ok) {
+      try {
+        await undecodable(w, offset, parsed.reason);
+      } catch {
+        await sleep(UNDECODABLE_RETRY_MS, w.signal); // a dependency of the hook is down: try the message again
+        continue;
+      }
       w.deadLetter(offset, parsed.reason);
       return w.commit(offset + 1);
     }
@@ -83,7 +103,10 @@ export async function deliverBatch(w: PartitionWork, sub: BatchSubscription): Pr
         })),
         handle: sub.handleBatch,
         context: (offset) => contextOf(w, offset),
-        deadLetter: async (index, reason) => w.deadLetter(from + index, reason),
+        deadLetter: async (index, reason) => {
+          await undecodable(w, from + index, reason);
+          w.deadLetter(from + index, reason);
+        },
         failed: async (index, event, err) => {
           const retry = await failedAt(w, from + index, err, event);
           if (retry) throw new RetryLater(retry.retryInMs, err);

@@ -8,6 +8,7 @@ export {
   type FailurePolicy,
   type GaveUp,
   PermanentFailureError,
+  type UndecodableMessage,
 } from './failure-policy.ts';
 export { createInMemoryBus, type InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createKafkaBus, type KafkaBusOptions } from './kafka-bus.ts';

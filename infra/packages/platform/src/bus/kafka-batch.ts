@@ -32,6 +32,13 @@ export interface KafkaBatchDeps {
   ): FailedMessage;
   retryLater(at: At, delayMs: number, err: unknown, event?: ReportlineEvent): void;
   deadLetter(manifest: TopicManifest, letter: DeadLetterMeta, original: KafkaMessage): Promise<void>;
+  /** The failure policy's hook for an undecodable message, before it is dead-lettered. */
+  undecodable(
+    headers: Record<string, string | undefined>,
+    value: string | undefined,
+    reason: string,
+    where: object,
+  ): Promise<void>;
 }
 
 /**
@@ -74,7 +81,9 @@ export function kafkaEachBatch(deps: KafkaBatchDeps) {
             deadLetter: async (index, reason) => {
               const where = { topic, partition, offset: chunk[index]!.offset, group: sub.group };
               logger.warn({ ...where, reason }, 'undecodable message; dead-lettering it');
-              await deps.deadLetter(manifest, { ...where, reason }, chunk[index]!);
+              const m = chunk[index]!;
+              await deps.undecodable(headersToRecord(m.headers), m.value?.toString(), reason, where);
+              await deps.deadLetter(manifest, { ...where, reason }, m);
             },
             failed: async (index, event, err) => {
               const at = { topic, partition, offset: chunk[index]!.offset };

@@ -3,7 +3,13 @@ import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachMessagePayload, Ka
 import { consumeSpan } from '../tracing.ts';
 import type { BusLogger, MessageSubscription, Subscriber, Subscription } from './bus.ts';
 import { eventLogFields } from './event-wire.ts';
-import { type FailurePolicy, failureTracker, settleFailure, withDefaults } from './failure-policy.ts';
+import {
+  beforeUndecodableDeadLetter,
+  type FailurePolicy,
+  failureTracker,
+  settleFailure,
+  withDefaults,
+} from './failure-policy.ts';
 import { type KafkaBatchDeps, kafkaEachBatch } from './kafka-batch.ts';
 import { type DeadLetterMeta, headersToRecord } from './kafka-messages.ts';
 
@@ -68,6 +74,16 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
   const resumeTimers = new Set<NodeJS.Timeout>();
   const policy = withDefaults(sub.failure, deps.failureDefaults);
   const tracker = failureTracker(policy);
+  /** The policy's hook for a message about to be dead-lettered undecoded (throws when it must be tried again). */
+  const undecodable = (
+    headers: Record<string, string | undefined>,
+    value: string | undefined,
+    reason: string,
+    where: object,
+  ) =>
+    beforeUndecodableDeadLetter(policy, { headers, value }, reason, (err) =>
+      logger.warn({ ...where, err }, 'the undecodable-message hook failed; dead-lettering the message anyway'),
+    );
   const joined = Promise.withResolvers<void>();
   joined.promise.catch(() => {}); // awaited below; this only keeps an early crash from counting as unhandled
   let hasJoined = false;
@@ -118,6 +134,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     const parsed = fromWire(headers, message.value?.toString());
     if (!parsed.ok) {
       logger.warn({ ...where, reason: parsed.reason }, 'undecodable message; dead-lettering it');
+      await undecodable(headers, message.value?.toString(), parsed.reason, where);
       return deps.deadLetter(manifest, { ...where, reason: parsed.reason }, message);
     }
     const event = parsed.event;
@@ -242,6 +259,7 @@ export async function startKafkaSubscriber(deps: KafkaSubscriberDeps): Promise<S
     failedMessage,
     retryLater,
     deadLetter: deps.deadLetter,
+    undecodable,
   };
 
   const topics = [...manifests.keys()];

@@ -15,6 +15,8 @@ export class SecretNotFoundError extends Error {
 export interface SecretStore {
   put(ref: string, value: unknown): Promise<void>;
   get<T>(ref: string, schema: z.ZodType<T>): Promise<T>;
+  /** Erases the secret (a deleted connection's credentials); nothing when there is none. */
+  delete(ref: string): Promise<void>;
 }
 
 /** Encrypted secrets in Postgres. Errors name the reference, never the content. */
@@ -30,6 +32,9 @@ export function postgresSecretStore(db: Queryable, key: Buffer): SecretStore {
          ON CONFLICT (ref) DO UPDATE SET iv = EXCLUDED.iv, tag = EXCLUDED.tag, ciphertext = EXCLUDED.ciphertext, updated_at = now()`,
         [ref, iv, cipher.getAuthTag(), ciphertext],
       );
+    },
+    async delete(ref) {
+      await db.query('DELETE FROM platform.secrets WHERE ref = $1', [ref]);
     },
     async get(ref, schema) {
       const { rows } = await db.query<{ iv: Buffer; tag: Buffer; ciphertext: Buffer }>(

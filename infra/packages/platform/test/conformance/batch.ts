@@ -78,9 +78,11 @@ export function batchConformance(harness: () => BusHarness): void {
     await h.publishRaw(imports, { key, headers: toWire(v1).headers, value: 'not json' });
     await h.bus.publish([v2, poison, v3]);
     const handled: string[] = [];
+    const hooked: string[] = [];
     await h.bus.subscribe({
       group: uniqueGroup('batch-dlq'),
       topics: [imports],
+      failure: { undecodable: async (m, reason) => void hooked.push(`${m.headers.ce_id} ${reason}`) },
       handleBatch: async (batch) => {
         if (ids(batch).includes(poison.id)) throw new PoisonMessageError(`cannot import ${poison.id}`);
         handled.push(...ids(batch));
@@ -97,6 +99,7 @@ export function batchConformance(harness: () => BusHarness): void {
       'message value is not JSON',
       expect.stringContaining(`cannot import ${poison.id}`),
     ]);
+    expect(hooked).toEqual([`${v1.id} message value is not JSON`]); // not the poison message: that one decoded
     const offsets = letters.map((l) => Number(l.offset));
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   });

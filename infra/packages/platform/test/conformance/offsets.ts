@@ -127,7 +127,7 @@ export function offsetConformance(harness: () => BusHarness): void {
     expect(await h.deadLetters(imports)).toEqual([]);
   });
 
-  it('dead-letters undecodable messages without calling the handler', async () => {
+  it("dead-letters undecodable messages without calling the handler, after the policy's undecodable hook", async () => {
     const { bus, publishRaw } = harness();
     const [template, valid] = sameKey();
     const key = valid.customerId;
@@ -139,9 +139,12 @@ export function offsetConformance(harness: () => BusHarness): void {
     await publishRaw(imports, { key, headers: toWire(template).headers, value: 'not json' });
     await bus.publish([valid]);
     const seen: string[] = [];
+    const hooked: (string | undefined)[][] = [];
     await bus.subscribe({
       group: uniqueGroup('undecodable'),
       topics: [imports],
+      // The hook sees the message as it came: headers, value and why it did not decode.
+      failure: { undecodable: async (m, reason) => void hooked.push([m.headers.ce_type, m.value, reason]) },
       handle: async (event) => {
         seen.push(event.id);
       },
@@ -151,6 +154,10 @@ export function offsetConformance(harness: () => BusHarness): void {
     const letters = await deadLettersOf(harness(), 2);
     expect(letters.map((l) => l.reason)).toEqual(['unknown event Nope v1', 'message value is not JSON']);
     expect(letters.map((l) => l.value)).toEqual(['{}', 'not json']);
+    expect(hooked).toEqual([
+      ['dev.reportline.Nope.v1', '{}', 'unknown event Nope v1'],
+      [toWire(template).headers.ce_type, 'not json', 'message value is not JSON'],
+    ]);
   });
 
   it('redelivers a message whose handler was interrupted by stop, but not finished ones', async () => {
