@@ -11,12 +11,14 @@ import {
   systemClock,
 } from '@reportline/platform';
 import type { RaiseAlert } from './alerts/alert.ts';
+import { alertDeliveryOptions, startAlertDelivery } from './alerts/delivery-loop.ts';
 import { authenticate, securitySchemes } from './auth/authenticate.ts';
 import { registerBootstrapToken } from './auth/bootstrap.ts';
 import type { SchedulerConfig } from './config.ts';
 import { connectionLifecycle, type Preflight, SERVICE } from './connection-lifecycle.ts';
 import { importOutcomes } from './import-metrics.ts';
 import { PROJECTION, project } from './projection.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lockRoutes } from './routes/locks.ts';
@@ -76,6 +78,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   tenantRoutes(rt.http, { pool: rt.pool, clock });
   connectionRoutes(rt.http, lifecycle);
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+  alertRoutes(rt.http, { pool: rt.pool, clock, secretsKey: config.SECRETS_KEY });
   lockRoutes(rt.http, {
     pool: rt.pool,
     lockView: deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 }),
@@ -94,6 +97,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
       },
     ],
     loops: [
+      () => startAlertDelivery({ pool: rt.pool, clock, logger: rt.logger, ...alertDeliveryOptions(config) }),
       () =>
         startStallSweep({
           pool: rt.pool,

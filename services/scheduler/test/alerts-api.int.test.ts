@@ -1,45 +1,28 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { buildHttpApp, createLogger, createPool, type HttpApp, type Pool, systemClock } from '@reportline/platform';
+import { createPool, type Pool, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlertDelivery } from '../src/alerts/delivery-loop.ts';
 import { alertPayload } from '../src/alerts/delivery-rules.ts';
-import { authenticate, securitySchemes } from '../src/auth/authenticate.ts';
-import { insertTenant, insertToken } from '../src/auth/store.ts';
-import { mintToken, type Scope } from '../src/auth/tokens.ts';
-import { alertRoutes } from '../src/routes/alerts.ts';
+import type { Scope } from '../src/auth/tokens.ts';
+import { type Inject, startInMemoryScheduler } from './in-memory-scheduler.ts';
 
-/** The alert routes with bearer auth and the delivery loop on real Postgres, called with app.inject. */
-let app: HttpApp;
+/**
+ * The alert routes through the scheduler's real wiring (bearer auth, the delivery loop it starts) on the in-memory
+ * bus and real Postgres, called with app.inject; alerts go to a real receiver on 127.0.0.1.
+ */
+let scheduler: Running;
+let inject: Inject;
 let pool: Pool;
-let stopDelivery: () => Promise<void>;
 let server: Server;
 let base: string;
 const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
-const key = Buffer.alloc(32, 9);
 
 beforeAll(async () => {
-  pool = createPool((await isolatedEnvironment()).databaseUrl, { max: 10 });
-  const logger = createLogger('scheduler-test', 'silent');
-  app = await buildHttpApp({
-    service: 'scheduler',
-    logger,
-    openapi: { title: 'alerts', description: '', securitySchemes },
-  });
-  authenticate(app, { pool, clock: systemClock });
-  alertRoutes(app, { pool, clock: systemClock, secretsKey: key });
-  stopDelivery = startAlertDelivery({
-    pool,
-    clock: systemClock,
-    logger,
-    secretsKey: key,
-    maxAttempts: 8,
-    timeoutMs: 5_000,
-    everyMs: 60_000,
-  });
+  let databaseUrl: string;
+  ({ scheduler, inject, databaseUrl } = await startInMemoryScheduler());
+  pool = createPool(databaseUrl);
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -55,28 +38,34 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopDelivery?.();
-  await app?.close();
+  await scheduler?.close();
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   await pool?.end();
 });
 
-/** A new tenant with one token of each scope. */
+/** A new tenant (created by the operator) with one token of each scope. */
 async function tenant(name: string): Promise<Record<Scope, string> & { id: string }> {
-  const t = (await insertTenant(pool, `${name}-${crypto.randomUUID()}`))!;
-  const tokens = {} as Record<Scope, string>;
-  for (const scope of ['admin', 'member', 'read-only'] as const) {
-    const minted = mintToken();
-    await insertToken(pool, { tenantId: t.id, name: scope, scope, ...minted });
-    tokens[scope] = minted.token;
+  const created = await inject({
+    method: 'POST',
+    url: '/tenants',
+    payload: { name: `${name}-${crypto.randomUUID()}` },
+  });
+  expect(created.statusCode).toBe(201);
+  const { tenant: t, adminToken } = created.json();
+  const tokens: Record<Scope, string> = { admin: adminToken.token, member: '', 'read-only': '' };
+  for (const scope of ['member', 'read-only'] as const) {
+    const res = await call(adminToken.token, 'POST', '/tokens', { name: scope, scope });
+    expect(res.statusCode).toBe(201);
+    tokens[scope] = res.json().token;
   }
   return { id: t.id, ...tokens };
 }
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+/** A call with `token`, or with no authorization at all. */
 const call = (token: string | undefined, method: Method, url: string, payload?: object) =>
-  app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  inject({ method, url, payload, headers: { authorization: token ? `Bearer ${token}` : '' } });
 
 describe('alert routes', () => {
   it('turn away a caller without a token', async () => {
@@ -126,7 +115,7 @@ describe('alert routes', () => {
   });
 
   it('are documented in the OpenAPI document, each with bearer security', async () => {
-    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const res = await call(undefined, 'GET', '/openapi.json');
     const doc = res.json();
     for (const [path, method] of [
       ['/alerts/webhook', 'put'],
