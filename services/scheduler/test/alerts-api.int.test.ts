@@ -2,16 +2,18 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { until } from '@reportline/dev/wait';
-import { createPool, type Pool, type Running } from '@reportline/platform';
+import { createPool, type InMemoryBus, type Pool, type Running, systemClock } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertPayload } from '../src/alerts/delivery-rules.ts';
+import { alertRaiser } from '../src/alerts/raise.ts';
 import type { Scope } from '../src/auth/tokens.ts';
-import { type Inject, startInMemoryScheduler } from './in-memory-scheduler.ts';
+import { answerCheck, type Inject, postConnection, startInMemoryScheduler } from './in-memory-scheduler.ts';
 
 /**
  * The alert routes through the scheduler's real wiring (bearer auth, the delivery loop it starts) on the in-memory
  * bus and real Postgres, called with app.inject; alerts go to a real receiver on 127.0.0.1.
  */
+let bus: InMemoryBus;
 let scheduler: Running;
 let inject: Inject;
 let pool: Pool;
@@ -21,7 +23,9 @@ const received: { path: string; headers: IncomingHttpHeaders; body: string }[] =
 
 beforeAll(async () => {
   let databaseUrl: string;
-  ({ scheduler, inject, databaseUrl } = await startInMemoryScheduler());
+  ({ bus, scheduler, inject, databaseUrl } = await startInMemoryScheduler({
+    raiseAlert: alertRaiser({ clock: systemClock }),
+  }));
   pool = createPool(databaseUrl);
   server = createServer((req, res) => {
     let body = '';
@@ -233,5 +237,44 @@ describe('alert routes', () => {
     expect(secrets.rowCount).toBe(0);
     const log = (await call(d.admin, 'GET', '/alerts/deliveries')).json();
     expect(log.deliveries.map((x: { id: string; status: string }) => [x.id, x.status])).toEqual([[id, 'no-webhook']]);
+  });
+
+  it('deliver the alert a connection raises when NAVER refuses its credentials, once per check', async () => {
+    const a = await tenant('lifecycle');
+    await call(a.admin, 'PUT', '/alerts/webhook', { url: `${base}/lifecycle` });
+    const created = await postConnection(
+      (opts) => call(a.member, opts.method as Method, opts.url as string, opts.payload as object),
+      '338099',
+    );
+    expect(created.statusCode).toBe(201);
+    const connectionId = created.json().id;
+    const check = await until('CredentialsCheckRequested on the bus', () =>
+      bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === connectionId),
+    );
+    const refused = answerCheck(check, {
+      ok: false,
+      code: 'naver-credentials-invalid',
+      message: 'NAVER refused the API key',
+      action: 'Enter a new API key and secret',
+    });
+    await bus.publish([refused]);
+    await bus.publish([refused]); // redelivered: raises nothing new
+    const arrived = await until('the credentials alert at the receiver', () =>
+      received.find((r) => r.path === '/lifecycle' && r.headers['x-reportline-event'] === 'credentials-unhealthy'),
+    );
+    expect(JSON.parse(arrived.body)).toMatchObject({
+      kind: 'credentials-unhealthy',
+      tenantId: a.id,
+      connectionId,
+      customerId: '338099',
+      message: 'NAVER refused the API key',
+      action: 'Enter a new API key and secret',
+    });
+    const log = await until('the alert logged delivered', async () => {
+      const page = (await call(a['read-only'], 'GET', '/alerts/deliveries')).json();
+      return page.deliveries.every((d: { status: string }) => d.status === 'delivered') ? page.deliveries : undefined;
+    });
+    expect(log).toHaveLength(1);
+    expect(received.filter((r) => r.path === '/lifecycle')).toHaveLength(1);
   });
 });

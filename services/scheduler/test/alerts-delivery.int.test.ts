@@ -3,11 +3,18 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { createLogger, createPool, manualClock, type Pool, withTransaction } from '@reportline/platform';
+import {
+  createLogger,
+  createPool,
+  manualClock,
+  type Pool,
+  type Queryable,
+  withTransaction,
+} from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../src/alerts/alert.ts';
 import { type AlertDeliveryDeps, deliverDueAlerts, startAlertDelivery } from '../src/alerts/delivery-loop.ts';
-import { alertRaiser } from '../src/alerts/raise.ts';
+import { insertAlert } from '../src/alerts/raise.ts';
 import { findDelivery, putWebhook } from '../src/alerts/store.ts';
 
 /**
@@ -28,7 +35,7 @@ let pool: Pool;
 let databaseUrl: string;
 const key = Buffer.alloc(32, 7);
 const clock = manualClock(new Date('2026-12-01T00:00:00Z'));
-const raise = alertRaiser({ clock });
+const raise = (db: Queryable, a: Alert) => insertAlert(db, clock, a);
 const logLines: string[] = [];
 const logger = createLogger('scheduler-test', 'info', { write: (s: string) => void logLines.push(s) });
 

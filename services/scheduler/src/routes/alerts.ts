@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ALERT_KINDS } from '../alerts/alert.ts';
 import { nudgeAlertDelivery } from '../alerts/delivery-loop.ts';
 import { WEBHOOK_FORMATS, webhookUrlProblem } from '../alerts/delivery-rules.ts';
-import { alertRaiser } from '../alerts/raise.ts';
+import { insertAlert } from '../alerts/raise.ts';
 import {
   DELIVERY_STATUSES,
   decodeCursor,
@@ -92,8 +92,6 @@ export interface AlertRouteDeps {
 }
 
 export function alertRoutes(app: HttpApp, deps: AlertRouteDeps) {
-  const raise = alertRaiser({ clock: deps.clock });
-
   app.put(
     '/alerts/webhook',
     {
@@ -163,7 +161,7 @@ export function alertRoutes(app: HttpApp, deps: AlertRouteDeps) {
     },
     async (req, reply) => {
       const p = principalOf(req, 'member');
-      const id = await raise(deps.pool, {
+      const id = await insertAlert(deps.pool, deps.clock, {
         tenantId: p.tenantId,
         kind: 'test',
         connectionId: null,
