@@ -9,6 +9,7 @@ import {
   withTransaction,
 } from '@reportline/platform';
 import { SERVICE } from './connection-lifecycle.ts';
+import { whyNotCancellable } from './domain/cancel.ts';
 import { evolveView, type ImportView } from './domain/import-view.ts';
 import { PROJECTION } from './projection.ts';
 import { clearHeld, loadTenantImportForUpdate, recordImportEvent, saveImportView } from './store.ts';
@@ -17,19 +18,6 @@ export type CancelImportResult =
   | { kind: 'cancelled'; view: ImportView }
   | { kind: 'not-found'; message: string }
   | { kind: 'conflict'; message: string };
-
-/** Why an import can no longer be cancelled, or undefined while it only waits. Pure. */
-export function whyNotCancellable(view: ImportView, overdue: boolean): string | undefined {
-  if (view.status === 'completed') return `import ${view.importId} completed: its rows are in the sheet`;
-  if (view.status === 'failed') {
-    return `import ${view.importId} already ended (${view.failure?.code ?? 'failed'}): there is nothing to cancel`;
-  }
-  if (overdue) return `import ${view.importId} is already being ended by the scheduler (it passed a time bound)`;
-  if (view.status !== 'requested' || view.steps.some((s) => s.type === 'LockGranted')) {
-    return `import ${view.importId} is ${view.status}: its work has started and it can no longer be cancelled; only an import waiting for its lease can`;
-  }
-  return undefined;
-}
 
 const byWhom = async (db: Queryable, tokenId: string, tenantId: string) => {
   const { rows } = await db.query<{ prefix: string }>('SELECT prefix FROM scheduler.api_tokens WHERE id = $1', [
