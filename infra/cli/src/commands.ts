@@ -81,7 +81,7 @@ async function connectionBody(fields: ConnectionFlags, io: Io): Promise<Record<s
  * It polls rather than streams so it works against any scheduler; a few failed polls in a row (a restart) are waited
  * out before giving up.
  */
-async function follow(api: Api, io: Io, importId: string, connection: string): Promise<number> {
+async function follow(api: Api, io: Io, importId: string, connection = '<connection>'): Promise<number> {
   let last = '';
   let misses = 0;
   const endLine = () => {
@@ -206,7 +206,7 @@ export async function run(command: Command, api: Api, io: Io): Promise<number> {
       return command.follow ? follow(api, io, view.importId, command.connection) : 0;
     }
     case 'imports-follow':
-      return follow(api, io, command.importId, command.importId);
+      return follow(api, io, command.importId);
     case 'imports-list': {
       const connectionId = command.connection && (await resolveConnection(api, command.connection));
       const items = await listImports(api, {
