@@ -34,6 +34,12 @@ import { type System, startSystem } from './system.ts';
  *   other two were served from the fetcher's store;
  * and at the end the lock history of the customer id shows no two holds overlapping, and the simulator's own
  * request recorder saw no overlapping NAVER use.
+ *
+ * Known to fail (naver-fetcher, not this test): on many mornings a second lease makes one `GET /stat-reports`, a
+ * credentials check, although the working lease's NAVER calls with the very same credentials succeeded a second
+ * earlier. work.ts `accepted()` refreshes `verified_credentials.verified_at` only when the trust had lapsed at the
+ * lease's start, so the trust lapses every CREDENTIALS_TRUST_MS (24 h) whatever NAVER accepted meanwhile — the daily
+ * schedule's own period, so the lapse falls inside a morning's run. The soft assertion lists those mornings.
  */
 const customer = {
   customerId: '8800301',
@@ -45,7 +51,9 @@ const customer = {
 const MORNINGS = 30;
 const HISTORY_DAYS = 3;
 const REPORT_TYPES = ['AD', 'AD_CONVERSION'] as const;
-const DAY0 = '2026-09-30';
+// Ahead of real time, not behind: the scheduler stores a connection's createdAt with Postgres's now() (real time)
+// and compares it with the injected clock's schedule instant, so behind real time no run would ever be due.
+const DAY0 = '2027-03-31';
 const morningOf = (n: number) => plusDays(DAY0, n);
 // NAVER restates the day before yesterday on these mornings (03:00 KST, before the run): the run re-fetches it.
 const RESTATED_MORNINGS = [4, 11, 17, 25];
@@ -65,10 +73,24 @@ beforeAll(async () => {
     clock,
     naver: {
       customers: [customer],
-      knobs: { reportBuildMs: 100, masterBuildMs: 100, revisions },
+      knobs: { reportBuildMs: 100, masterBuildMs: 100, revisions, rateLimit: { perSecond: 50 } },
     },
-    // The writer keeps each tab to the connection's history: yesterday's new day in, the oldest one out.
-    env: { SHEETS_HISTORY_DAYS: String(HISTORY_DAYS) },
+    // Google's per-minute quotas (60 reads and 60 writes per user) would make 30 mornings of three tabs take minutes
+    // of real time: the writer's quota window is compressed tenfold, and the fake allows that much.
+    sheets: {
+      limits: {
+        writesPerMinutePerUser: 1200,
+        writesPerMinutePerProject: 6000,
+        readsPerMinutePerUser: 1200,
+        readsPerMinutePerProject: 6000,
+      },
+    },
+    env: {
+      // The writer keeps each tab to the connection's history: yesterday's new day in, the oldest one out.
+      SHEETS_HISTORY_DAYS: String(HISTORY_DAYS),
+      SHEETS_QUOTA_WINDOW_MS: '6000',
+    },
+    fetcherEnv: { NAVER_REQUESTS_PER_SECOND: '50' },
     schedulerEnv: { SCHEDULE_TICK_MS: '200' },
   });
   journal = journalStatJobs(system.naver);
@@ -217,15 +239,27 @@ describe('30 mornings of three connections sharing one customer id', () => {
         REPORT_TYPES.flatMap((t) => again.map((d) => `${t} ${d}`)).sort(),
       );
       for (const j of jobs) expect(j.revision).toBe(revisionAt(revisions, j.reportTp, j.statDate, at.getTime()));
-      // …and all of it under one lease, of one of this morning's three imports.
+      // …and all of it under one lease (X-Reportline-Origin: import id # fencing token), of one of this morning's imports.
       const requests = system.naver.recorder.requests(customer.customerId).filter((r) => r.arrivedAt >= at.getTime());
       const origins = [...new Set(requests.map((r) => r.origin))];
-      expect(origins, `${day}: leases that called NAVER`).toHaveLength(1);
-      expect(views.map((v) => v.importId)).toContain(origins[0]?.split('#')[0]);
+      const byOrigin = origins.map((o) => ({
+        origin: o,
+        importOf: links[views.findIndex((v) => v.importId === o?.split('#')[0])]?.tenant ?? 'another import',
+        calls: requests.filter((r) => r.origin === o).map((r) => `${r.method} ${r.path} ${r.status}`),
+      }));
+      // The lease that made the report jobs is one of this morning's imports…
+      const working = byOrigin.filter((o) => o.calls.some((c) => c.startsWith('POST /stat-reports ')));
+      expect(working, `${day}: leases that made report jobs`).toHaveLength(1);
+      expect(views.map((v) => v.importId)).toContain(working[0]!.origin?.split('#')[0]);
+      // …and no other lease called NAVER at all: the other two imports were served from the store. Soft, so that
+      // every morning this fails on is listed and the lease history below is still checked.
+      const others = byOrigin.filter((o) => o !== working[0]);
+      expect.soft(others, `${day}: leases other than the working one that called NAVER, with their calls`).toEqual([]);
       // The services' own account agrees with NAVER's: one import made the jobs, the other two were served stored.
       expect(views.map((v) => v.reportJobs ?? 0).sort()).toEqual([0, 0, jobs.length]);
       figures.push(
-        `${day}: ${ms} ms, ${jobs.length} jobs, ${requests.length} NAVER requests, rows ${truth.length}, ` +
+        `${day}: ${ms} ms, ${jobs.length} jobs, ${requests.length} NAVER requests (${others.length} other leases), ` +
+          `rows ${truth.length}, ` +
           `reportJobs ${views.map((v) => v.reportJobs).join('/')}, naverRequests ${views.map((v) => v.naverRequests).join('/')}`,
       );
     }

@@ -28,7 +28,7 @@ export interface System {
  * All five services on fresh topics, over `databaseUrl`, with both simulators: the system as a user meets it.
  * `env` adds or overrides variables of every service (bounds, backoffs). `clock`, when given, is the one wall clock of
  * every service and of the NAVER simulator (so they agree on the KST day); `schedulerEnv` and `fetcherEnv` add or
- * override variables of that service only.
+ * override variables of that service only; `sheets` configures the Google Sheets fake.
  */
 export async function startSystem(opts: {
   kafkaBrokers: string[];
@@ -38,6 +38,8 @@ export async function startSystem(opts: {
   clock?: Clock;
   schedulerEnv?: Record<string, string>;
   fetcherEnv?: Record<string, string>;
+  /** The Google Sheets fake's config (its limits, faults); its defaults when absent. */
+  sheets?: Parameters<typeof startSheetsFake>[0];
 }): Promise<System> {
   const prefix = uniquePrefix();
   await createTopics(prefix);
@@ -45,7 +47,7 @@ export async function startSystem(opts: {
   const clock = opts.clock;
   const deps = clock ? { clock } : {};
   const naver = await startSimulator(opts.naver, clock ? { now: () => clock.now() } : {});
-  const sheets = await startSheetsFake();
+  const sheets = await startSheetsFake(opts.sheets);
   const base = {
     KAFKA_BROKERS: opts.kafkaBrokers.join(','),
     DATABASE_URL: opts.databaseUrl,
