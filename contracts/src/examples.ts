@@ -63,6 +63,27 @@ export const examples: readonly ReportlineEvent[] = [
     data: request,
   },
   {
+    // Another import's request (its own id and correlation): one import is requested once.
+    ...base('3c3c3c3c-3c3c-4c3c-8c3c-3c3c3c3c3c3c', 'scheduler', null),
+    importId: '4d4d4d4d-4d4d-4d4d-8d4d-4d4d4d4d4d4d',
+    correlationId: '3c3c3c3c-3c3c-4c3c-8c3c-3c3c3c3c3c3c',
+    type: 'ImportRequested',
+    version: 2,
+    data: {
+      ...request,
+      historyDays: 30,
+      layout: {
+        version: 1,
+        dimensions: ['date', 'campaign', 'device'],
+        metrics: ['impressions', 'clicks', 'cost', 'ctr'],
+        ids: false,
+        granularity: 'week',
+        language: 'en',
+        vatBasis: 'excl-vat',
+      },
+    },
+  },
+  {
     ...base('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'lock-service', correlationId),
     type: 'LockQueued',
     version: 1,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { EventDefinition } from './envelope.ts';
 import { CredentialsCheckedV1, CredentialsCheckRequestedV1 } from './events/credentials.ts';
-import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
+import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1, ImportRequestedV2 } from './events/imports.ts';
 import {
   LeaseExpiredV1,
   LeaseReleasedV1,
@@ -30,6 +30,7 @@ import {
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
 export const eventDefinitions = [
   ImportRequestedV1,
+  ImportRequestedV2,
   ImportCompletedV1,
   ImportFailedV1,
   LockGrantedV1,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CredentialsCheckedV1, CredentialsCheckRequestedV1 } from './events/credentials.ts';
-import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1 } from './events/imports.ts';
+import { ImportCompletedV1, ImportFailedV1, ImportRequestedV1, ImportRequestedV2 } from './events/imports.ts';
 import {
   LeaseExpiredV1,
   LeaseReleasedV1,
@@ -82,12 +82,14 @@ export const topics = {
     owner: 'scheduler',
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
     // The fetcher plans each ImportRequested against its data calendar and asks for a lease (LeaseRequested) only when
-    // NAVER is needed; the lock queues on LeaseRequested. Not the writer: what it needs travels with the rows.
-    consumers: ['scheduler', 'lock-service', 'naver-fetcher'],
+    // NAVER is needed; the lock queues on LeaseRequested. The processor keeps each import's layout from
+    // ImportRequested v2 (it builds the rows in it); the writer needs nothing here: what it needs travels with the rows.
+    consumers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor'],
     // Credentials checks meet here too: the scheduler asks (CredentialsCheckRequested), the fetcher answers
     // (CredentialsChecked) after one signed NAVER call under the customer id's lease (LeaseRequested v2).
     events: [
       ImportRequestedV1,
+      ImportRequestedV2,
       LeaseRequestedV1,
       LeaseRequestedV2,
       LeaseReleasedV1,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope.ts';
+import { LayoutV1 } from '../layout.ts';
 import { DateRange, ReportType, SheetTarget } from '../primitives.ts';
 
 /**
@@ -21,6 +22,18 @@ export type ImportRequest = z.infer<typeof ImportRequest>;
  * a different path. `trigger` is informational; `priority` is what the lock queue orders by.
  */
 export const ImportRequestedV1 = defineEvent('ImportRequested', 1, ImportRequest, { leased: false });
+
+/**
+ * v2 adds what the connection asks of its sheet, as it was when the import was requested: the processor builds the
+ * rows in `layout` (DEFAULT_LAYOUT when null) and the writer keeps `historyDays` days in the tab. Carried by the
+ * event, so no service reads another's store, and a layout changed later never changes an import in flight.
+ */
+export const ImportRequestV2 = ImportRequest.extend({
+  layout: LayoutV1.nullable(),
+  historyDays: z.number().int().min(1).max(400),
+});
+export type ImportRequestV2 = z.infer<typeof ImportRequestV2>;
+export const ImportRequestedV2 = defineEvent('ImportRequested', 2, ImportRequestV2, { leased: false });
 
 export const ImportCompletedV1 = defineEvent(
   'ImportCompleted',

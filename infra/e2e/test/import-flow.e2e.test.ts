@@ -236,13 +236,15 @@ describe('one import flowing through all five services', () => {
     expect(overlaps.body.overlaps).toEqual([]);
     expect(overlaps.body.unattributed).toBe(0);
     // The public lock view shows every hold (one per import that was granted a lease; an import served from the store
-    // holds none), released, and no fencing token (those are for holders only).
+    // holds none; one per connection's credentials check, which NAVER answered under the lease too), released, and
+    // no fencing token (those are for holders only).
     const lock = await call('GET', `${schedulerUrl}/locks/${customer.customerId}`);
     expect(lock.body.holder).toBeNull();
     expect(lock.body.history.map((h: { importId: string; endedBy: string }) => [h.importId, h.endedBy])).toEqual(
       expect.arrayContaining(leased.map((id) => [id, 'released'])),
     );
-    expect(lock.body.history).toHaveLength(leased.length);
+    expect(lock.body.history).toHaveLength(leased.length + targets.length);
+    expect(lock.body.history.every((h: { endedBy: string }) => h.endedBy === 'released')).toBe(true);
     expect(JSON.stringify(lock.body)).not.toMatch(/token/i);
   });
 });

@@ -5,16 +5,17 @@ import {
   type Clock,
   createServiceRuntime,
   eventLogContext,
+  every,
   type Logger,
   postgresBlobStore,
   type Running,
   systemClock,
 } from '@reportline/platform';
 import type { ProcessorConfig } from './config.ts';
-import { defaultLayoutSource, type LayoutSource } from './layouts.ts';
+import { forgetOldLayouts, type LayoutSource, recordImportLayout, storedLayouts } from './layouts.ts';
 import { processDownload, SERVICE } from './process.ts';
 
-/** `layouts`: where a connection's sheet layout comes from (default: DEFAULT_LAYOUT for every connection). */
+/** `layouts`: where an import's sheet layout comes from (default: as its ImportRequested asked, kept in Postgres). */
 export type ProcessorDeps = { bus?: Bus; clock?: Clock; logger?: Logger; layouts?: LayoutSource };
 
 /** The processor wired, not started: its HTTP app and `start` (relay, subscription, listen). */
@@ -25,10 +26,20 @@ export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDep
     blobs: postgresBlobStore(rt.pool),
     clock: deps.clock ?? systemClock,
     metrics: rt.metrics,
-    layouts: deps.layouts ?? defaultLayoutSource,
+    layouts: deps.layouts ?? storedLayouts(rt.pool),
   };
+  const clock = deps.clock ?? systemClock;
   return rt.assemble({
     subscriptions: [
+      {
+        // Each import's layout, read from its request, for when its reports arrive (src/layouts.ts).
+        group: `${SERVICE}-layouts`,
+        topics: [topics.imports],
+        failure: rt.failurePolicy({ consumer: `${SERVICE}-layouts` }),
+        handle: async (event) => {
+          if (event.type === 'ImportRequested') await recordImportLayout(rt.pool, event);
+        },
+      },
       {
         group: SERVICE,
         topics: [topics.downloads],
@@ -42,8 +53,26 @@ export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDep
         },
       },
     ],
+    loops: [
+      // No import lives past the scheduler's lifetime bound (3 h): a week-old layout is never asked for again.
+      () => {
+        const stop = new AbortController();
+        const sweep = every(
+          LAYOUT_SWEEP_MS,
+          async () => void (await forgetOldLayouts(rt.pool, new Date(clock.now().getTime() - LAYOUT_KEEP_MS))),
+          { signal: stop.signal, onError: (err) => rt.logger.warn({ err }, 'forgetting old layouts failed; retrying') },
+        );
+        return async () => {
+          stop.abort();
+          await sweep.done;
+        };
+      },
+    ],
   });
 }
+
+const LAYOUT_SWEEP_MS = 60 * 60_000;
+const LAYOUT_KEEP_MS = 7 * 24 * 60 * 60_000;
 
 export async function startProcessor(
   config: ProcessorConfig,

@@ -93,7 +93,7 @@ async function processV3(
   ctx: EventContext,
 ): Promise<Answer> {
   const { data } = event;
-  const layout = LayoutV1.safeParse(await (deps.layouts ?? defaultLayoutSource).layoutOf(data.connectionId));
+  const layout = LayoutV1.safeParse(await (deps.layouts ?? defaultLayoutSource).layoutOf(event.importId));
   if (!layout.success) {
     return failed(ctx, 'layout-invalid', `the connection's sheet layout is not valid: ${layout.error.message}`);
   }

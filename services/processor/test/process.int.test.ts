@@ -7,7 +7,7 @@ import {
 import { until } from '@reportline/dev/wait';
 import { type InMemoryBus, type Pool, postgresBlobStore, type Running } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adLine, downloadedFile, downloadedV3, inMemoryProcessor } from './support.ts';
+import { adLine, downloadedFile, downloadedV3, inMemoryProcessor, requestedV2 } from './support.ts';
 
 /**
  * The processor's use case through its real wiring (build → start), on the in-memory bus and real Postgres: no
@@ -110,8 +110,10 @@ describe('processing a download (in-memory bus)', () => {
       },
       target,
     );
+    // Its reports before its request: the processor waits for the layout the import asked for, never guesses it.
     await bus.publish([downloaded]);
     await bus.publish([downloaded]); // a redelivery: same event id
+    await bus.publish([requestedV2({ importId, customerId })]);
     const processed = await until('RowsProcessed', () =>
       bus.published.find((e) => e.type === 'RowsProcessed' && e.importId === importId),
     );
@@ -171,6 +173,7 @@ describe('processing a download (in-memory bus)', () => {
       },
       target,
     );
+    await bus.publish([requestedV2({ importId, customerId })]);
     await bus.publish([downloaded]);
     await bus.publish([downloaded]); // a redelivery: same event id
     const completed = await until('ImportCompleted', () =>
@@ -185,5 +188,51 @@ describe('processing a download (in-memory bus)', () => {
     });
     expect(bus.published.filter((e) => e.importId === importId && e.source === 'processor')).toHaveLength(1);
     expect(bus.published.some((e) => e.type === 'RowsProcessed' && e.importId === importId)).toBe(false);
+  });
+
+  it('builds the rows in the layout the import asked for (ImportRequested v2)', async () => {
+    const blobs = postgresBlobStore(pool);
+    const file = await blobs.put(
+      'raw/test-layout/AD/2026-11-10',
+      Buffer.from(`${adLine(customerId)}\n${adLine(customerId, 'nad-a001-01-000000000000002')}\n`),
+      'text/tab-separated-values',
+    );
+    const importId = crypto.randomUUID();
+    const layout = {
+      version: 1 as const,
+      dimensions: ['date' as const, 'device' as const],
+      metrics: ['impressions' as const, 'clicks' as const],
+      ids: false,
+      granularity: 'day' as const,
+      language: 'en' as const,
+      vatBasis: 'as-reported' as const,
+    };
+    await bus.publish([requestedV2({ importId, customerId }, layout)]);
+    await bus.publish([
+      downloadedV3(
+        { importId, customerId },
+        {
+          reports: [
+            {
+              reportType: 'AD',
+              statDate: '2026-11-10',
+              outcome: 'built',
+              source: 'naver',
+              generatedAt: new Date().toISOString(),
+              file,
+              rows: 2,
+            },
+          ],
+          pending: [],
+        },
+      ),
+    ]);
+    const processed = await until('RowsProcessed', () =>
+      bus.published.find((e) => e.type === 'RowsProcessed' && e.importId === importId),
+    );
+    // Two ads of one device on one date are one row of date × device: 120 + 120 impressions, 7 + 7 clicks.
+    expect(processed).toMatchObject({ version: 3, data: { rowCount: 1 } });
+    const data = processed.data as { columns: { key: string }[] };
+    expect(data.columns.map((c) => c.key)).toEqual(['date', 'device', 'impressions', 'clicks']);
   });
 });

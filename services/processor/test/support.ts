@@ -1,6 +1,8 @@
 import {
   type BlobRef,
   type EventOfType,
+  ImportRequestedV2,
+  type LayoutV1,
   makeEvent,
   ReportsDownloadedV2,
   ReportsDownloadedV3,
@@ -74,5 +76,22 @@ export const downloadedV3 = (
   makeEvent(
     ReportsDownloadedV3,
     { clamped: [], naverRequests: 0, reportJobs: 0, connectionId: crypto.randomUUID(), target, ...data },
+    { source: 'test', ...ids, now: new Date() },
+  );
+
+/** The scheduler's ImportRequested v2 of an import: the processor keeps its layout (null: the default). */
+export const requestedV2 = (ids: { importId: string; customerId: string }, layout: LayoutV1 | null = null) =>
+  makeEvent(
+    ImportRequestedV2,
+    {
+      connectionId: crypto.randomUUID(),
+      trigger: 'manual',
+      priority: 'on-demand',
+      reportTypes: ['AD'],
+      dateRange: { from: '2026-11-10', to: '2026-11-13' },
+      target: { spreadsheetId: 'sheet-x', sheetName: '로우데이터' },
+      layout,
+      historyDays: 30,
+    },
     { source: 'test', ...ids, now: new Date() },
   );

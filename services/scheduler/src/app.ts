@@ -11,12 +11,15 @@ import {
   systemClock,
 } from '@reportline/platform';
 import type { RaiseAlert } from './alerts/alert.ts';
+import { alertDeliveryOptions, startAlertDelivery } from './alerts/delivery-loop.ts';
+import { alertRaiser } from './alerts/raise.ts';
 import { authenticate, securitySchemes } from './auth/authenticate.ts';
 import { registerBootstrapToken } from './auth/bootstrap.ts';
 import type { SchedulerConfig } from './config.ts';
 import { connectionLifecycle, type Preflight, SERVICE } from './connection-lifecycle.ts';
 import { importOutcomes } from './import-metrics.ts';
 import { PROJECTION, project } from './projection.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lockRoutes } from './routes/locks.ts';
@@ -55,11 +58,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   });
   await rt.http.register(swaggerUi, { routePrefix: '/docs' });
   authenticate(rt.http, { pool: rt.pool, clock });
-  const raiseAlert: RaiseAlert =
-    deps.raiseAlert ??
-    (async (_db, alert) => {
-      rt.logger.warn({ alert: { ...alert, at: alert.at.toISOString() } }, 'alert raised');
-    });
+  const raiseAlert: RaiseAlert = deps.raiseAlert ?? alertRaiser({ clock });
   const lifecycle = connectionLifecycle({
     pool: rt.pool,
     clock,
@@ -77,6 +76,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   tenantRoutes(rt.http, { pool: rt.pool, clock });
   connectionRoutes(rt.http, lifecycle);
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
+  alertRoutes(rt.http, { pool: rt.pool, clock, secretsKey: config.SECRETS_KEY });
   lockRoutes(rt.http, {
     pool: rt.pool,
     lockView: deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 }),
@@ -95,6 +95,7 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
       },
     ],
     loops: [
+      () => startAlertDelivery({ pool: rt.pool, clock, logger: rt.logger, ...alertDeliveryOptions(config) }),
       () =>
         startStallSweep({
           pool: rt.pool,

@@ -59,5 +59,14 @@ export const schedulerConfig = baseConfig.extend({
     .string()
     .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM')
     .default('12:00'),
+  /** How often due alert deliveries are sent to the tenants' webhooks; an alert waits at most this long for its attempt. */
+  ALERT_DELIVERY_MS: z.coerce.number().int().min(50).default(5_000),
+  /**
+   * Attempts per alert (the receiver answering 5xx, 408 or 429, or not answering) before it is failed; retries back off
+   * from 30 s doubling to 1 h, so the default 8 gives up about an hour after the first.
+   */
+  ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** A webhook must answer an attempt within this, or the attempt failed (and is retried). */
+  ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfig>;

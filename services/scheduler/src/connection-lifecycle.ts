@@ -141,7 +141,7 @@ export function connectionLifecycle(deps: LifecycleDeps) {
         const connection = await saveConnection(tx, await requestCheck(tx, inserted, 'created'), now);
         const decision = decideImportRequest(
           connection,
-          { trigger: 'first-link' },
+          { trigger: 'first-link', dateRange: input.firstImportRange },
           {
             importId: crypto.randomUUID(),
             now,

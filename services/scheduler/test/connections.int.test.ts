@@ -24,6 +24,14 @@ beforeAll(async () => {
   let databaseUrl: string;
   ({ bus, scheduler, inject, databaseUrl } = await startInMemoryScheduler({
     raiseAlert: async (_db, alert) => void alerts.push(alert),
+    // The lock-service's view as it answers, plus a token field it must never pass on.
+    lockView: async (customerId) => ({
+      customerId,
+      holder: { importId: crypto.randomUUID(), grantedAt: '2026-12-01T00:00:00.000Z', token: 41 },
+      queue: [],
+      lockDelayUntil: null,
+      history: [{ importId: crypto.randomUUID(), endedBy: 'released', fencingToken: 40 }],
+    }),
   }));
   pool = createPool(databaseUrl);
 });
@@ -134,6 +142,26 @@ describe('tenant isolation', () => {
   });
 });
 
+describe('the lock view', () => {
+  it("shows a tenant the lock of its connection's customer id, without any fencing token", async () => {
+    const admin = await newTenant('locks');
+    const asAdmin: Inject = (o) => inject({ ...o, headers: { ...as(admin), ...(o.headers ?? {}) } });
+    await createConnection(asAdmin, bus, '5005');
+    const res = await asAdmin({ method: 'GET', url: '/locks/5005' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ customerId: '5005', queue: [], history: [{ endedBy: 'released' }] });
+    expect(res.body).not.toMatch(/token/i);
+    expect((await asAdmin({ method: 'GET', url: '/locks/abc' })).statusCode).toBe(400);
+  });
+
+  it('names a tenant taken twice', async () => {
+    await newTenant('twice');
+    const again = await inject({ method: 'POST', url: '/tenants', payload: { name: 'twice' } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().detail).toContain('twice');
+  });
+});
+
 describe('creating a connection', () => {
   it('rejects what would break the sheet or double the numbers, naming each field and its limit', async () => {
     const cases: [Record<string, unknown>, string][] = [
@@ -182,6 +210,18 @@ describe('creating a connection', () => {
     const { id, status, firstImport } = res.json();
     expect(status).toBe('verifying');
     expect(firstImport).toMatchObject({ status: 'requested' });
+    const ranged = await postConnection(inject, '3005', {
+      sheetName: 'ranged',
+      firstImportRange: { from: '2026-11-02', to: '2026-11-04' },
+    });
+    const rangedCheck = await until('the ranged check', () =>
+      bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === ranged.json().id),
+    );
+    await bus.publish([answerCheck(rangedCheck)]);
+    const rangedImport = await until('the ranged first-link import', () =>
+      bus.published.find((e) => e.type === 'ImportRequested' && e.importId === ranged.json().firstImport.importId),
+    );
+    expect((rangedImport.data as { dateRange: unknown }).dateRange).toEqual({ from: '2026-11-02', to: '2026-11-04' });
     const check = await until('CredentialsCheckRequested on the bus', () =>
       bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === id),
     );

@@ -8,6 +8,7 @@ const connection: ImportableConnection = {
   historyDays: 14,
   spreadsheetId: 'sheet-1',
   sheetName: '로우데이터',
+  layout: null,
 };
 // 2026-12-01 09:00 KST: yesterday in Korea is 2026-11-30.
 const ids = {
@@ -28,7 +29,10 @@ describe('deciding an import request', () => {
       reportTypes: ['AD', 'AD_CONVERSION'],
       dateRange: { from: '2026-11-17', to: '2026-11-30' },
       target: { spreadsheetId: 'sheet-1', sheetName: '로우데이터' },
+      layout: null,
+      historyDays: 14,
     });
+    expect(d.requested.version).toBe(2);
     expect(d.requested).toMatchObject({ importId: ids.importId, customerId: '338047', source: 'scheduler' });
     expect(d.view).toMatchObject({ importId: ids.importId, status: 'requested', requestedAt: d.requested.time });
   });

@@ -1,13 +1,23 @@
 import type { Queryable } from '@reportline/platform';
 
 /** What a tenant is alerted about: each is something a person must act on, or know before the morning meeting. */
-export type AlertKind = 'import-failed' | 'credentials-unhealthy' | 'sheet-unreachable' | 'data-pending';
+export type AlertKind = 'import-failed' | 'credentials-unhealthy' | 'sheet-unreachable' | 'data-pending' | 'test';
+
+/** Every kind, for the API's schemas. */
+export const ALERT_KINDS = [
+  'import-failed',
+  'credentials-unhealthy',
+  'sheet-unreachable',
+  'data-pending',
+  'test',
+] as const satisfies readonly AlertKind[];
 
 export interface Alert {
   tenantId: string;
   kind: AlertKind;
-  connectionId: string;
-  customerId: string;
+  /** Null only for a test alert (POST /alerts/test), which is about no connection. */
+  connectionId: string | null;
+  customerId: string | null;
   importId: string | null;
   /** One line, e.g. "Import failed for 338047 → Sheet 로우데이터". */
   title: string;

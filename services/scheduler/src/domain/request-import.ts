@@ -1,4 +1,4 @@
-import { type EventOfType, ImportRequestedV1, makeEvent } from '@reportline/contracts';
+import { type EventOfType, ImportRequestedV2, makeEvent } from '@reportline/contracts';
 import type { Connection } from '../connection-store.ts';
 import { importRange } from './dates.ts';
 import { evolveView, type ImportView, initialView } from './import-view.ts';
@@ -6,7 +6,7 @@ import { evolveView, type ImportView, initialView } from './import-view.ts';
 /** What an import needs of its connection. */
 export type ImportableConnection = Pick<
   Connection,
-  'id' | 'customerId' | 'reportTypes' | 'historyDays' | 'spreadsheetId' | 'sheetName'
+  'id' | 'customerId' | 'reportTypes' | 'historyDays' | 'spreadsheetId' | 'sheetName' | 'layout'
 >;
 
 export interface ImportRequest {
@@ -30,7 +30,7 @@ export function decideImportRequest(
   const range = importRange(ids.now, connection.historyDays, request.dateRange);
   if (!range.ok) return { kind: 'rejected', code: 'invalid-date-range', message: range.reason };
   const requested = makeEvent(
-    ImportRequestedV1,
+    ImportRequestedV2,
     {
       connectionId: connection.id,
       trigger: request.trigger,
@@ -38,6 +38,8 @@ export function decideImportRequest(
       reportTypes: connection.reportTypes,
       dateRange: range.range,
       target: { spreadsheetId: connection.spreadsheetId, sheetName: connection.sheetName },
+      layout: connection.layout,
+      historyDays: connection.historyDays,
     },
     { source: ids.source, importId: ids.importId, customerId: connection.customerId, now: ids.now },
   );
