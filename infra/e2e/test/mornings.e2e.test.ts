@@ -254,7 +254,12 @@ describe('30 mornings of three connections sharing one customer id', () => {
       // …and no other lease called NAVER at all: the other two imports were served from the store. Soft, so that
       // every morning this fails on is listed and the lease history below is still checked.
       const others = byOrigin.filter((o) => o !== working[0]);
-      expect.soft(others, `${day}: leases other than the working one that called NAVER, with their calls`).toEqual([]);
+      expect
+        .soft(
+          others.map((o) => `${o.importOf}'s lease ${o.origin}: ${o.calls.join(', ')}`),
+          `${day}: leases other than the working one that called NAVER`,
+        )
+        .toEqual([]);
       // The services' own account agrees with NAVER's: one import made the jobs, the other two were served stored.
       expect(views.map((v) => v.reportJobs ?? 0).sort()).toEqual([0, 0, jobs.length]);
       figures.push(
