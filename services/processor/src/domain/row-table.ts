@@ -21,6 +21,8 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const TAB = 9;
 const HASHED = 16;
+/** One field, from a line's start to `ends[0]`. */
+const WHOLE_FIELD: readonly KeyRun[] = [{ from: 0, to: 0 }];
 
 /**
  * The aggregation's rows, keyed by (period number, key-field bytes) straight from the line's buffer: a line that adds
@@ -70,6 +72,38 @@ export class RowTable {
   /** Row `row`'s key fields as text, TAB-separated (latin1: the bytes as they were). */
   key(row: number): string {
     return this.arena.toString('latin1', this.keyStart[row]!, this.keyEnd[row]! - 1);
+  }
+
+  /**
+   * The rows' key fields column by column (`fields` of them per key): each field's distinct values, decoded as UTF-8,
+   * and every row's index into them. Values are found by their bytes, so each distinct value is decoded once.
+   */
+  fieldColumns(fields: number): { values: string[][]; of: Int32Array[] } {
+    const values: string[][] = [];
+    const of: Int32Array[] = [];
+    const tables: RowTable[] = [];
+    for (let f = 0; f < fields; f++) {
+      values.push([]);
+      of.push(new Int32Array(this.count));
+      tables.push(new RowTable());
+    }
+    const end = new Int32Array(1);
+    const arena = this.arena;
+    for (let row = 0; row < this.count; row++) {
+      let s = this.keyStart[row]!;
+      for (let f = 0; f < fields; f++) {
+        let e = s;
+        while (arena[e] !== TAB) e++;
+        end[0] = e;
+        const table = tables[f]!;
+        const before = table.count;
+        const value = table.find(0, arena, s, end, WHOLE_FIELD);
+        if (table.count > before) values[f]!.push(arena.toString('utf8', s, e));
+        of[f]![row] = value;
+        s = e + 1;
+      }
+    }
+    return { values, of };
   }
 
   periodOf(row: number): number {
