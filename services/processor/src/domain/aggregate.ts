@@ -1,7 +1,7 @@
 import type { LayoutDimension, ReportType } from '@reportline/contracts';
 import { LAYOUTS } from './layouts.ts';
 import { type Granularity, periodOf } from './plan.ts';
-import { type KeyRun, RowTable, SUM, SUM_COUNT } from './row-table.ts';
+import { type KeyRun, RowTable, SUM } from './row-table.ts';
 import type { KeyColumns } from './sheet.ts';
 import { parseDay, parseNumber, TsvReader } from './tsv.ts';
 
@@ -135,7 +135,7 @@ export class Aggregator {
       const day = lastDay;
       if (day === null) throw reader.fieldError(buf, lineStart, lineNo, 0, 'not a calendar date');
       if (!day.read) return;
-      const at = table.find(day.period, buf, lineStart, ends, runs) * SUM_COUNT;
+      const at = table.sumsAt(table.find(day.period, buf, lineStart, ends, runs));
       // After find: adding a row may have replaced the array.
       const sums = table.sums;
       // Every metric column is parsed, read or not, so a malformed file fails whatever the layout shows.
@@ -158,7 +158,7 @@ export class Aggregator {
   *rows(): Generator<[string[], Sums]> {
     const t = this.table;
     for (let row = 0; row < t.count; row++) {
-      const at = row * SUM_COUNT;
+      const at = t.sumsAt(row);
       const s = t.sums;
       yield [
         [this.periods[t.periodOf(row)]!, ...decodeKey(t.key(row))],
@@ -188,7 +188,7 @@ export class Aggregator {
       of: [periods, ...fields.of],
       sums: (row, into) => {
         const s = t.sums;
-        const at = row * SUM_COUNT;
+        const at = t.sumsAt(row);
         into.impressions += s[at + SUM.impressions]!;
         into.clicks += s[at + SUM.clicks]!;
         into.costNet += s[at + SUM.costNet]!;

@@ -24,22 +24,39 @@ const HASHED = 16;
 /** One field, from a line's start to `ends[0]`. */
 const WHOLE_FIELD: readonly KeyRun[] = [{ from: 0, to: 0 }];
 
+/** Bytes before a row's key in its record: the sums. */
+const SUMS_BYTES = SUM_COUNT * 8;
+/** Ints per row in `meta`: where its record starts (bytes), its key's length, its period, its hash. */
+const META = 4;
+
 /**
  * The aggregation's rows, keyed by (period number, key-field bytes) straight from the line's buffer: a line that adds
- * to an existing row allocates nothing. Open addressing over an FNV-1a hash of the bytes; a row's key bytes are copied
- * once into `arena` (each key field followed by a TAB) and compared byte by byte on a hash hit. Sums live in one
- * Float64Array, SUM_COUNT per row. Memory grows with the rows, never with the lines.
+ * to an existing row allocates nothing. Open addressing over an FNV-1a hash of the bytes, the hash kept in the slot so a
+ * probe past another row reads nothing else. A row is one record in one buffer, its SUM_COUNT sums (`sums`, a
+ * Float64Array over the buffer) followed by its key bytes (each key field followed by a TAB), so a line that finds its
+ * row touches one place in memory, not one array per column; the key is compared four bytes at a time where it can be.
+ * Memory grows with the rows, never with the lines.
  */
 export class RowTable {
   count = 0;
-  sums = new Float64Array(1024 * SUM_COUNT);
-  private slots = new Int32Array(4096);
-  private hashes = new Int32Array(1024);
-  private periods = new Int32Array(1024);
-  private keyStart = new Int32Array(1024);
-  private keyEnd = new Int32Array(1024);
-  private arena = Buffer.allocUnsafe(1 << 16);
-  private arenaLength = 0;
+  /** The records' sums; a row's are at `sumsAt(row)`. Replaced when the table grows. */
+  sums: Float64Array;
+  private records: Buffer;
+  private words: Int32Array;
+  private used = 0;
+  private meta = new Int32Array(1024 * META);
+  /** Pairs (row + 1, hash); 0 is an empty slot. */
+  private slots = new Int32Array(4096 * 2);
+  /** The last line buffer seen and its Int32 view (of its whole ArrayBuffer), for comparing keys word by word. */
+  private lineBuf: Buffer | null = null;
+  private lineWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+  constructor() {
+    const buffer = new ArrayBuffer(1 << 17);
+    this.records = Buffer.from(buffer);
+    this.words = new Int32Array(buffer);
+    this.sums = new Float64Array(buffer);
+  }
 
   /** The row of `period` and the current line's key runs (`ends` as TsvReader records them), added when new. */
   find(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
@@ -56,22 +73,34 @@ export class RowTable {
       }
       h = Math.imul(h ^ TAB, FNV_PRIME);
     }
-    const mask = this.slots.length - 1;
+    if (buf !== this.lineBuf) {
+      this.lineBuf = buf;
+      this.lineWords = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+    }
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let slot = h & mask;
     for (;;) {
-      const at = this.slots[slot]!;
+      const at = slots[slot * 2]!;
       if (at === 0) break;
-      const row = at - 1;
-      if (this.hashes[row] === h && this.periods[row] === period && this.same(row, buf, lineStart, ends, runs))
-        return row;
+      if (slots[slot * 2 + 1] === h) {
+        const row = at - 1;
+        if (this.meta[row * META + 2] === period && this.same(row, buf, lineStart, ends, runs)) return row;
+      }
       slot = (slot + 1) & mask;
     }
     return this.add(slot, h, period, buf, lineStart, ends, runs);
   }
 
+  /** Where row `row`'s sums start in `sums`. */
+  sumsAt(row: number): number {
+    return this.meta[row * META]! >>> 3;
+  }
+
   /** Row `row`'s key fields as text, TAB-separated (latin1: the bytes as they were). */
   key(row: number): string {
-    return this.arena.toString('latin1', this.keyStart[row]!, this.keyEnd[row]! - 1);
+    const start = this.meta[row * META]! + SUMS_BYTES;
+    return this.records.toString('latin1', start, start + this.meta[row * META + 1]! - 1);
   }
 
   /**
@@ -88,17 +117,17 @@ export class RowTable {
       tables.push(new RowTable());
     }
     const end = new Int32Array(1);
-    const arena = this.arena;
+    const records = this.records;
     for (let row = 0; row < this.count; row++) {
-      let s = this.keyStart[row]!;
+      let s = this.meta[row * META]! + SUMS_BYTES;
       for (let f = 0; f < fields; f++) {
         let e = s;
-        while (arena[e] !== TAB) e++;
+        while (records[e] !== TAB) e++;
         end[0] = e;
         const table = tables[f]!;
         const before = table.count;
-        const value = table.find(0, arena, s, end, WHOLE_FIELD);
-        if (table.count > before) values[f]!.push(arena.toString('utf8', s, e));
+        const value = table.find(0, records, s, end, WHOLE_FIELD);
+        if (table.count > before) values[f]!.push(records.toString('utf8', s, e));
         of[f]![row] = value;
         s = e + 1;
       }
@@ -107,26 +136,49 @@ export class RowTable {
   }
 
   periodOf(row: number): number {
-    return this.periods[row]!;
+    return this.meta[row * META + 2]!;
   }
 
   private same(row: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): boolean {
-    const arena = this.arena;
-    let at = this.keyStart[row]!;
+    const records = this.records;
+    const words = this.words;
+    const lineWords = this.lineWords;
+    const base = buf.byteOffset;
+    let at = this.meta[row * META]! + SUMS_BYTES;
+    const keyEnd = at + this.meta[row * META + 1]!;
     for (let r = 0; r < runs.length; r++) {
       const run = runs[r]!;
       if (run.from >= 0) {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
-        const e = ends[run.to]!;
-        // From the end: rows of one ad group share their ids' heads, and differ in their tails.
-        for (let i = e - 1, j = at + (e - s) - 1; i >= s; i--, j--) {
-          if (arena[j] !== buf[i]) return false;
+        const length = ends[run.to]! - s;
+        if (at + length >= keyEnd) return false;
+        let i = 0;
+        // Four bytes at a time when the record's side is aligned (a key's first run always is): the line's words are
+        // read unaligned, from two aligned ones, and only where the line's buffer has both.
+        const pos = base + s;
+        const wi = pos >>> 2;
+        const whole = length >>> 2;
+        if ((at & 3) === 0 && wi + whole < lineWords.length) {
+          const wa = at >>> 2;
+          const shift = (pos & 3) << 3;
+          if (shift === 0) {
+            for (let j = 0; j < whole; j++) if (lineWords[wi + j] !== words[wa + j]) return false;
+          } else {
+            let low = lineWords[wi]!;
+            for (let j = 0; j < whole; j++) {
+              const high = lineWords[wi + j + 1]!;
+              if (((low >>> shift) | (high << (32 - shift))) !== words[wa + j]) return false;
+              low = high;
+            }
+          }
+          i = whole << 2;
         }
-        at += e - s;
+        for (; i < length; i++) if (records[at + i] !== buf[s + i]) return false;
+        at += length;
       }
-      if (arena[at++] !== TAB) return false;
+      if (records[at++] !== TAB) return false;
     }
-    return at === this.keyEnd[row];
+    return at === keyEnd;
   }
 
   private add(
@@ -139,53 +191,57 @@ export class RowTable {
     runs: readonly KeyRun[],
   ): number {
     const row = this.count++;
-    if (row === this.hashes.length) this.growRows();
+    if (row * META === this.meta.length) {
+      const meta = new Int32Array(this.meta.length * 2);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
     let length = runs.length;
     for (const run of runs)
       if (run.from >= 0) length += ends[run.to]! - (run.from === 0 ? lineStart : ends[run.from - 1]! + 1);
-    if (this.arenaLength + length > this.arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaLength + length));
-      this.arena.copy(bigger, 0, 0, this.arenaLength);
-      this.arena = bigger;
-    }
-    this.keyStart[row] = this.arenaLength;
+    const start = this.used;
+    // Records start on 8 bytes, for the sums (and so the key's first run is word-aligned).
+    const size = (SUMS_BYTES + length + 7) & ~7;
+    if (start + size > this.records.length) this.grow(start + size);
+    let at = start + SUMS_BYTES;
     for (const run of runs) {
       if (run.from >= 0) {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
-        this.arenaLength += buf.copy(this.arena, this.arenaLength, s, ends[run.to]!);
+        at += buf.copy(this.records, at, s, ends[run.to]!);
       }
-      this.arena[this.arenaLength++] = TAB;
+      this.records[at++] = TAB;
     }
-    this.keyEnd[row] = this.arenaLength;
-    this.hashes[row] = h;
-    this.periods[row] = period;
-    this.slots[slot] = row + 1;
+    this.used = start + size;
+    const m = row * META;
+    this.meta[m] = start;
+    this.meta[m + 1] = length;
+    this.meta[m + 2] = period;
+    this.meta[m + 3] = h;
+    this.slots[slot * 2] = row + 1;
+    this.slots[slot * 2 + 1] = h;
     // Half full at most, so probes stay short.
-    if (this.count * 2 > this.slots.length) this.rehash();
+    if (this.count * 4 > this.slots.length) this.rehash();
     return row;
   }
 
-  private growRows(): void {
-    const n = this.hashes.length * 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes, n);
-    this.periods = grow(this.periods, n);
-    this.keyStart = grow(this.keyStart, n);
-    this.keyEnd = grow(this.keyEnd, n);
-    this.sums = grow(this.sums, n * SUM_COUNT);
+  private grow(needed: number): void {
+    const buffer = new ArrayBuffer(Math.max(this.records.length * 2, needed));
+    const records = Buffer.from(buffer);
+    this.records.copy(records, 0, 0, this.used);
+    this.records = records;
+    this.words = new Int32Array(buffer);
+    this.sums = new Float64Array(buffer);
   }
 
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
+    const mask = (slots.length >>> 1) - 1;
     for (let row = 0; row < this.count; row++) {
-      let slot = this.hashes[row]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = row + 1;
+      const h = this.meta[row * META + 3]!;
+      let slot = h & mask;
+      while (slots[slot * 2] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 2] = row + 1;
+      slots[slot * 2 + 1] = h;
     }
     this.slots = slots;
   }

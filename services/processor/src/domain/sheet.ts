@@ -295,10 +295,15 @@ export function sheetLines(
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Int32Array(n);
   for (let c = width - 1; c >= 0; c--) {
-    const counts = new Int32Array(sizes[c]! + 1);
-    for (let i = 0; i < n; i++) counts[ranks[order[i]! * width + c]! + 1]!++;
-    for (let k = 1; k < counts.length; k++) counts[k]! += counts[k - 1];
-    for (let i = 0; i < n; i++) next[counts[ranks[order[i]! * width + c]!]!++] = order[i]!;
+    // Counting sort by column c: `starts[rank]` is where the next row of that rank goes.
+    const starts = new Int32Array(sizes[c]!);
+    for (let i = 0; i < n; i++) starts[ranks[order[i]! * width + c]!]!++;
+    for (let k = 0, total = 0; k < starts.length; k++) {
+      const rows = starts[k]!;
+      starts[k] = total;
+      total += rows;
+    }
+    for (let i = 0; i < n; i++) next[starts[ranks[order[i]! * width + c]!]!++] = order[i]!;
     [order, next] = [next, order];
   }
   const merge = !cellsIdentifyRows(layout);
