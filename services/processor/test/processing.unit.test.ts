@@ -7,11 +7,13 @@ import {
   type MasterEntityV1,
   RowSetV2Header,
 } from '@reportline/contracts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, typesToRead } from '../src/build.ts';
 import { emptySums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
+import { SLICE, separators } from '../src/domain/separators.ts';
 import { cellsIdentifyRows, columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
 import { parseNumber, TsvReader } from '../src/domain/tsv.ts';
 
@@ -135,6 +137,36 @@ describe('the byte-level TSV reader', () => {
         ['한', '글', '!'],
       ]);
     }
+  });
+
+  it('Given any bytes, When their separators are found, Then they are exactly the TABs and line breaks, in order', () => {
+    expect(separators).not.toBeNull();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }).map((a) => a.map((b) => [9, 10, 13, 0, 11, 0x80, 0xff, 65][b % 8]!)),
+        fc.nat(40),
+        fc.nat(40),
+        (bytes, cutStart, cutEnd) => {
+          const buf = Buffer.from(bytes);
+          const from = Math.min(cutStart, buf.length);
+          const to = Math.max(from, buf.length - cutEnd);
+          const count = separators!.find(buf, from, to);
+          const found = [...separators!.positions.subarray(0, count)].map((p) => p + from);
+          const expected = [...buf.subarray(from, to)].flatMap((b, i) => (b === 9 || b === 10 ? [from + i] : []));
+          expect(found).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('Given a chunk longer than the separator slice, When read whole or in pieces, Then the same lines', () => {
+    const line = (i: number) => `${'x'.repeat(i % 37)}\t${i}\t한${'y'.repeat(i % 11)}\n`;
+    const text = Array.from({ length: 120_000 }, (_, i) => line(i)).join('');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 * SLICE);
+    const whole = read([text]);
+    expect(whole).toHaveLength(120_000);
+    expect(whole[99_999]).toEqual([`${'x'.repeat(99_999 % 37)}`, '99999', `한${'y'.repeat(99_999 % 11)}`]);
+    expect(read([text.slice(0, 700_001), text.slice(700_001)])).toEqual(whole);
   });
 
   it('Given a line with a missing column, When read, Then the error names the file, the line and the counts', () => {
