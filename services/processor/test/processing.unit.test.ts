@@ -13,6 +13,7 @@ import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, t
 import { emptySums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
+import { RowTable } from '../src/domain/row-table.ts';
 import { SLICE, separators } from '../src/domain/separators.ts';
 import { cellsIdentifyRows, columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
 import { parseNumber, TsvReader } from '../src/domain/tsv.ts';
@@ -456,6 +457,32 @@ describe('the dates of an import', () => {
 });
 
 describe('aggregating many rows', () => {
+  it('Given keys of many lengths at any offset, When found again across the table growing, Then each key is one row', () => {
+    const table = new RowTable();
+    const keys = Array.from({ length: 6_000 }, (_, i) =>
+      i % 7 === 0 ? '-'.repeat(i % 3) : `k${'x'.repeat(i % 23)}${i}`,
+    );
+    const text = Buffer.from(keys.map((k, i) => `${' '.repeat(i % 5)}${k}\t`).join(''));
+    const spans: [number, number][] = [];
+    for (let at = 0, i = 0; i < keys.length; i++) {
+      const start = at + (i % 5);
+      const end = start + Buffer.byteLength(keys[i]!);
+      spans.push([start, end]);
+      at = end + 1;
+    }
+    const end = new Int32Array(1);
+    const rowOf = (i: number) => {
+      end[0] = spans[i]![1];
+      return table.find(0, text, spans[i]![0], end, [{ from: 0, to: 0 }]);
+    };
+    const first = keys.map((_, i) => rowOf(i));
+    const second = keys.map((_, i) => rowOf(keys.length - 1 - i)).reverse();
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBe(new Set(keys).size);
+    const { values, of } = table.fieldColumns(1);
+    expect(keys.every((k, i) => values[0]![of[0]![first[i]!]!] === k)).toBe(true);
+  });
+
   it('Given more distinct rows than the table starts with, When each is seen twice, Then every row has both lines', async () => {
     const lines: string[] = [];
     for (let pass = 0; pass < 2; pass++) {

@@ -135,7 +135,7 @@ export class Aggregator {
       const day = lastDay;
       if (day === null) throw reader.fieldError(buf, lineStart, lineNo, 0, 'not a calendar date');
       if (!day.read) return;
-      const at = table.sumsAt(table.find(day.period, buf, lineStart, ends, runs));
+      const at = table.findSums(day.period, buf, lineStart, ends, runs);
       // After find: adding a row may have replaced the array.
       const sums = table.sums;
       // Every metric column is parsed, read or not, so a malformed file fails whatever the layout shows.

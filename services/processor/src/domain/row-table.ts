@@ -28,6 +28,7 @@ const WHOLE_FIELD: readonly KeyRun[] = [{ from: 0, to: 0 }];
 const SUMS_BYTES = SUM_COUNT * 8;
 /** Ints per row in `meta`: where its record starts (bytes), its key's length, its period, its hash. */
 const META = 4;
+const SLOT = 4;
 
 /**
  * The aggregation's rows, keyed by (period number, key-field bytes) straight from the line's buffer: a line that adds
@@ -45,8 +46,8 @@ export class RowTable {
   private words: Int32Array;
   private used = 0;
   private meta = new Int32Array(1024 * META);
-  /** Pairs (row + 1, hash); 0 is an empty slot. */
-  private slots = new Int32Array(4096 * 2);
+  /** SLOT ints per slot: row + 1 (0 for an empty slot), hash, period, record start: a probe reads nothing else. */
+  private slots = new Int32Array(4096 * SLOT);
   /** The last line buffer seen and its Int32 view (of its whole ArrayBuffer), for comparing keys word by word. */
   private lineBuf: Buffer | null = null;
   private lineWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -58,8 +59,14 @@ export class RowTable {
     this.sums = new Float64Array(buffer);
   }
 
-  /** The row of `period` and the current line's key runs (`ends` as TsvReader records them), added when new. */
-  find(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+  /** The slot of the row of `period` and the current line's key runs, the row added when new. */
+  private lookup(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    if (buf !== this.lineBuf) {
+      this.lineBuf = buf;
+      this.lineWords = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+    }
+    const lineWords = this.lineWords;
+    const base = buf.byteOffset;
     // Only each run's length and last HASHED bytes are hashed: NAVER ids differ in their numeric tails, so that spreads
     // rows as well as hashing every byte at a fraction of the cost. Equality is still decided on all bytes (`same`).
     let h = Math.imul(FNV_OFFSET ^ period, FNV_PRIME);
@@ -69,27 +76,56 @@ export class RowTable {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
         const e = ends[run.to]!;
         h = Math.imul(h ^ (e - s), FNV_PRIME);
-        for (let i = e - HASHED > s ? e - HASHED : s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+        const pos = base + e - HASHED;
+        if (e - s >= HASHED && (pos >>> 2) + 4 < lineWords.length) {
+          // The last HASHED bytes as four words, read unaligned from five aligned ones.
+          const wi = pos >>> 2;
+          const shift = (pos & 3) << 3;
+          for (let j = 0; j < 4; j++) {
+            const w =
+              shift === 0
+                ? lineWords[wi + j]!
+                : (lineWords[wi + j]! >>> shift) | (lineWords[wi + j + 1]! << (32 - shift));
+            h = Math.imul(h ^ w, FNV_PRIME);
+          }
+        } else {
+          for (let i = e - HASHED > s ? e - HASHED : s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+        }
       }
       h = Math.imul(h ^ TAB, FNV_PRIME);
     }
-    if (buf !== this.lineBuf) {
-      this.lineBuf = buf;
-      this.lineWords = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
-    }
+    // A word's high bytes reach only the product's high bits: mixed down before the low bits pick the slot.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
     const slots = this.slots;
-    const mask = (slots.length >>> 1) - 1;
+    const mask = (slots.length >>> 2) - 1;
     let slot = h & mask;
     for (;;) {
-      const at = slots[slot * 2]!;
+      const at = slots[slot * SLOT]!;
       if (at === 0) break;
-      if (slots[slot * 2 + 1] === h) {
-        const row = at - 1;
-        if (this.meta[row * META + 2] === period && this.same(row, buf, lineStart, ends, runs)) return row;
-      }
+      if (
+        slots[slot * SLOT + 1] === h &&
+        slots[slot * SLOT + 2] === period &&
+        this.same(slots[slot * SLOT + 3]!, buf, lineStart, ends, runs)
+      )
+        return slot;
       slot = (slot + 1) & mask;
     }
     return this.add(slot, h, period, buf, lineStart, ends, runs);
+  }
+
+  /** The row of `period` and the current line's key runs (`ends` as TsvReader records them), added when new. */
+  find(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    // Looked up first: adding a row may replace `slots`.
+    const slot = this.lookup(period, buf, lineStart, ends, runs);
+    return this.slots[slot * SLOT]! - 1;
+  }
+
+  /** `find`, as where the row's sums start in `sums`. */
+  findSums(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    const slot = this.lookup(period, buf, lineStart, ends, runs);
+    return this.slots[slot * SLOT + 3]! >>> 3;
   }
 
   /** Where row `row`'s sums start in `sums`. */
@@ -139,19 +175,22 @@ export class RowTable {
     return this.meta[row * META + 2]!;
   }
 
-  private same(row: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): boolean {
+  /**
+   * Whether the record at `record` has the line's key. No length is checked: a record's key and a line's runs hold as
+   * many TABs (one per key field), and a field holds none, so once every byte and TAB of the runs matched, so did the
+   * whole key; and comparing never reads past a shorter key, whose last TAB meets a byte of a field first.
+   */
+  private same(record: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): boolean {
     const records = this.records;
     const words = this.words;
     const lineWords = this.lineWords;
     const base = buf.byteOffset;
-    let at = this.meta[row * META]! + SUMS_BYTES;
-    const keyEnd = at + this.meta[row * META + 1]!;
+    let at = record + SUMS_BYTES;
     for (let r = 0; r < runs.length; r++) {
       const run = runs[r]!;
       if (run.from >= 0) {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
         const length = ends[run.to]! - s;
-        if (at + length >= keyEnd) return false;
         let i = 0;
         // Four bytes at a time when the record's side is aligned (a key's first run always is): the line's words are
         // read unaligned, from two aligned ones, and only where the line's buffer has both.
@@ -178,7 +217,7 @@ export class RowTable {
       }
       if (records[at++] !== TAB) return false;
     }
-    return at === keyEnd;
+    return true;
   }
 
   private add(
@@ -217,11 +256,14 @@ export class RowTable {
     this.meta[m + 1] = length;
     this.meta[m + 2] = period;
     this.meta[m + 3] = h;
-    this.slots[slot * 2] = row + 1;
-    this.slots[slot * 2 + 1] = h;
+    const slots = this.slots;
+    slots[slot * SLOT] = row + 1;
+    slots[slot * SLOT + 1] = h;
+    slots[slot * SLOT + 2] = period;
+    slots[slot * SLOT + 3] = start;
     // Half full at most, so probes stay short.
-    if (this.count * 4 > this.slots.length) this.rehash();
-    return row;
+    if (this.count * 2 * SLOT > slots.length) return this.rehash(row);
+    return slot;
   }
 
   private grow(needed: number): void {
@@ -233,16 +275,22 @@ export class RowTable {
     this.sums = new Float64Array(buffer);
   }
 
-  private rehash(): void {
+  /** Doubles the slots; returns the slot `row` lands in. */
+  private rehash(row: number): number {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = (slots.length >>> 1) - 1;
-    for (let row = 0; row < this.count; row++) {
-      const h = this.meta[row * META + 3]!;
-      let slot = h & mask;
-      while (slots[slot * 2] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = row + 1;
-      slots[slot * 2 + 1] = h;
+    const mask = (slots.length >>> 2) - 1;
+    let slotOfRow = -1;
+    for (let r = 0; r < this.count; r++) {
+      const m = r * META;
+      let slot = this.meta[m + 3]! & mask;
+      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+      slots[slot * SLOT] = r + 1;
+      slots[slot * SLOT + 1] = this.meta[m + 3]!;
+      slots[slot * SLOT + 2] = this.meta[m + 2]!;
+      slots[slot * SLOT + 3] = this.meta[m]!;
+      if (r === row) slotOfRow = slot;
     }
     this.slots = slots;
+    return slotOfRow;
   }
 }
