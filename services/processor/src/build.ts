@@ -80,7 +80,7 @@ export async function buildRowSet(
   const sheet = sheetLines(layout, keyFields, keyed, names) ?? plainSheetLines(layout, keyFields, aggregator, names);
   const columns = columnsOf(layout);
   const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
-  const ref = await store.putStream(input.key, rowSetLines(header, sheet.lines), ROW_SET_V2_CONTENT_TYPE);
+  const ref = await store.putStream(input.key, rowSetLines(header, sheet.chunks), ROW_SET_V2_CONTENT_TYPE);
   return { ref, rowCount: sheet.count, columns, unnamed: names.misses };
 }
 
@@ -99,20 +99,26 @@ function plainSheetLines(
   keyFields: readonly KeyField[],
   aggregator: Aggregator,
   names: NameLookup,
-): { count: number; lines: Iterable<string> } {
+): { count: number; chunks: Iterable<Buffer> } {
   const rows = sheetRows(layout, keyFields, aggregator.rows(), names);
-  return { count: rows.length, lines: rows.map((row) => JSON.stringify(row)) };
+  return { count: rows.length, chunks: jsonLines(rows) };
 }
 
-/** The row set's lines (the header, then each row's JSON) in ~64 KiB chunks. */
-export async function* rowSetLines(header: RowSetV2Header, rows: Iterable<string>): AsyncGenerator<Buffer> {
-  let text = `${JSON.stringify(header)}\n`;
+/** Rows as JSON lines, in ~64 KiB chunks. */
+function* jsonLines(rows: Iterable<unknown[]>): Generator<Buffer> {
+  let text = '';
   for (const row of rows) {
-    text += `${row}\n`;
+    text += `${JSON.stringify(row)}\n`;
     if (text.length >= 65_536) {
       yield Buffer.from(text);
       text = '';
     }
   }
   if (text !== '') yield Buffer.from(text);
+}
+
+/** The row set: its header line, then the rows' lines (`chunks`, whole lines each). */
+export async function* rowSetLines(header: RowSetV2Header, chunks: Iterable<Buffer>): AsyncGenerator<Buffer> {
+  yield Buffer.from(`${JSON.stringify(header)}\n`);
+  yield* chunks;
 }

@@ -259,12 +259,15 @@ export function sheetLines(
   keyFields: readonly KeyField[],
   rows: KeyColumns,
   names: NameLookup,
-): { count: number; lines: Iterable<string> } | null {
+): { count: number; chunks: Iterable<Buffer> } | null {
   const sources = cellSources(layout, keyFields, names);
   const width = sources.length;
   const n = rows.count;
   // Per column: each distinct cell's JSON and rank, and every row's cell.
-  const json: string[][] = [];
+  // Each column's cells' JSON, UTF-8, one after another in rank order: `json[c]` bytes, `jsonAt[c][rank]` offsets.
+  const json: Buffer[] = [];
+  const jsonAt: Int32Array[] = [];
+  let widest = 0;
   const ranks = new Int32Array(n * width);
   const sizes: number[] = [];
   for (let c = 0; c < width; c++) {
@@ -285,7 +288,14 @@ export function sheetLines(
     const order = cells.map((_, i) => i).sort((a, b) => (cells[a]! < cells[b]! ? -1 : cells[a]! > cells[b]! ? 1 : 0));
     const rankOf = new Int32Array(cells.length);
     for (let r = 0; r < order.length; r++) rankOf[order[r]!] = r;
-    json.push(order.map((i) => JSON.stringify(cells[i])));
+    const encoded = order.map((i) => Buffer.from(JSON.stringify(cells[i])));
+    json.push(Buffer.concat(encoded));
+    const offsets = new Int32Array(encoded.length + 1);
+    encoded.forEach((b, r) => {
+      offsets[r + 1] = offsets[r]! + b.length;
+    });
+    jsonAt.push(offsets);
+    widest += Math.max(0, ...encoded.map((b) => b.length)) + 1;
     sizes.push(cells.length);
     const of = rows.of[at]!;
     for (let row = 0; row < n; row++) ranks[row * width + c] = rankOf[cellOfValue[of[row]!]!]!;
@@ -314,23 +324,59 @@ export function sheetLines(
   let count = n;
   if (merge) for (let i = 1; i < n; i++) if (same(order[i - 1]!, order[i]!)) count--;
   const { metrics, vatBasis } = layout;
-  function* lines(): Generator<string> {
+  // The longest line: every column's widest cell, and each metric at most 25 bytes (`-1.2345678901234567e-300`).
+  const longest = widest + metrics.length * 26 + 3;
+  function* chunks(): Generator<Buffer> {
     const sums = emptySums();
+    let out = Buffer.allocUnsafe(Math.max(CHUNK, 2 * longest));
+    let at = 0;
     for (let i = 0; i < n; ) {
+      if (at + longest > out.length) {
+        yield out.subarray(0, at);
+        out = Buffer.allocUnsafe(out.length);
+        at = 0;
+      }
       const first = order[i]!;
       Object.assign(sums, ZERO_SUMS);
       // Rows of the same cells are summed in the aggregation's order, as `sheetRows` sums them.
       do rows.sums(order[i++]!, sums);
       while (merge && i < n && same(first, order[i]!));
-      let line = '[';
-      for (let c = 0; c < width; c++) line += (c === 0 ? '' : ',') + json[c]![ranks[first * width + c]!];
-      for (const m of metrics) {
-        const v = metricCell(m, sums, vatBasis);
-        line += typeof v === 'number' && Number.isFinite(v) ? `,${v}` : `,${JSON.stringify(v)}`;
+      out[at++] = 0x5b; // [
+      for (let c = 0; c < width; c++) {
+        if (c > 0) out[at++] = 0x2c; // ,
+        const bytes = json[c]!;
+        const offsets = jsonAt[c]!;
+        const rank = ranks[first * width + c]!;
+        for (let k = offsets[rank]!, end = offsets[rank + 1]!; k < end; k++) out[at++] = bytes[k]!;
       }
-      yield `${line}]`;
+      for (const m of metrics) {
+        out[at++] = 0x2c;
+        at = writeNumber(out, at, metricCell(m, sums, vatBasis));
+      }
+      out[at++] = 0x5d; // ]
+      out[at++] = 0x0a;
     }
+    if (at > 0) yield out.subarray(0, at);
   }
-  return { count, lines: lines() };
+  return { count, chunks: chunks() };
 }
 const ZERO_SUMS: Readonly<Sums> = emptySums();
+/** Bytes of the row set per chunk handed to the store. */
+const CHUNK = 65_536;
+
+/** A metric cell's JSON at `out[at…]`, as `JSON.stringify` writes it; returns where it ends. */
+function writeNumber(out: Buffer, at: number, v: Cell): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e15) {
+    // Digits of a safe non-negative integer, the common case, without making a string (-0 is "0" too).
+    if (v === 0) {
+      out[at] = 0x30;
+      return at + 1;
+    }
+    let digits = 0;
+    for (let rest = v; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    for (let k = at + digits - 1, rest = v; k >= at; k--, rest = Math.floor(rest / 10)) out[k] = 0x30 + (rest % 10);
+    return at + digits;
+  }
+  const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
+  return at + out.write(text, at, 'utf8');
+}
