@@ -2,6 +2,8 @@ import {
   type BlobRef,
   DEFAULT_LAYOUT,
   formatMasterSnapshotLine,
+  LayoutDimension,
+  LayoutMetric,
   LayoutV1,
   MASTER_SNAPSHOT_PREAMBLE,
   type MasterEntityV1,
@@ -10,12 +12,21 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, typesToRead } from '../src/build.ts';
-import { emptySums } from '../src/domain/aggregate.ts';
+import { emptySums, KEY_FIELDS, keyFieldsOf, type Sums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
 import { RowTable } from '../src/domain/row-table.ts';
 import { SLICE, separators } from '../src/domain/separators.ts';
-import { cellsIdentifyRows, columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
+import {
+  cellsIdentifyRows,
+  columnsOf,
+  costOn,
+  type KeyColumns,
+  metricCell,
+  sheetLines,
+  sheetRows,
+  won,
+} from '../src/domain/sheet.ts';
 import { parseNumber, TsvReader } from '../src/domain/tsv.ts';
 
 const CMP = 'cmp-a001-01-000000000000001';
@@ -524,5 +535,84 @@ describe('campaign types', () => {
     expect(out.rows).toEqual([['2026-11-10', '파워링크', 10]]);
     expect(cellsIdentifyRows({ ...DEFAULT_LAYOUT, dimensions: ['date', 'campaignType'] })).toBe(false);
     expect(cellsIdentifyRows(DEFAULT_LAYOUT)).toBe(true);
+  });
+});
+
+describe('the sheet built column by column', () => {
+  it('Given any rows, names and layout, When written, Then the bytes are those of sorting whole rows and JSON.stringify', () => {
+    const text = fc.oneof(
+      fc.constantFrom('', '-', 'P', 'M', '캠페인', 'a', 'a\u0000b', 'ab', '"q"', '\\', 'é'),
+      fc.string({ maxLength: 4 }),
+    );
+    const metric = fc.oneof(
+      fc.constantFrom(0, 1, 3, 10, 1e16),
+      fc.integer({ min: 0, max: 10_000 }),
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+    );
+    const sums = fc.record({
+      impressions: metric,
+      clicks: metric,
+      costNet: metric,
+      costGross: metric,
+      rankSum: metric,
+      views: metric,
+      conversions: metric,
+      revenue: metric,
+    });
+    const layout = fc.record({
+      dimensions: fc.subarray(LayoutDimension.options.filter((d) => d !== 'date')).map((d) => ['date' as const, ...d]),
+      metrics: fc.subarray(LayoutMetric.options, { minLength: 1 }),
+      ids: fc.boolean(),
+      language: fc.constantFrom('ko' as const, 'en' as const),
+      vatBasis: fc.constantFrom('as-reported' as const, 'incl-vat' as const, 'excl-vat' as const),
+    });
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        layout,
+        fc.array(fc.tuple(fc.array(text, { minLength: 10, maxLength: 10 }), sums), { maxLength: 40 }),
+        fc.dictionary(text, text),
+        (l, generated, named) => {
+          const full = LayoutV1.parse({ ...DEFAULT_LAYOUT, ...l, granularity: 'day' });
+          const keyFields = keyFieldsOf(full.dimensions);
+          const rows: [string[], Sums][] = generated.map(([key, s]) => [
+            [key[0]!, ...keyFields.map((f) => key[KEY_FIELDS.indexOf(f) + 1]!)],
+            s,
+          ]);
+          const names = {
+            name: (id: string) => named[id],
+            campaignType: (id: string) => (id.length % 3 === 0 ? null : id.length),
+          };
+          const values: string[][] = rows[0]?.[0].map(() => []) ?? [[], ...keyFields.map(() => [])];
+          const of = values.map(() => new Int32Array(rows.length));
+          rows.forEach(([key], row) =>
+            key.forEach((v, p) => {
+              let i = values[p]!.indexOf(v);
+              if (i < 0) i = values[p]!.push(v) - 1;
+              of[p]![row] = i;
+            }),
+          );
+          const columns: KeyColumns = {
+            count: rows.length,
+            values,
+            of,
+            sums: (row, into) => {
+              const s = rows[row]![1];
+              for (const k of Object.keys(into) as (keyof Sums)[]) into[k] += s[k];
+            },
+          };
+          const expected = sheetRows(full, keyFields, rows, names)
+            .map((r) => `${JSON.stringify(r)}\n`)
+            .join('');
+          const built = sheetLines(full, keyFields, columns, names);
+          if (built === null) return; // a cell holds a NUL: sheetRows itself is used
+          if (rows.length > 1) compared++;
+          expect(Buffer.concat([...built.chunks]).toString('utf8')).toBe(expected);
+          expect(built.count).toBe(expected === '' ? 0 : expected.split('\n').length - 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(100);
   });
 });
