@@ -1,7 +1,7 @@
 // `npm run bench -- processing [sizes…]`: AD_DETAIL rows per second through the processor's streaming path (byte
 // parser → aggregation → name join → sorted row set), its peak RSS, and DuckDB (1 thread) on the same files with the
-// same aggregation and name join. Sizes default to 100k, 1M and 5M lines. Each measurement runs in a child process of its own, so
-// its peak RSS is its own; the figures are the best of 3 alternating runs per side (2 from 5M lines). No
+// same aggregation and name join. Sizes default to 100k, 1M and 5M lines. Each measurement runs in a child process of
+// its own, so its peak RSS is its own; the figures are the best of 3 alternating runs per side (2 from 5M lines). No
 // infrastructure: files are read from and written to a temporary directory.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
