@@ -585,13 +585,13 @@ describe('the sheet built column by column', () => {
           };
           const values: string[][] = rows[0]?.[0].map(() => []) ?? [[], ...keyFields.map(() => [])];
           const of = values.map(() => new Int32Array(rows.length));
-          rows.forEach(([key], row) =>
+          rows.forEach(([key], row) => {
             key.forEach((v, p) => {
               let i = values[p]!.indexOf(v);
               if (i < 0) i = values[p]!.push(v) - 1;
               of[p]![row] = i;
-            }),
-          );
+            });
+          });
           const columns: KeyColumns = {
             count: rows.length,
             values,
