@@ -1,7 +1,7 @@
 // `npm run bench -- processing [sizes…]`: AD_DETAIL rows per second through the processor's streaming path (byte
-// parser → aggregation → name join → sorted row set), its peak RSS, and DuckDB (1 thread) on the same file with the
-// same aggregation. Sizes default to 100k, 1M and 5M lines. Each measurement runs in a child process of its own, so
-// its peak RSS is its own; the figures are the best of 3 alternating runs per side (2 from 5M lines). No
+// parser → aggregation → name join → sorted row set), its peak RSS, and DuckDB (1 thread) on the same files with the
+// same aggregation and name join. Sizes default to 100k, 1M and 5M lines. Each measurement runs in a child process of
+// its own, so its peak RSS is its own; the figures are the best of 3 alternating runs per side (2 from 5M lines). No
 // infrastructure: files are read from and written to a temporary directory.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -131,22 +131,36 @@ async function runOurs(file: string, master: string): Promise<object> {
   };
 }
 
-/** Child: DuckDB, one thread, the same grouping and sums from the same file, sorted, written as CSV. */
-async function runDuckdb(file: string, outDir: string): Promise<object> {
+/**
+ * Child: DuckDB, one thread, the same work from the same files: the same grouping and sums, the names of the rows'
+ * campaigns, ad groups and keywords joined from the same master snapshot (as ours joins them), sorted by the output's
+ * columns, written as CSV.
+ */
+async function runDuckdb(file: string, master: string, outDir: string): Promise<object> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const db = await instance.connect();
   const started = performance.now();
   const columns = `{'d': 'VARCHAR', 'customer': 'VARCHAR', 'campaign': 'VARCHAR', 'adgroup': 'VARCHAR', 'keyword': 'VARCHAR', 'ad': 'VARCHAR', 'channel': 'VARCHAR', 'hour': 'VARCHAR', 'region': 'VARCHAR', 'media': 'VARCHAR', 'device': 'VARCHAR', 'imp': 'DOUBLE', 'clk': 'DOUBLE', 'cost': 'DOUBLE', 'rank': 'DOUBLE', 'views': 'DOUBLE'}`;
+  const masterColumns = `{'kind': 'VARCHAR', 'id': 'VARCHAR', 'name': 'VARCHAR', 'parentId': 'VARCHAR', 'campaignType': 'VARCHAR', 'state': 'VARCHAR', 'deletedAt': 'VARCHAR'}`;
   const out = join(outDir, 'duckdb.csv');
   await db.run(`COPY (
-    SELECT d, campaign, adgroup, keyword, device, sum(imp) AS imp, sum(clk) AS clk,
-      round(sum(CASE WHEN d < '20260330' THEN cost * 1.1 ELSE cost END)) AS cost,
-      round(sum(clk) * 100 / nullif(sum(imp), 0), 2) AS ctr,
-      round(sum(CASE WHEN d < '20260330' THEN cost * 1.1 ELSE cost END) / nullif(sum(clk), 0)) AS cpc,
-      round(sum(rank) / nullif(sum(imp), 0), 2) AS avg_rank
-    FROM read_csv('${file}', delim = '\t', header = false, quote = '', escape = '', columns = ${columns})
-    GROUP BY ALL ORDER BY ALL
+    WITH stats AS (
+      SELECT d, campaign, adgroup, keyword, device, sum(imp) AS imp, sum(clk) AS clk,
+        round(sum(CASE WHEN d < '20260330' THEN cost * 1.1 ELSE cost END)) AS cost,
+        round(sum(clk) * 100 / nullif(sum(imp), 0), 2) AS ctr,
+        round(sum(CASE WHEN d < '20260330' THEN cost * 1.1 ELSE cost END) / nullif(sum(clk), 0)) AS cpc,
+        round(sum(rank) / nullif(sum(imp), 0), 2) AS avg_rank
+      FROM read_csv('${file}', delim = '\t', header = false, quote = '', escape = '', columns = ${columns})
+      GROUP BY ALL
+    ), names AS (
+      SELECT id, name FROM read_csv('${master}', delim = '\t', header = false, skip = 2, quote = '', escape = '',
+        columns = ${masterColumns})
+    )
+    SELECT s.d, c.name, s.campaign, g.name, s.adgroup, k.name, s.keyword, s.device, imp, clk, cost, ctr, cpc, avg_rank
+    FROM stats s LEFT JOIN names c ON c.id = s.campaign LEFT JOIN names g ON g.id = s.adgroup
+      LEFT JOIN names k ON k.id = s.keyword
+    ORDER BY ALL
   ) TO '${out}' (FORMAT csv)`);
   const seconds = (performance.now() - started) / 1000;
   const rows = (await (await db.runAndReadAll(`SELECT count(*) AS n FROM read_csv('${out}')`)).getRowObjects())[0]!.n;
@@ -161,7 +175,7 @@ if (mode === '--generate') {
   process.exit(0);
 }
 if (mode === '--ours' || mode === '--duckdb') {
-  const result = mode === '--ours' ? await runOurs(rest[0]!, rest[1]!) : await runDuckdb(rest[0]!, rest[1]!);
+  const result = mode === '--ours' ? await runOurs(rest[0]!, rest[1]!) : await runDuckdb(rest[0]!, rest[1]!, rest[2]!);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -189,7 +203,7 @@ try {
     let duck: ReturnType<typeof child> | undefined;
     for (let run = 0; run < (n >= 5_000_000 ? 2 : 3); run++) {
       ours = best(ours, child(['--ours', file, master]));
-      duck = best(duck, child(['--duckdb', file, dir]));
+      duck = best(duck, child(['--duckdb', file, master, dir]));
     }
     if (!ours || !duck) throw new Error('no run');
     if (ours.rows !== duck.rows) throw new Error(`ours made ${ours.rows} rows, DuckDB ${duck.rows}`);

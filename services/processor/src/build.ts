@@ -7,10 +7,10 @@ import {
   type RowSetV2Header,
   readMasterSnapshot,
 } from '@reportline/contracts';
-import { Aggregator, keyFieldsOf } from './domain/aggregate.ts';
+import { Aggregator, type KeyField, keyFieldsOf } from './domain/aggregate.ts';
 import { collectNames, idsToName } from './domain/names.ts';
 import type { PlannedFile } from './domain/plan.ts';
-import { columnsOf, sheetRows } from './domain/sheet.ts';
+import { columnsOf, type NameLookup, sheetLines, sheetRows } from './domain/sheet.ts';
 
 /** Where the processor reads files and writes row sets: the blob store's streaming half. */
 export interface StreamStore {
@@ -74,19 +74,14 @@ export async function buildRowSet(
     for await (const chunk of await store.getStream(f.file)) reader.push(chunk);
     reader.end();
   }
-  const aggregated = [...aggregator.rows()];
-  const wanted = idsToName(
-    layout,
-    keyFields,
-    aggregated.map(([fields]) => fields),
-  );
+  const keyed = aggregator.columns();
+  const wanted = idsToName(layout, keyFields, keyed.values);
   const names = await collectNames(wanted, input.master ? masterEntities(store, input.master, wanted) : undefined);
-  const rows = sheetRows(layout, keyFields, aggregated, names);
-  aggregated.length = 0;
+  const sheet = sheetLines(layout, keyFields, keyed, names) ?? plainSheetLines(layout, keyFields, aggregator, names);
   const columns = columnsOf(layout);
   const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
-  const ref = await store.putStream(input.key, rowSetLines(header, rows), ROW_SET_V2_CONTENT_TYPE);
-  return { ref, rowCount: rows.length, columns, unnamed: names.misses };
+  const ref = await store.putStream(input.key, rowSetLines(header, sheet.chunks), ROW_SET_V2_CONTENT_TYPE);
+  return { ref, rowCount: sheet.count, columns, unnamed: names.misses };
 }
 
 async function* masterEntities(store: StreamStore, ref: BlobRef, wanted: ReadonlySet<string>) {
@@ -98,9 +93,20 @@ async function* masterEntities(store: StreamStore, ref: BlobRef, wanted: Readonl
   }
 }
 
-/** The row set's lines in ~64 KiB chunks. */
-export async function* rowSetLines(header: RowSetV2Header, rows: Iterable<unknown[]>): AsyncGenerator<Buffer> {
-  let text = `${JSON.stringify(header)}\n`;
+/** Cells holding a NUL (which `sheetLines` does not sort): the rows built and sorted as whole string arrays. */
+function plainSheetLines(
+  layout: LayoutV1,
+  keyFields: readonly KeyField[],
+  aggregator: Aggregator,
+  names: NameLookup,
+): { count: number; chunks: Iterable<Buffer> } {
+  const rows = sheetRows(layout, keyFields, aggregator.rows(), names);
+  return { count: rows.length, chunks: jsonLines(rows) };
+}
+
+/** Rows as JSON lines, in ~64 KiB chunks. */
+function* jsonLines(rows: Iterable<unknown[]>): Generator<Buffer> {
+  let text = '';
   for (const row of rows) {
     text += `${JSON.stringify(row)}\n`;
     if (text.length >= 65_536) {
@@ -109,4 +115,10 @@ export async function* rowSetLines(header: RowSetV2Header, rows: Iterable<unknow
     }
   }
   if (text !== '') yield Buffer.from(text);
+}
+
+/** The row set: its header line, then the rows' lines (`chunks`, whole lines each). */
+export async function* rowSetLines(header: RowSetV2Header, chunks: Iterable<Buffer>): AsyncGenerator<Buffer> {
+  yield Buffer.from(`${JSON.stringify(header)}\n`);
+  yield* chunks;
 }

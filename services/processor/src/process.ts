@@ -21,7 +21,7 @@ import {
   type ServiceMetrics,
 } from '@reportline/platform';
 import { buildRowSet, MasterSnapshotError, type StreamStore } from './build.ts';
-import { answerFor, type DownloadAnswer } from './domain/answer.ts';
+import { answerFor, type DownloadAnswer, type LegacyDownload } from './domain/answer.ts';
 import { ReportFormatError } from './domain/parse.ts';
 import { planImport } from './domain/plan.ts';
 import { buildRows, COLUMN_TYPES, COLUMNS, type ReportFile } from './domain/rows.ts';
@@ -46,7 +46,7 @@ export interface ProcessDeps {
 /**
  * Turns an import's downloaded files into sheet rows (stored as a claim check) and announces them. A file that does
  * not parse fails the import with the file, line and column named; the raw files stay stored, so nothing is lost. A
- * download whose every date is pending has no rows: the import ends completed with none written (see `answerFor`).
+ * download whose every date is pending has no rows: the import ends completed with none written (see `processV3`).
  *
  * The work runs outside the transaction, after checking the inbox, so a redelivery of a handled event costs nothing;
  * the answer commits through the outbox with the inbox mark, so a kill or a second instance racing on a redelivery
@@ -140,24 +140,15 @@ async function processV3(
 }
 
 /** A ReportsDownloaded v1 or v2, answered as before this processor knew layouts: id rows, RowsProcessed v1/v2. */
-async function processLegacy(
-  blobs: BlobStore,
-  event: EventOfType<'ReportsDownloaded'>,
-  ctx: EventContext,
-): Promise<Answer> {
-  const answer = answerFor(event);
-  if (answer.kind === 'nothing-to-write') {
-    const result = makeEvent(ImportCompletedV1, { rowsWritten: 0, ...answer.target }, ctx);
-    return { result, rowCount: 0 };
-  }
-  return processFiles(blobs, event.importId, answer, ctx);
+async function processLegacy(blobs: BlobStore, event: LegacyDownload, ctx: EventContext): Promise<Answer> {
+  return processFiles(blobs, event.importId, answerFor(event), ctx);
 }
 
 /** The rows of the download's files, stored, as RowsProcessed; or ImportFailed naming a file that does not parse. */
 async function processFiles(
   blobs: BlobStore,
   importId: string,
-  answer: Extract<DownloadAnswer, { kind: 'rows' }>,
+  answer: DownloadAnswer,
   ctx: EventContext,
 ): Promise<{ result: ReportlineEvent; rowCount: number }> {
   const files: ReportFile[] = [];

@@ -2,17 +2,31 @@ import {
   type BlobRef,
   DEFAULT_LAYOUT,
   formatMasterSnapshotLine,
+  LayoutDimension,
+  LayoutMetric,
   LayoutV1,
   MASTER_SNAPSHOT_PREAMBLE,
   type MasterEntityV1,
   RowSetV2Header,
 } from '@reportline/contracts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BuiltRowSet, buildRowSet, MasterSnapshotError, type StreamStore, typesToRead } from '../src/build.ts';
-import { emptySums } from '../src/domain/aggregate.ts';
+import { emptySums, KEY_FIELDS, keyFieldsOf, type Sums } from '../src/domain/aggregate.ts';
 import { ReportFormatError } from '../src/domain/parse.ts';
 import { periodOf, planImport } from '../src/domain/plan.ts';
-import { cellsIdentifyRows, columnsOf, costOn, metricCell, won } from '../src/domain/sheet.ts';
+import { RowTable } from '../src/domain/row-table.ts';
+import { SLICE, separators } from '../src/domain/separators.ts';
+import {
+  cellsIdentifyRows,
+  columnsOf,
+  costOn,
+  type KeyColumns,
+  metricCell,
+  sheetLines,
+  sheetRows,
+  won,
+} from '../src/domain/sheet.ts';
 import { parseNumber, TsvReader } from '../src/domain/tsv.ts';
 
 const CMP = 'cmp-a001-01-000000000000001';
@@ -135,6 +149,36 @@ describe('the byte-level TSV reader', () => {
         ['한', '글', '!'],
       ]);
     }
+  });
+
+  it('Given any bytes, When their separators are found, Then they are exactly the TABs and line breaks, in order', () => {
+    expect(separators).not.toBeNull();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }).map((a) => a.map((b) => [9, 10, 13, 0, 11, 0x80, 0xff, 65][b % 8]!)),
+        fc.nat(40),
+        fc.nat(40),
+        (bytes, cutStart, cutEnd) => {
+          const buf = Buffer.from(bytes);
+          const from = Math.min(cutStart, buf.length);
+          const to = Math.max(from, buf.length - cutEnd);
+          const count = separators!.find(buf, from, to);
+          const found = [...separators!.positions.subarray(0, count)].map((p) => p + from);
+          const expected = [...buf.subarray(from, to)].flatMap((b, i) => (b === 9 || b === 10 ? [from + i] : []));
+          expect(found).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('Given a chunk longer than the separator slice, When read whole or in pieces, Then the same lines', () => {
+    const line = (i: number) => `${'x'.repeat(i % 37)}\t${i}\t한${'y'.repeat(i % 11)}\n`;
+    const text = Array.from({ length: 120_000 }, (_, i) => line(i)).join('');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 * SLICE);
+    const whole = read([text]);
+    expect(whole).toHaveLength(120_000);
+    expect(whole[99_999]).toEqual([`${'x'.repeat(99_999 % 37)}`, '99999', `한${'y'.repeat(99_999 % 11)}`]);
+    expect(read([text.slice(0, 700_001), text.slice(700_001)])).toEqual(whole);
   });
 
   it('Given a line with a missing column, When read, Then the error names the file, the line and the counts', () => {
@@ -424,6 +468,32 @@ describe('the dates of an import', () => {
 });
 
 describe('aggregating many rows', () => {
+  it('Given keys of many lengths at any offset, When found again across the table growing, Then each key is one row', () => {
+    const table = new RowTable();
+    const keys = Array.from({ length: 6_000 }, (_, i) =>
+      i % 7 === 0 ? '-'.repeat(i % 3) : `k${'x'.repeat(i % 23)}${i}`,
+    );
+    const text = Buffer.from(keys.map((k, i) => `${' '.repeat(i % 5)}${k}\t`).join(''));
+    const spans: [number, number][] = [];
+    for (let at = 0, i = 0; i < keys.length; i++) {
+      const start = at + (i % 5);
+      const end = start + Buffer.byteLength(keys[i]!);
+      spans.push([start, end]);
+      at = end + 1;
+    }
+    const end = new Int32Array(1);
+    const rowOf = (i: number) => {
+      end[0] = spans[i]![1];
+      return table.find(0, text, spans[i]![0], end, [{ from: 0, to: 0 }]);
+    };
+    const first = keys.map((_, i) => rowOf(i));
+    const second = keys.map((_, i) => rowOf(keys.length - 1 - i)).reverse();
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBe(new Set(keys).size);
+    const { values, of } = table.fieldColumns(1);
+    expect(keys.every((k, i) => values[0]![of[0]![first[i]!]!] === k)).toBe(true);
+  });
+
   it('Given more distinct rows than the table starts with, When each is seen twice, Then every row has both lines', async () => {
     const lines: string[] = [];
     for (let pass = 0; pass < 2; pass++) {
@@ -465,5 +535,84 @@ describe('campaign types', () => {
     expect(out.rows).toEqual([['2026-11-10', '파워링크', 10]]);
     expect(cellsIdentifyRows({ ...DEFAULT_LAYOUT, dimensions: ['date', 'campaignType'] })).toBe(false);
     expect(cellsIdentifyRows(DEFAULT_LAYOUT)).toBe(true);
+  });
+});
+
+describe('the sheet built column by column', () => {
+  it('Given any rows, names and layout, When written, Then the bytes are those of sorting whole rows and JSON.stringify', () => {
+    const text = fc.oneof(
+      fc.constantFrom('', '-', 'P', 'M', '캠페인', 'a', 'a\u0000b', 'ab', '"q"', '\\', 'é'),
+      fc.string({ maxLength: 4 }),
+    );
+    const metric = fc.oneof(
+      fc.constantFrom(0, 1, 3, 10, 1e16),
+      fc.integer({ min: 0, max: 10_000 }),
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+    );
+    const sums = fc.record({
+      impressions: metric,
+      clicks: metric,
+      costNet: metric,
+      costGross: metric,
+      rankSum: metric,
+      views: metric,
+      conversions: metric,
+      revenue: metric,
+    });
+    const layout = fc.record({
+      dimensions: fc.subarray(LayoutDimension.options.filter((d) => d !== 'date')).map((d) => ['date' as const, ...d]),
+      metrics: fc.subarray(LayoutMetric.options, { minLength: 1 }),
+      ids: fc.boolean(),
+      language: fc.constantFrom('ko' as const, 'en' as const),
+      vatBasis: fc.constantFrom('as-reported' as const, 'incl-vat' as const, 'excl-vat' as const),
+    });
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        layout,
+        fc.array(fc.tuple(fc.array(text, { minLength: 10, maxLength: 10 }), sums), { maxLength: 40 }),
+        fc.dictionary(text, text),
+        (l, generated, named) => {
+          const full = LayoutV1.parse({ ...DEFAULT_LAYOUT, ...l, granularity: 'day' });
+          const keyFields = keyFieldsOf(full.dimensions);
+          const rows: [string[], Sums][] = generated.map(([key, s]) => [
+            [key[0]!, ...keyFields.map((f) => key[KEY_FIELDS.indexOf(f) + 1]!)],
+            s,
+          ]);
+          const names = {
+            name: (id: string) => named[id],
+            campaignType: (id: string) => (id.length % 3 === 0 ? null : id.length),
+          };
+          const values: string[][] = rows[0]?.[0].map(() => []) ?? [[], ...keyFields.map(() => [])];
+          const of = values.map(() => new Int32Array(rows.length));
+          rows.forEach(([key], row) => {
+            key.forEach((v, p) => {
+              let i = values[p]!.indexOf(v);
+              if (i < 0) i = values[p]!.push(v) - 1;
+              of[p]![row] = i;
+            });
+          });
+          const columns: KeyColumns = {
+            count: rows.length,
+            values,
+            of,
+            sums: (row, into) => {
+              const s = rows[row]![1];
+              for (const k of Object.keys(into) as (keyof Sums)[]) into[k] += s[k];
+            },
+          };
+          const expected = sheetRows(full, keyFields, rows, names)
+            .map((r) => `${JSON.stringify(r)}\n`)
+            .join('');
+          const built = sheetLines(full, keyFields, columns, names);
+          if (built === null) return; // a cell holds a NUL: sheetRows itself is used
+          if (rows.length > 1) compared++;
+          expect(Buffer.concat([...built.chunks]).toString('utf8')).toBe(expected);
+          expect(built.count).toBe(expected === '' ? 0 : expected.split('\n').length - 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(30); // most runs compare, not only the NUL fallback
   });
 });

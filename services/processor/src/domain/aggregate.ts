@@ -1,7 +1,8 @@
 import type { LayoutDimension, ReportType } from '@reportline/contracts';
 import { LAYOUTS } from './layouts.ts';
 import { type Granularity, periodOf } from './plan.ts';
-import { type KeyRun, RowTable, SUM, SUM_COUNT } from './row-table.ts';
+import { type KeyRun, RowTable, SUM } from './row-table.ts';
+import type { KeyColumns } from './sheet.ts';
 import { parseDay, parseNumber, TsvReader } from './tsv.ts';
 
 /** NAVER's cost includes VAT from this statDt on, and excludes it before (reference, VAT). */
@@ -134,7 +135,7 @@ export class Aggregator {
       const day = lastDay;
       if (day === null) throw reader.fieldError(buf, lineStart, lineNo, 0, 'not a calendar date');
       if (!day.read) return;
-      const at = table.find(day.period, buf, lineStart, ends, runs) * SUM_COUNT;
+      const at = table.findSums(day.period, buf, lineStart, ends, runs);
       // After find: adding a row may have replaced the array.
       const sums = table.sums;
       // Every metric column is parsed, read or not, so a malformed file fails whatever the layout shows.
@@ -157,7 +158,7 @@ export class Aggregator {
   *rows(): Generator<[string[], Sums]> {
     const t = this.table;
     for (let row = 0; row < t.count; row++) {
-      const at = row * SUM_COUNT;
+      const at = t.sumsAt(row);
       const s = t.sums;
       yield [
         [this.periods[t.periodOf(row)]!, ...decodeKey(t.key(row))],
@@ -173,6 +174,31 @@ export class Aggregator {
         },
       ];
     }
+  }
+
+  /** The rows summed so far, column by column (`KeyColumns`): position 0 the period, then the key fields. */
+  columns(): KeyColumns {
+    const t = this.table;
+    const fields = t.fieldColumns(this.keyFields.length);
+    const periods = new Int32Array(t.count);
+    for (let row = 0; row < t.count; row++) periods[row] = t.periodOf(row);
+    return {
+      count: t.count,
+      values: [this.periods, ...fields.values],
+      of: [periods, ...fields.of],
+      sums: (row, into) => {
+        const s = t.sums;
+        const at = t.sumsAt(row);
+        into.impressions += s[at + SUM.impressions]!;
+        into.clicks += s[at + SUM.clicks]!;
+        into.costNet += s[at + SUM.costNet]!;
+        into.costGross += s[at + SUM.costGross]!;
+        into.rankSum += s[at + SUM.rankSum]!;
+        into.views += s[at + SUM.views]!;
+        into.conversions += s[at + SUM.conversions]!;
+        into.revenue += s[at + SUM.revenue]!;
+      },
+    };
   }
 
   private periodNumber(period: string): number {

@@ -11,18 +11,18 @@ const NAMED: Partial<Record<LayoutV1['dimensions'][number], KeyField>> = {
   bizChannel: 'bizChannelId',
 };
 
-/** The ids whose master rows the layout's rows show (names, or a campaign's type), from the aggregated row keys. */
+/**
+ * The ids whose master rows the layout's rows show (names, or a campaign's type): the distinct values of the named key
+ * fields (`values[i]` those of key field i - 1, position 0 being the period, as in `KeyColumns`).
+ */
 export function idsToName(
   layout: LayoutV1,
   keyFields: readonly KeyField[],
-  keys: Iterable<readonly string[]>,
+  values: readonly (readonly string[])[],
 ): Set<string> {
   const positions = [...new Set(layout.dimensions.flatMap((d) => (NAMED[d] ? [keyFields.indexOf(NAMED[d]) + 1] : [])))];
   const ids = new Set<string>();
-  if (positions.length === 0) return ids;
-  for (const fields of keys) {
-    for (const p of positions) if (!isNoId(fields[p]!)) ids.add(fields[p]!);
-  }
+  for (const p of positions) for (const id of values[p]!) if (!isNoId(id)) ids.add(id);
   return ids;
 }
 

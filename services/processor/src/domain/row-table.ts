@@ -21,26 +21,52 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const TAB = 9;
 const HASHED = 16;
+/** One field, from a line's start to `ends[0]`. */
+const WHOLE_FIELD: readonly KeyRun[] = [{ from: 0, to: 0 }];
+
+/** Bytes before a row's key in its record: the sums. */
+const SUMS_BYTES = SUM_COUNT * 8;
+/** Ints per row in `meta`: where its record starts (bytes), its key's length, its period, its hash. */
+const META = 4;
+const SLOT = 4;
 
 /**
  * The aggregation's rows, keyed by (period number, key-field bytes) straight from the line's buffer: a line that adds
- * to an existing row allocates nothing. Open addressing over an FNV-1a hash of the bytes; a row's key bytes are copied
- * once into `arena` (each key field followed by a TAB) and compared byte by byte on a hash hit. Sums live in one
- * Float64Array, SUM_COUNT per row. Memory grows with the rows, never with the lines.
+ * to an existing row allocates nothing. Open addressing over an FNV-1a hash of the bytes, the hash kept in the slot so a
+ * probe past another row reads nothing else. A row is one record in one buffer, its SUM_COUNT sums (`sums`, a
+ * Float64Array over the buffer) followed by its key bytes (each key field followed by a TAB), so a line that finds its
+ * row touches one place in memory, not one array per column; the key is compared four bytes at a time where it can be.
+ * Memory grows with the rows, never with the lines.
  */
 export class RowTable {
   count = 0;
-  sums = new Float64Array(1024 * SUM_COUNT);
-  private slots = new Int32Array(4096);
-  private hashes = new Int32Array(1024);
-  private periods = new Int32Array(1024);
-  private keyStart = new Int32Array(1024);
-  private keyEnd = new Int32Array(1024);
-  private arena = Buffer.allocUnsafe(1 << 16);
-  private arenaLength = 0;
+  /** The records' sums; a row's are at `sumsAt(row)`. Replaced when the table grows. */
+  sums: Float64Array;
+  private records: Buffer;
+  private words: Int32Array;
+  private used = 0;
+  private meta = new Int32Array(1024 * META);
+  /** SLOT ints per slot: row + 1 (0 for an empty slot), hash, period, record start: a probe reads nothing else. */
+  private slots = new Int32Array(4096 * SLOT);
+  /** The last line buffer seen and its Int32 view (of its whole ArrayBuffer), for comparing keys word by word. */
+  private lineBuf: Buffer | null = null;
+  private lineWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-  /** The row of `period` and the current line's key runs (`ends` as TsvReader records them), added when new. */
-  find(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+  constructor() {
+    const buffer = new ArrayBuffer(1 << 17);
+    this.records = Buffer.from(buffer);
+    this.words = new Int32Array(buffer);
+    this.sums = new Float64Array(buffer);
+  }
+
+  /** The slot of the row of `period` and the current line's key runs, the row added when new. */
+  private lookup(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    if (buf !== this.lineBuf) {
+      this.lineBuf = buf;
+      this.lineWords = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+    }
+    const lineWords = this.lineWords;
+    const base = buf.byteOffset;
     // Only each run's length and last HASHED bytes are hashed: NAVER ids differ in their numeric tails, so that spreads
     // rows as well as hashing every byte at a fraction of the cost. Equality is still decided on all bytes (`same`).
     let h = Math.imul(FNV_OFFSET ^ period, FNV_PRIME);
@@ -50,49 +76,148 @@ export class RowTable {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
         const e = ends[run.to]!;
         h = Math.imul(h ^ (e - s), FNV_PRIME);
-        for (let i = e - HASHED > s ? e - HASHED : s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+        const pos = base + e - HASHED;
+        if (e - s >= HASHED && (pos >>> 2) + 4 < lineWords.length) {
+          // The last HASHED bytes as four words, read unaligned from five aligned ones.
+          const wi = pos >>> 2;
+          const shift = (pos & 3) << 3;
+          for (let j = 0; j < 4; j++) {
+            const w =
+              shift === 0
+                ? lineWords[wi + j]!
+                : (lineWords[wi + j]! >>> shift) | (lineWords[wi + j + 1]! << (32 - shift));
+            h = Math.imul(h ^ w, FNV_PRIME);
+          }
+        } else {
+          for (let i = e - HASHED > s ? e - HASHED : s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+        }
       }
       h = Math.imul(h ^ TAB, FNV_PRIME);
     }
-    const mask = this.slots.length - 1;
+    // A word's high bytes reach only the product's high bits: mixed down before the low bits pick the slot.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    const slots = this.slots;
+    const mask = (slots.length >>> 2) - 1;
     let slot = h & mask;
     for (;;) {
-      const at = this.slots[slot]!;
+      const at = slots[slot * SLOT]!;
       if (at === 0) break;
-      const row = at - 1;
-      if (this.hashes[row] === h && this.periods[row] === period && this.same(row, buf, lineStart, ends, runs))
-        return row;
+      if (
+        slots[slot * SLOT + 1] === h &&
+        slots[slot * SLOT + 2] === period &&
+        this.same(slots[slot * SLOT + 3]!, buf, lineStart, ends, runs)
+      )
+        return slot;
       slot = (slot + 1) & mask;
     }
     return this.add(slot, h, period, buf, lineStart, ends, runs);
   }
 
+  /** The row of `period` and the current line's key runs (`ends` as TsvReader records them), added when new. */
+  find(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    // Looked up first: adding a row may replace `slots`.
+    const slot = this.lookup(period, buf, lineStart, ends, runs);
+    return this.slots[slot * SLOT]! - 1;
+  }
+
+  /** `find`, as where the row's sums start in `sums`. */
+  findSums(period: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): number {
+    const slot = this.lookup(period, buf, lineStart, ends, runs);
+    return this.slots[slot * SLOT + 3]! >>> 3;
+  }
+
+  /** Where row `row`'s sums start in `sums`. */
+  sumsAt(row: number): number {
+    return this.meta[row * META]! >>> 3;
+  }
+
   /** Row `row`'s key fields as text, TAB-separated (latin1: the bytes as they were). */
   key(row: number): string {
-    return this.arena.toString('latin1', this.keyStart[row]!, this.keyEnd[row]! - 1);
+    const start = this.meta[row * META]! + SUMS_BYTES;
+    return this.records.toString('latin1', start, start + this.meta[row * META + 1]! - 1);
+  }
+
+  /**
+   * The rows' key fields column by column (`fields` of them per key): each field's distinct values, decoded as UTF-8,
+   * and every row's index into them. Values are found by their bytes, so each distinct value is decoded once.
+   */
+  fieldColumns(fields: number): { values: string[][]; of: Int32Array[] } {
+    const values: string[][] = [];
+    const of: Int32Array[] = [];
+    const tables: RowTable[] = [];
+    for (let f = 0; f < fields; f++) {
+      values.push([]);
+      of.push(new Int32Array(this.count));
+      tables.push(new RowTable());
+    }
+    const end = new Int32Array(1);
+    const records = this.records;
+    for (let row = 0; row < this.count; row++) {
+      let s = this.meta[row * META]! + SUMS_BYTES;
+      for (let f = 0; f < fields; f++) {
+        let e = s;
+        while (records[e] !== TAB) e++;
+        end[0] = e;
+        const table = tables[f]!;
+        const before = table.count;
+        const value = table.find(0, records, s, end, WHOLE_FIELD);
+        if (table.count > before) values[f]!.push(records.toString('utf8', s, e));
+        of[f]![row] = value;
+        s = e + 1;
+      }
+    }
+    return { values, of };
   }
 
   periodOf(row: number): number {
-    return this.periods[row]!;
+    return this.meta[row * META + 2]!;
   }
 
-  private same(row: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): boolean {
-    const arena = this.arena;
-    let at = this.keyStart[row]!;
+  /**
+   * Whether the record at `record` has the line's key. No length is checked: a record's key and a line's runs hold as
+   * many TABs (one per key field), and a field holds none, so once every byte and TAB of the runs matched, so did the
+   * whole key; and comparing never reads past a shorter key, whose last TAB meets a byte of a field first.
+   */
+  private same(record: number, buf: Buffer, lineStart: number, ends: Int32Array, runs: readonly KeyRun[]): boolean {
+    const records = this.records;
+    const words = this.words;
+    const lineWords = this.lineWords;
+    const base = buf.byteOffset;
+    let at = record + SUMS_BYTES;
     for (let r = 0; r < runs.length; r++) {
       const run = runs[r]!;
       if (run.from >= 0) {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
-        const e = ends[run.to]!;
-        // From the end: rows of one ad group share their ids' heads, and differ in their tails.
-        for (let i = e - 1, j = at + (e - s) - 1; i >= s; i--, j--) {
-          if (arena[j] !== buf[i]) return false;
+        const length = ends[run.to]! - s;
+        let i = 0;
+        // Four bytes at a time when the record's side is aligned (a key's first run always is): the line's words are
+        // read unaligned, from two aligned ones, and only where the line's buffer has both.
+        const pos = base + s;
+        const wi = pos >>> 2;
+        const whole = length >>> 2;
+        if ((at & 3) === 0 && wi + whole < lineWords.length) {
+          const wa = at >>> 2;
+          const shift = (pos & 3) << 3;
+          if (shift === 0) {
+            for (let j = 0; j < whole; j++) if (lineWords[wi + j] !== words[wa + j]) return false;
+          } else {
+            let low = lineWords[wi]!;
+            for (let j = 0; j < whole; j++) {
+              const high = lineWords[wi + j + 1]!;
+              if (((low >>> shift) | (high << (32 - shift))) !== words[wa + j]) return false;
+              low = high;
+            }
+          }
+          i = whole << 2;
         }
-        at += e - s;
+        for (; i < length; i++) if (records[at + i] !== buf[s + i]) return false;
+        at += length;
       }
-      if (arena[at++] !== TAB) return false;
+      if (records[at++] !== TAB) return false;
     }
-    return at === this.keyEnd[row];
+    return true;
   }
 
   private add(
@@ -105,54 +230,67 @@ export class RowTable {
     runs: readonly KeyRun[],
   ): number {
     const row = this.count++;
-    if (row === this.hashes.length) this.growRows();
+    if (row * META === this.meta.length) {
+      const meta = new Int32Array(this.meta.length * 2);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
     let length = runs.length;
     for (const run of runs)
       if (run.from >= 0) length += ends[run.to]! - (run.from === 0 ? lineStart : ends[run.from - 1]! + 1);
-    if (this.arenaLength + length > this.arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaLength + length));
-      this.arena.copy(bigger, 0, 0, this.arenaLength);
-      this.arena = bigger;
-    }
-    this.keyStart[row] = this.arenaLength;
+    const start = this.used;
+    // Records start on 8 bytes, for the sums (and so the key's first run is word-aligned).
+    const size = (SUMS_BYTES + length + 7) & ~7;
+    if (start + size > this.records.length) this.grow(start + size);
+    let at = start + SUMS_BYTES;
     for (const run of runs) {
       if (run.from >= 0) {
         const s = run.from === 0 ? lineStart : ends[run.from - 1]! + 1;
-        this.arenaLength += buf.copy(this.arena, this.arenaLength, s, ends[run.to]!);
+        at += buf.copy(this.records, at, s, ends[run.to]!);
       }
-      this.arena[this.arenaLength++] = TAB;
+      this.records[at++] = TAB;
     }
-    this.keyEnd[row] = this.arenaLength;
-    this.hashes[row] = h;
-    this.periods[row] = period;
-    this.slots[slot] = row + 1;
+    this.used = start + size;
+    const m = row * META;
+    this.meta[m] = start;
+    this.meta[m + 1] = length;
+    this.meta[m + 2] = period;
+    this.meta[m + 3] = h;
+    const slots = this.slots;
+    slots[slot * SLOT] = row + 1;
+    slots[slot * SLOT + 1] = h;
+    slots[slot * SLOT + 2] = period;
+    slots[slot * SLOT + 3] = start;
     // Half full at most, so probes stay short.
-    if (this.count * 2 > this.slots.length) this.rehash();
-    return row;
+    if (this.count * 2 * SLOT > slots.length) return this.rehash(row);
+    return slot;
   }
 
-  private growRows(): void {
-    const n = this.hashes.length * 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes, n);
-    this.periods = grow(this.periods, n);
-    this.keyStart = grow(this.keyStart, n);
-    this.keyEnd = grow(this.keyEnd, n);
-    this.sums = grow(this.sums, n * SUM_COUNT);
+  private grow(needed: number): void {
+    const buffer = new ArrayBuffer(Math.max(this.records.length * 2, needed));
+    const records = Buffer.from(buffer);
+    this.records.copy(records, 0, 0, this.used);
+    this.records = records;
+    this.words = new Int32Array(buffer);
+    this.sums = new Float64Array(buffer);
   }
 
-  private rehash(): void {
+  /** Doubles the slots; returns the slot `row` lands in. */
+  private rehash(row: number): number {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let row = 0; row < this.count; row++) {
-      let slot = this.hashes[row]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = row + 1;
+    const mask = (slots.length >>> 2) - 1;
+    let slotOfRow = -1;
+    for (let r = 0; r < this.count; r++) {
+      const m = r * META;
+      let slot = this.meta[m + 3]! & mask;
+      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+      slots[slot * SLOT] = r + 1;
+      slots[slot * SLOT + 1] = this.meta[m + 3]!;
+      slots[slot * SLOT + 2] = this.meta[m + 2]!;
+      slots[slot * SLOT + 3] = this.meta[m]!;
+      if (r === row) slotOfRow = slot;
     }
     this.slots = slots;
+    return slotOfRow;
   }
 }

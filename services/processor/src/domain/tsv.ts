@@ -1,4 +1,5 @@
 import { ReportFormatError } from './parse.ts';
+import { SLICE, separators } from './separators.ts';
 
 /**
  * Byte-level reader of NAVER's headerless TSV (TAB between fields, `\n` after every line, no quoting), fed the
@@ -66,6 +67,49 @@ export class TsvReader {
 
   /** Lines of `buf[start, end)`, which ends right after a `\n`. */
   private scan(buf: Buffer, start: number, end: number): void {
+    if (separators === null) {
+      this.scanBytes(buf, start, end);
+      return;
+    }
+    const { positions } = separators;
+    const ends = this.ends;
+    const expected = ends.length;
+    const onLine = this.onLine;
+    let lineNo = this.lineNo;
+    let lineStart = start;
+    let field = 0;
+    try {
+      for (let from = start; from < end; from += SLICE) {
+        const count = separators.find(buf, from, from + SLICE < end ? from + SLICE : end);
+        for (let k = 0; k < count; k++) {
+          const i = from + positions[k]!;
+          if (buf[i] === 9) {
+            // A typed array ignores writes past its end: a line with too many fields is caught at its end.
+            ends[field++] = i;
+          } else {
+            lineNo++;
+            const lineEnd = i > lineStart && buf[i - 1] === 13 ? i - 1 : i;
+            if (lineEnd > lineStart || field > 0) {
+              if (field + 1 !== expected) {
+                throw new ReportFormatError(
+                  `${this.file} line ${lineNo}: expected ${expected} columns, found ${field + 1}`,
+                );
+              }
+              ends[field] = lineEnd;
+              onLine(buf, lineStart, lineNo);
+            }
+            lineStart = i + 1;
+            field = 0;
+          }
+        }
+      }
+    } finally {
+      this.lineNo = lineNo;
+    }
+  }
+
+  /** `scan` in JavaScript, where WebAssembly SIMD is not available. */
+  private scanBytes(buf: Buffer, start: number, end: number): void {
     const ends = this.ends;
     const expected = ends.length;
     const onLine = this.onLine;
