@@ -210,7 +210,9 @@ export async function writeImportRows(
       const written = makeEvent(
         SheetWrittenV2,
         {
-          ...target,
+          // The tab the rows went to: the connection's, or the tab a `new-tab` roll-over moved it on to.
+          spreadsheetId: target.spreadsheetId,
+          sheetName: result.sheetName,
           rowsWritten: result.rowsWritten,
           writeJobId,
           rowsInTab: result.rowsInTab,
@@ -218,7 +220,8 @@ export async function writeImportRows(
           skippedDates: result.skipped,
           pendingDates: result.pending,
           trimmedDates: result.trimmed,
-          ...(result.policyApplied ? { policy: result.policyApplied } : {}),
+          // SheetWritten v2 names only the policies that trim or fail; a roll-over shows as the new tab's name.
+          ...(result.policyApplied && result.policyApplied !== 'new-tab' ? { policy: result.policyApplied } : {}),
           replayed: result.replayed,
         },
         { ...ctx, now },
@@ -227,7 +230,7 @@ export async function writeImportRows(
         written,
         makeEvent(
           ImportCompletedV1,
-          { ...target, rowsWritten: result.rowsWritten },
+          { spreadsheetId: target.spreadsheetId, sheetName: result.sheetName, rowsWritten: result.rowsWritten },
           { ...ctx, causedBy: written, now },
         ),
       ];

@@ -32,6 +32,7 @@ function inputOf(fields: { spreadsheetId: string; sheetName: string; writeJobId:
   } satisfies ReplaceDatesInput;
 }
 const written = (rowsWritten: number, rowsInTab: number, dates: string[]) => ({
+  sheetName: '로우데이터',
   rowsWritten,
   rowsInTab,
   written: dates,
@@ -120,12 +121,15 @@ describe('replaceDates against the Sheets fake', () => {
       ['로우데이터', 'job-1', 2, '2023-11-14T22:13:20.000Z'],
     ]);
     expect(state.readTab('ss1', 'Summary')).toEqual([['keep me']]);
+    // A daily update's rows travel inside the commit: one read of the spreadsheet, one of the tab's dates, one write.
     expect({
       get: state.countRequests('spreadsheets.get'),
+      batchGet: state.countRequests('values.batchGet'),
       batchUpdate: state.countRequests('spreadsheets.batchUpdate'),
       update: state.countRequests('values.update'),
       append: state.countRequests('values.append'),
-    }).toEqual({ get: 1, batchUpdate: 2, update: 1, append: 0 });
+    }).toEqual({ get: 1, batchGet: 1, batchUpdate: 1, update: 0, append: 0 });
+    expect(state.requests).toHaveLength(3);
   });
 
   it('a rerun of a committed job is a no-op returning the recorded outcome', async () => {
@@ -156,26 +160,69 @@ describe('replaceDates against the Sheets fake', () => {
     expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
   });
 
-  it('a commit whose response was dropped ends the run unknown; the next run reads it back and repeats nothing', async () => {
-    const { state, write } = await setup();
-    state.injectFault({ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: 1 });
-    await expect(write('job-1', rowsFor(3))).rejects.toBeInstanceOf(AmbiguousOutcomeError);
-    expect(await write('job-1', rowsFor(3))).toEqual({ ...written(3, 4, days(3)), replayed: true });
-    expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(1);
-    expect(state.countRequests('spreadsheets.batchUpdate')).toBe(2);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
-    expect(state.readTab('ss1', '_reportline')).toHaveLength(2);
-  });
+  // A small import commits its rows inline (the commit is the first write); a large one stages them first (with
+  // 1,000-byte requests, 3 rows are too large for the commit: a staging batch, a PUT, then the commit).
+  const PATHS = [
+    { path: 'inline', writer: {}, commitSkip: 0, writesPerRun: 1 },
+    { path: 'staged', writer: { maxChunkBytes: 1_000 }, commitSkip: 1, writesPerRun: 2 },
+  ];
 
-  it('a commit lost before it applied is redone by a later run once the metadata shows it did not land', async () => {
-    const { state, redelivered } = await setup();
-    state.injectFault({ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: 1 });
-    state.injectFault({ kind: '500', method: 'spreadsheets.batchUpdate' });
-    // Run 1: staging, commit lost. Run 2: staging answers 500 (outcome unknown too). Run 3: staging, commit.
-    expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: written(3, 4, days(3)) });
-    expect(state.countRequests('spreadsheets.batchUpdate')).toBe(5);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
-    expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
+  it.each(PATHS)(
+    '$path: a commit whose response was dropped ends the run unknown; the next run reads it back and repeats nothing',
+    async ({ writer, commitSkip }) => {
+      const { state, write } = await setup({ writer });
+      state.injectFault({ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: commitSkip });
+      await expect(write('job-1', rowsFor(3))).rejects.toBeInstanceOf(AmbiguousOutcomeError);
+      expect(await write('job-1', rowsFor(3))).toEqual({ ...written(3, 4, days(3)), replayed: true });
+      expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(1);
+      expect(state.countRequests('spreadsheets.batchUpdate')).toBe(commitSkip + 1);
+      expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
+      expect(state.readTab('ss1', '_reportline')).toHaveLength(2);
+    },
+  );
+
+  it.each(PATHS)(
+    '$path: a commit lost before it applied is redone by a later run once the metadata shows it did not land',
+    async ({ writer, commitSkip, writesPerRun }) => {
+      const { state, redelivered } = await setup({ writer });
+      state.injectFault({ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: commitSkip });
+      state.injectFault({ kind: '500', method: 'spreadsheets.batchUpdate' });
+      // Run 1: the commit is lost. Run 2: its first batch answers 500 (outcome unknown too). Run 3 commits.
+      expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: written(3, 4, days(3)) });
+      expect(state.countRequests('spreadsheets.batchUpdate')).toBe(writesPerRun * 2 + 1);
+      expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
+      expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
+    },
+  );
+
+  it("sends a daily update of up to a request's size in the commit, and stages a larger one in chunks", async () => {
+    // As row data a rowsFor() row is ~125 bytes: 10 rows fit an 8,000-byte commit, 100 rows (12,500 bytes) do not;
+    // as values (~22 bytes a row) they fit one PUT.
+    const { state, write } = await setup({ writer: { maxChunkBytes: 8_000 } });
+    await write('small', rowsFor(10));
+    expect(state.requests.map((r) => r.method)).toEqual([
+      'spreadsheets.get',
+      'values.batchGet',
+      'spreadsheets.batchUpdate',
+    ]);
+    const before = state.requests.length;
+    await write('large', rowsFor(100, 'big'));
+    const methods = state.requests.slice(before).map((r) => r.method);
+    expect(methods).toEqual([
+      'spreadsheets.get',
+      'values.batchGet',
+      'spreadsheets.batchUpdate',
+      'values.update',
+      'spreadsheets.batchUpdate',
+    ]);
+    for (const r of state.requests) expect(r.bodyBytes ?? 0).toBeLessThanOrEqual(8_000);
+    expect(
+      state
+        .readTab('ss1', '로우데이터')
+        .slice(1)
+        .map((r) => r[1]),
+    ).toEqual([...rowsFor(100, 'big')].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map((r) => r[1]));
+    expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
   });
 
   it('survives dropped staging and chunk responses without duplicating anything', async () => {
@@ -235,8 +282,8 @@ describe('replaceDates against the Sheets fake', () => {
       inputOf({ spreadsheetId: 'big', sheetName: 'Data', writeJobId: 'j', rows: rowsFor(5_000) }),
     );
     await expect(attempt).rejects.toBeInstanceOf(CellLimitError);
-    // 9,990,000 + _reportline's 5 + the tab's 5,001 × 3 + staging's 5,000 × 3 = 10,020,008.
-    await expect(attempt).rejects.toThrow("would need 10,020,008, over Google's limit of 10,000,000");
+    // 9,990,000 + _reportline's 5 + the tab's 5,001 × 3 = 10,005,008, even with the rows inside the commit.
+    await expect(attempt).rejects.toThrow("would need 10,005,008, over Google's limit of 10,000,000");
     await expect(attempt).rejects.toThrow('cell policy is "fail"');
     expect(writesSeen()).toBe(0);
   });
