@@ -221,7 +221,10 @@ describe('replaceDates against the Sheets fake', () => {
         .readTab('ss1', '로우데이터')
         .slice(1)
         .map((r) => r[1]),
-    ).toEqual([...rowsFor(100, 'big')].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map((r) => r[1]));
+    ).toEqual([
+      'kept',
+      ...[...rowsFor(100, 'big')].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map((r) => r[1]),
+    ]);
     expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
   });
 
