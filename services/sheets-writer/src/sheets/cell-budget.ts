@@ -36,6 +36,8 @@ export interface BudgetInput {
   stagingRows: number;
   columns: number;
   limit: number;
+  /** Cells the commit's record adds to `_reportline` (a new record row), 0 when it rewrites one in place. */
+  recordCells?: number | undefined;
 }
 
 const cellsOf = (s: SheetInfo) => s.rowCount * s.columnCount;
@@ -63,7 +65,7 @@ function workbook(input: BudgetInput) {
   const current = info.sheets.reduce((n, s) => n + cellsOf(s), 0);
   const metadata = findTab(info, METADATA_TAB) ? 0 : METADATA_HEADER.length;
   const before = current - (stale ? cellsOf(stale) : 0) + metadata;
-  const others = before - (target ? cellsOf(target) : 0);
+  const others = before + (input.recordCells ?? 0) - (target ? cellsOf(target) : 0);
   return { target, current, before, others };
 }
 

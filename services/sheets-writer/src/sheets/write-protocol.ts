@@ -211,7 +211,9 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     const existingMetadata = findTab(info, METADATA_TAB);
     const metadataId = existingMetadata?.sheetId ?? freeSheetId(info, random);
     const metadata = existingMetadata ?? metadataTab(metadataId);
+    const metadataRowIndex = previous?.rowIndex ?? Math.max(1, state.height);
     const common = {
+      recordCells: metadataRowIndex >= metadata.rowCount ? METADATA_HEADER.length : 0,
       info,
       tabName,
       baseName: input.sheetName,
@@ -259,7 +261,7 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
         metadata,
         newMetadata: !existingMetadata && source.kind === 'inline',
         staleStaging: source.kind === 'inline' ? findTab(info, stagingTabName(input.writeJobId))?.sheetId : undefined,
-        metadataRowIndex: previous?.rowIndex ?? Math.max(1, state.height),
+        metadataRowIndex,
         record: {
           sheetName: input.sheetName,
           writeJobId: input.writeJobId,
