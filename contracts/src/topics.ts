@@ -83,8 +83,8 @@ export const topics = {
     producers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
     // The fetcher plans each ImportRequested against its data calendar and asks for a lease (LeaseRequested) only when
     // NAVER is needed; the lock queues on LeaseRequested. The processor keeps each import's layout from
-    // ImportRequested v2 (it builds the rows in it); the writer needs nothing here: what it needs travels with the rows.
-    consumers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor'],
+    // ImportRequested v2 (it builds the rows in it); the writer keeps each import's history length (historyDays).
+    consumers: ['scheduler', 'lock-service', 'naver-fetcher', 'processor', 'sheets-writer'],
     // Credentials checks meet here too: the scheduler asks (CredentialsCheckRequested), the fetcher answers
     // (CredentialsChecked) after one signed NAVER call under the customer id's lease (LeaseRequested v2).
     events: [

@@ -5,12 +5,14 @@ import {
   type Clock,
   createServiceRuntime,
   eventLogContext,
+  every,
   type Logger,
   postgresBlobStore,
   type Running,
   systemClock,
 } from '@reportline/platform';
 import type { SheetsWriterConfig } from './config.ts';
+import { forgetOldHistory, recordImportHistory, storedHistory } from './history.ts';
 import { connectionOf, createPrincipalPool } from './principal-pool.ts';
 import { preflightRoutes } from './routes.ts';
 import { createSheetsWriter } from './sheets/index.ts';
@@ -35,10 +37,21 @@ export async function buildSheetsWriter(
     blobs: postgresBlobStore(rt.pool),
     clock: deps.clock ?? systemClock,
     policy: { historyDays: config.SHEETS_HISTORY_DAYS, cellPolicy: config.SHEETS_CELL_POLICY },
+    history: storedHistory(rt.pool),
   };
+  const clock = deps.clock ?? systemClock;
 
   return rt.assemble({
     subscriptions: [
+      {
+        // Each import's history length, read from its request, for when its rows arrive (src/history.ts).
+        group: `${SERVICE}-history`,
+        topics: [topics.imports],
+        failure: rt.failurePolicy({ consumer: `${SERVICE}-history` }),
+        handle: async (event) => {
+          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event);
+        },
+      },
       {
         group: SERVICE,
         topics: [topics.rows],
@@ -47,7 +60,13 @@ export async function buildSheetsWriter(
         handle: async (event) => {
           if (event.type !== 'RowsProcessed') return;
           const { port, quota } = await principals.forConnection(connectionOf(event));
-          const outcome = await writeImportRows({ ...writeDeps, writer: createSheetsWriter({ port, quota }) }, event);
+          const outcome = await writeImportRows(
+            {
+              ...writeDeps,
+              writer: createSheetsWriter({ port, quota, maxChunkBytes: config.SHEETS_MAX_REQUEST_BYTES }),
+            },
+            event,
+          );
           // A redelivery wrote nothing: counting it would double the writes.
           if (outcome !== 'duplicate') rt.metrics.sheetWrites.inc({ outcome });
           rt.logger.info({ ...eventLogContext(event), outcome }, 'rows written');
@@ -55,8 +74,26 @@ export async function buildSheetsWriter(
         },
       },
     ],
+    loops: [
+      // No import lives past the scheduler's lifetime bound (3 h): a week-old history length is never asked for again.
+      () => {
+        const stop = new AbortController();
+        const sweep = every(
+          HISTORY_SWEEP_MS,
+          async () => void (await forgetOldHistory(rt.pool, new Date(clock.now().getTime() - HISTORY_KEEP_MS))),
+          { signal: stop.signal, onError: (err) => rt.logger.warn({ err }, 'forgetting old history failed; retrying') },
+        );
+        return async () => {
+          stop.abort();
+          await sweep.done;
+        };
+      },
+    ],
   });
 }
+
+const HISTORY_SWEEP_MS = 60 * 60_000;
+const HISTORY_KEEP_MS = 7 * 24 * 60 * 60_000;
 
 export async function startSheetsWriter(
   config: SheetsWriterConfig,

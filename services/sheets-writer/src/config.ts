@@ -37,15 +37,22 @@ export const sheetsWriterConfig = baseConfig.extend({
   SHEETS_QUOTA_JITTER_MS: z.coerce.number().int().min(0).default(500),
   SHEETS_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(200_000),
   /**
-   * Days of history a tab keeps, ending at each import's newest date; older rows are removed. Unset keeps every row
-   * older than an import's first date (until the scheduler passes each connection's history length).
+   * The largest request body the writer sends: a daily update whose rows fit travels inside its one commit, a larger
+   * import is staged in PUTs of this size. 9 MiB by default, under Google's 10 MiB cap; each request costs one of a
+   * principal's 60 writes a minute, so fewer, larger ones serve more connections.
+   */
+  SHEETS_MAX_REQUEST_BYTES: z.coerce.number().int().min(4_096).max(10_485_760).default(9_437_184),
+  /**
+   * Days of history a tab keeps, ending at each import's newest date, for an import whose request names none
+   * (ImportRequested v1); a v2 request's `historyDays` (the connection's) wins. Unset keeps every older row.
    */
   SHEETS_HISTORY_DAYS: z.coerce.number().int().min(1).max(3660).optional(),
   /**
    * When a write would take the workbook past Google's 10M cells: `trim-oldest` removes the tab's oldest days until it
-   * fits, `fail` ends the import with the numbers and what to do.
+   * fits, `new-tab` continues the connection in a new tab `<name> (2)` sized to its rows (the full tab is kept), `fail`
+   * ends the import with the numbers and what to do.
    */
-  SHEETS_CELL_POLICY: z.enum(['trim-oldest', 'fail']).default('trim-oldest'),
+  SHEETS_CELL_POLICY: z.enum(['trim-oldest', 'fail', 'new-tab']).default('trim-oldest'),
   /** The service credential for POST /internal/preflight (the scheduler sends it); without it the endpoint is off. */
   INTERNAL_API_TOKEN: serviceCredential.optional(),
 });

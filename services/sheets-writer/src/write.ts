@@ -17,6 +17,7 @@ import {
   type Pool,
   withSessionLock,
 } from '@reportline/platform';
+import { type HistorySource, historyDaysFor } from './history.ts';
 import { readRowSetV2 } from './rows.ts';
 import {
   AmbiguousOutcomeError,
@@ -71,8 +72,9 @@ function permanentFailure(error: unknown): { code: string; message: string } | u
   return undefined;
 }
 
-/** What the writer does with an import's dates: the connection's rules (config for now). */
+/** What the writer does with an import's dates when the import asks nothing else (the writer's config). */
 export interface WritePolicy {
+  /** Days the tab keeps for an import whose request names none (ImportRequested v1); unset keeps every day. */
   historyDays?: number | undefined;
   cellPolicy: CellPolicy;
 }
@@ -177,7 +179,15 @@ async function claimDates(pool: Pool, target: Target, writeJobId: string, all: I
  * redelivered event re-runs it safely; the inbox mark and the resulting events commit in one transaction.
  */
 export async function writeImportRows(
-  deps: { pool: Pool; blobs: BlobStore; writer: SheetsWriter; clock: Clock; policy?: WritePolicy },
+  deps: {
+    pool: Pool;
+    blobs: BlobStore;
+    writer: SheetsWriter;
+    clock: Clock;
+    policy?: WritePolicy;
+    /** Each import's history length, as its request asked; without it the policy's default applies to all. */
+    history?: HistorySource;
+  },
   event: EventOfType<'RowsProcessed'>,
 ): Promise<'written' | 'failed' | 'duplicate'> {
   const target = targetOf(event);
@@ -188,6 +198,9 @@ export async function writeImportRows(
   const write = async (): Promise<ReportlineEvent[]> => {
     try {
       const writeJobId = event.importId;
+      // The window the import's connection asked for (waiting, bounded, for a request not read yet).
+      const requested = deps.history ? await deps.history.historyDaysOf(event.importId) : undefined;
+      const historyDays = historyDaysFor(requested, policy.historyDays);
       // Google failing for longer than the writer's own backoff (RetriesExhaustedError) is thrown to the bus, which
       // waits for Google as an unavailable dependency without failing the import.
       const result = await withSpreadsheetLock(deps.pool, target.spreadsheetId, async () => {
@@ -202,7 +215,7 @@ export async function writeImportRows(
           newerWritten,
           rows: input.rows,
           rowCount: input.rowCount,
-          historyDays: policy.historyDays,
+          historyDays,
           policy: policy.cellPolicy,
         });
       });
@@ -210,7 +223,9 @@ export async function writeImportRows(
       const written = makeEvent(
         SheetWrittenV2,
         {
-          ...target,
+          // The tab the rows went to: the connection's, or the tab a `new-tab` roll-over moved it on to.
+          spreadsheetId: target.spreadsheetId,
+          sheetName: result.sheetName,
           rowsWritten: result.rowsWritten,
           writeJobId,
           rowsInTab: result.rowsInTab,
@@ -218,7 +233,8 @@ export async function writeImportRows(
           skippedDates: result.skipped,
           pendingDates: result.pending,
           trimmedDates: result.trimmed,
-          ...(result.policyApplied ? { policy: result.policyApplied } : {}),
+          // SheetWritten v2 names only the policies that trim or fail; a roll-over shows as the new tab's name.
+          ...(result.policyApplied && result.policyApplied !== 'new-tab' ? { policy: result.policyApplied } : {}),
           replayed: result.replayed,
         },
         { ...ctx, now },
@@ -227,7 +243,7 @@ export async function writeImportRows(
         written,
         makeEvent(
           ImportCompletedV1,
-          { ...target, rowsWritten: result.rowsWritten },
+          { spreadsheetId: target.spreadsheetId, sheetName: result.sheetName, rowsWritten: result.rowsWritten },
           { ...ctx, causedBy: written, now },
         ),
       ];

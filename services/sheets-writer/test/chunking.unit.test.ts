@@ -1,10 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkRows, DEFAULT_MAX_CHUNK_BYTES, rowBytes } from '../src/sheets/chunking.ts';
+import { payloads } from '../src/sheets/row-stream.ts';
 
 describe('chunkRows', () => {
   it('keeps every JSON payload within the limit and the rows in order', () => {
-    const rows = Array.from({ length: 60_000 }, (_, i) => [45_000 + (i % 400), `키워드 ${i} ${'x'.repeat(i % 50)}`, i]);
+    // ~70 bytes a row: 200,000 rows are ~14 MB, two 9 MiB requests.
+    const rows = Array.from({ length: 200_000 }, (_, i) => [
+      45_000 + (i % 400),
+      `키워드 ${i} ${'x'.repeat(i % 50)}`,
+      i,
+    ]);
     const chunks = chunkRows(rows);
     expect(chunks.length).toBeGreaterThan(1);
     for (const chunk of chunks) {
@@ -50,5 +56,25 @@ describe('chunkRows', () => {
 
   it('returns no chunks for no rows', () => {
     expect(chunkRows([])).toEqual([]);
+  });
+});
+
+describe('payloads (the staging PUTs as the rows stream)', () => {
+  it('Given rows streaming in, Then each PUT stays within the limit, in order, and cuts where chunkRows does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 60_000 }), fc.string({ maxLength: 40 })), { maxLength: 200 }),
+        fc.integer({ min: 600, max: 5_000 }),
+        async (rows, maxBytes) => {
+          async function* stream() {
+            for (const cells of rows) yield { date: '2026-11-01', cells };
+          }
+          const out: Array<{ start: number; values: unknown[][] }> = [];
+          for await (const p of payloads(stream(), maxBytes)) out.push(p);
+          const expected = chunkRows(rows, maxBytes).map((c) => ({ start: c.startRow, values: c.rows }));
+          expect(out).toEqual(expected);
+        },
+      ),
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   type EventOfType,
+  ImportRequestedV1,
+  ImportRequestedV2,
   makeEvent,
   ROW_SET_V2_CONTENT_TYPE,
   type RowSetV2Header,
@@ -16,12 +18,15 @@ import { sheetsWriterConfig } from '../src/config.ts';
 
 /**
  * A month of daily updates into one user's tab, the writer alone over a real broker and Postgres, the test playing the
- * processor with RowsProcessed v3. The expected tab is built here from the imports alone (a map of date → rows, cut
- * to the history window), never by the writer's code. After every import the tab equals it, keeps its sheetId, and a
- * summary formula on another tab still points at it. Faults are injected at every step of some imports: the sheet
- * must end as a clean run leaves it.
+ * scheduler (ImportRequested v2: the connection's history length) and the processor (RowsProcessed v3). The expected
+ * tab is built here from the imports alone (a map of date → rows, cut to the history window), never by the writer's
+ * code. After every import the tab equals it, keeps its sheetId, and a summary formula on another tab still points at
+ * it. Small imports commit their rows inline, large days (40 rows, over the 4 KiB request size set here) are staged;
+ * faults are injected at every step of both paths: the sheet must end as a clean run leaves it.
  */
 const HISTORY_DAYS = 7;
+/** The writer's default, for an import whose request names no history (v1). */
+const DEFAULT_HISTORY_DAYS = 3;
 const TAB = '로우데이터';
 const SUMMARY = "=SUM('로우데이터'!C:C)";
 const customerId = '5550002';
@@ -45,16 +50,37 @@ const serial = (iso: string) => (Date.parse(`${iso}T00:00:00Z`) - Date.UTC(1899,
 
 /** NAVER's rows of a date as of a generation: a restated day differs from its first version. */
 function naverRows(date: string, generation: number): Row[] {
-  const n = date.endsWith('5') ? 0 : 1 + (Number(date.slice(-1)) % 3); // days ending in 5 had no traffic (NONE)
+  // Days ending in 5 had no traffic (NONE); days ending in 0 or 7 are large: too large for the commit, so staged.
+  const n = date.endsWith('5') ? 0 : /[07]$/.test(date) ? 40 : 1 + (Number(date.slice(-1)) % 3);
   return Array.from({ length: n }, (_, i): Row => [date, `kw${i}`, generation * 100 + i]);
+}
+
+/** The scheduler's request of an import: v2 with the connection's history length, or v1 (none). */
+function requestOf(importId: string, spreadsheetId: string, historyDays: number | 'v1') {
+  const request = {
+    connectionId,
+    trigger: 'scheduled' as const,
+    priority: 'scheduled' as const,
+    reportTypes: ['AD' as const],
+    dateRange: { from: day(-9), to: day(31) },
+    target: { spreadsheetId, sheetName: TAB },
+  };
+  const ctx = { source: 'test', importId, customerId, now: new Date() };
+  return historyDays === 'v1'
+    ? makeEvent(ImportRequestedV1, request, ctx)
+    : makeEvent(ImportRequestedV2, { ...request, layout: null, historyDays }, ctx);
 }
 
 async function publishImport(fields: {
   spreadsheetId: string;
   dates: Array<{ date: string; generation: number }>;
   pending?: string[];
+  /** The request's history length (v1: none); 'later' publishes no request (the test does, after the rows). */
+  request?: number | 'v1' | 'later';
 }): Promise<EventOfType<'RowsProcessed'>> {
   const importId = crypto.randomUUID();
+  const request = fields.request ?? HISTORY_DAYS;
+  if (request !== 'later') await tap.publish([requestOf(importId, fields.spreadsheetId, request)]);
   const rows = fields.dates.flatMap((d) => naverRows(d.date, d.generation));
   const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
   const ndjson = [header, ...rows].map((line) => `${JSON.stringify(line)}\n`).join('');
@@ -94,7 +120,8 @@ beforeAll(async () => {
       TOPIC_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       SHEETS_API_URL: `${sheets.url}/`,
-      SHEETS_HISTORY_DAYS: String(HISTORY_DAYS),
+      SHEETS_HISTORY_DAYS: String(DEFAULT_HISTORY_DAYS),
+      SHEETS_MAX_REQUEST_BYTES: '4096',
       SHEETS_WRITES_PER_MINUTE_PER_USER: '100000',
       SHEETS_WRITES_PER_MINUTE_PER_PROJECT: '100000',
       CONSUMER_RETRY_INITIAL_MS: '50',
@@ -111,20 +138,31 @@ afterAll(async () => {
   await sheets?.close();
 });
 
-/** The faults injected into the import of a day: every step of the protocol fails once on some day. */
+/**
+ * The faults injected into the import of a day: every step of both paths fails once on some day. Imports 6, 7, 10,
+ * 16, 17, 19 (and 20, 26, 27, 29, 30) hold a 40-row day and are staged (a staging batch, PUTs, the commit); the rest
+ * send their rows inside the commit (one batchUpdate after the reads).
+ */
 const FAULTS: Record<number, Parameters<RunningSheetsFake['state']['injectFault']>[0][]> = {
-  4: [{ kind: '503', method: 'spreadsheets.get' }],
-  6: [{ kind: '503', method: 'values.get', skip: 1 }], // reading the tab's dates
-  8: [{ kind: '503', method: 'spreadsheets.batchUpdate' }], // staging rejected
-  10: [{ kind: 'drop', method: 'spreadsheets.batchUpdate' }], // staging applied, answer lost
-  12: [
+  // Inline commit.
+  2: [{ kind: '503', method: 'spreadsheets.get' }],
+  4: [{ kind: '503', method: 'values.batchGet' }], // reading the tab's dates and _reportline
+  8: [{ kind: '503', method: 'spreadsheets.batchUpdate' }], // commit rejected
+  12: [{ kind: 'drop', method: 'spreadsheets.batchUpdate' }], // commit applied, answer lost
+  14: [{ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate' }], // commit lost
+  18: [{ kind: '500', method: 'spreadsheets.batchUpdate' }], // commit rejected, outcome unknown to the writer
+  // Staged.
+  6: [{ kind: '503', method: 'spreadsheets.batchUpdate' }], // staging rejected
+  7: [{ kind: 'drop', method: 'spreadsheets.batchUpdate' }], // staging applied, answer lost
+  10: [
     { kind: '500', method: 'values.update' },
     { kind: 'drop', method: 'values.update' },
   ],
-  14: [{ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit applied, answer lost
-  16: [{ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit lost
-  18: [{ kind: '500', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit rejected
+  16: [{ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit applied, answer lost
+  17: [{ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit lost
+  19: [{ kind: '500', method: 'spreadsheets.batchUpdate', skip: 1 }], // commit rejected
 };
+const STAGED = new Set([6, 7, 10, 16, 17, 19, 20, 26, 27, 29, 30]);
 
 describe('a month of daily updates into one tab', () => {
   it('keeps exactly the window, the tab itself and every reference to it, under faults at every step', async () => {
@@ -178,10 +216,13 @@ describe('a month of daily updates into one tab', () => {
         { date: day(n - 1), generation: n + 1 },
         ...(pendingToday ? [] : [{ date: day(n), generation: n + 1 }]),
       ];
+      const puts = sheets.state.countRequests('values.update');
       const event = await publishImport({ spreadsheetId, dates, pending: pendingToday ? [day(n)] : [] });
       const written = await tap.next('SheetWritten', event.importId, 60_000);
       apply(dates, day(n));
       check(`day ${n}`);
+      // The path the import took: staged rows were PUT; inline ones travelled inside the commit.
+      expect(sheets.state.countRequests('values.update') > puts, `day ${n} staged`).toBe(STAGED.has(n));
       if (written.version !== 2) throw new Error('expected SheetWritten v2');
       expect(written.data.pendingDates).toEqual(pendingToday ? [day(n)] : []);
       expect(written.data.writtenDates).toEqual(dates.map((d) => d.date));
@@ -205,6 +246,42 @@ describe('a month of daily updates into one tab', () => {
     check('older generation');
 
     // Every fault was hit: the faults were consumed, not skipped over by luck.
-    expect(sheets.state.requests.filter((r) => r.outcome === 'dropped').length).toBeGreaterThanOrEqual(4);
+    expect(sheets.state.requests.filter((r) => r.outcome === 'dropped').length).toBeGreaterThanOrEqual(6);
   }, 240_000);
+
+  it("keeps each import's own history: v2's historyDays, v1's the writer's default, waiting for a late request", async () => {
+    const spreadsheetId = `history-${randomBytes(4).toString('hex')}`;
+    sheets.state.seedSpreadsheet({ spreadsheetId, sheets: [{ title: TAB, values: [['날짜', '키워드', '비용']] }] });
+    const datesOf = () => [
+      ...new Set(
+        sheets.state
+          .readTab(spreadsheetId, TAB)
+          .slice(1)
+          .map((r) => r[0]),
+      ),
+    ];
+    const tenDays = Array.from({ length: 10 }, (_, i) => ({ date: day(i + 40), generation: 1 }));
+    /** The serials of days `from`…`to` that have rows (a day ending in 5 has none). */
+    const serials = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => day(from + i))
+        .filter((d) => naverRows(d, 1).length > 0)
+        .map(serial);
+
+    // A v2 request of 5 days: the tab keeps the 5 days ending at the import's last date.
+    const v2 = await publishImport({ spreadsheetId, dates: tenDays, request: 5 });
+    await tap.next('ImportCompleted', v2.importId);
+    expect(datesOf()).toEqual(serials(45, 49));
+
+    // A v1 request names none: the writer's default of 3 days applies.
+    const v1 = await publishImport({ spreadsheetId, dates: [{ date: day(50), generation: 1 }], request: 'v1' });
+    await tap.next('ImportCompleted', v1.importId);
+    expect(datesOf()).toEqual(serials(48, 50));
+
+    // Rows whose request the writer has not read yet wait for it (never the default): once it arrives, its 6 days
+    // ending at the import's last date (days 44…49) are written; day 50, newer than the import, stays.
+    const early = await publishImport({ spreadsheetId, dates: tenDays, request: 'later' });
+    await tap.publish([requestOf(early.importId, spreadsheetId, 6)]);
+    await tap.next('ImportCompleted', early.importId);
+    expect(datesOf()).toEqual(serials(44, 50));
+  }, 120_000);
 });

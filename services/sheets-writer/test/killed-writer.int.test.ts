@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { makeEvent, ROW_SET_V2_CONTENT_TYPE, type RowSetV2Header, RowsProcessedV3 } from '@reportline/contracts';
+import {
+  ImportRequestedV2,
+  makeEvent,
+  ROW_SET_V2_CONTENT_TYPE,
+  type RowSetV2Header,
+  RowsProcessedV3,
+} from '@reportline/contracts';
 import { killService, spawnService } from '@reportline/dev/child-service';
 import { type EventTap, eventTap } from '@reportline/dev/event-tap';
 import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
@@ -11,9 +17,11 @@ import { type RunningSheetsFake, startSheetsFake } from '@reportline/sheets-fake
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * kill -9 of the writer at each step of one import (after staging, after the rows, while the commit is in flight,
- * after the commit landed but before the writer recorded it): the next writer process finishes the import, and the
- * sheet equals what a clean run leaves — the other dates kept, the replaced date once, the tab and its sheetId kept.
+ * kill -9 of the writer at each step of one import, on both paths: a small import's rows inside the commit (while the
+ * commit is in flight, after it landed but before the writer recorded it), and a large import staged first (after
+ * staging, after the rows, while the commit is in flight, after it landed): the next writer process finishes the
+ * import, and the sheet equals what a clean run leaves — the other dates kept, the replaced date once, the tab and
+ * its sheetId kept.
  */
 const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const TAB = 'Data';
@@ -55,10 +63,27 @@ afterAll(async () => {
   await sheets?.close();
 });
 
-const spawnWriter = () => spawnService('the writer', server, writerEnv);
+/** With 4 KiB requests, the 50-row import is staged; the default lets it travel inside the commit. */
+let childStaged = false;
+const spawnWriter = (staged: boolean) => {
+  childStaged = staged;
+  return spawnService('the writer', server, { ...writerEnv, ...(staged ? { SHEETS_MAX_REQUEST_BYTES: '4096' } : {}) });
+};
 
 async function publishImport(spreadsheetId: string, rows: Array<[string, number]>, dates: string[]) {
   const importId = crypto.randomUUID();
+  const target = { spreadsheetId, sheetName: TAB };
+  const request = {
+    connectionId: crypto.randomUUID(),
+    trigger: 'manual' as const,
+    priority: 'on-demand' as const,
+    reportTypes: ['AD' as const],
+    dateRange: { from: '2026-11-01', to: '2026-11-04' },
+    target,
+    layout: null,
+    historyDays: 30,
+  };
+  await tap.publish([makeEvent(ImportRequestedV2, request, { source: 'test', importId, customerId, now: new Date() })]);
   const header: RowSetV2Header = { format: 'reportline.rows.v2', columns };
   const ndjson = [header, ...rows].map((line) => `${JSON.stringify(line)}\n`).join('');
   const ref = await postgresBlobStore(pool).put(`rows/${importId}`, Buffer.from(ndjson), ROW_SET_V2_CONTENT_TYPE);
@@ -81,13 +106,18 @@ async function publishImport(spreadsheetId: string, rows: Array<[string, number]
 const writesOf = (spreadsheetId: string) =>
   sheets.state.requests.filter((r) => r.spreadsheetId === spreadsheetId && r.httpMethod !== 'GET');
 
-// Writes of the killed import: 1 the staging batch, 2 the rows' PUT, 3 the commit batch.
+// Writes of the killed import. Inline: 1 the commit. Staged: 1 the staging batch, 2 the rows' PUT, 3 the commit.
 const KILL_POINTS = [
-  { name: 'after staging', write: 1, answered: true },
-  { name: 'after the rows were staged', write: 2, answered: true },
-  { name: 'while the commit is in flight', write: 3, answered: false },
-  { name: 'after the commit landed', write: 3, answered: true },
+  { name: 'inline: while the commit is in flight', staged: false, write: 1, answered: false },
+  { name: 'inline: after the commit landed', staged: false, write: 1, answered: true },
+  { name: 'staged: after staging', staged: true, write: 1, answered: true },
+  { name: 'staged: after the rows were staged', staged: true, write: 2, answered: true },
+  { name: 'staged: while the commit is in flight', staged: true, write: 3, answered: false },
+  { name: 'staged: after the commit landed', staged: true, write: 3, answered: true },
 ];
+/** The second import's rows of 2026-11-02: enough to be staged under 4 KiB requests. */
+const replaced = (staged: boolean): Array<[string, number]> =>
+  Array.from({ length: staged ? 50 : 1 }, (_, i): [string, number] => ['2026-11-02', 20 + i]);
 
 describe('a writer killed at each step of an import', () => {
   it.each(KILL_POINTS)(
@@ -95,7 +125,11 @@ describe('a writer killed at each step of an import', () => {
     async (point) => {
       const spreadsheetId = `killed-${randomBytes(4).toString('hex')}`;
       sheets.state.seedSpreadsheet({ spreadsheetId, sheets: [{ title: 'Summary', values: [["=SUM('Data'!B:B)"]] }] });
-      child ??= await spawnWriter();
+      if (child && childStaged !== point.staged) {
+        await killService(child);
+        child = undefined;
+      }
+      child ??= await spawnWriter(point.staged);
       const first = await publishImport(
         spreadsheetId,
         [
@@ -114,10 +148,7 @@ describe('a writer killed at each step of an import', () => {
       sheets.state.setConfig({ faults: { latencyMs: 300 } });
       const second = await publishImport(
         spreadsheetId,
-        [
-          ['2026-11-02', 20],
-          ['2026-11-04', 40],
-        ],
+        [...replaced(point.staged), ['2026-11-04', 40]],
         ['2026-11-02', '2026-11-04'],
       );
       await until(
@@ -132,18 +163,22 @@ describe('a writer killed at each step of an import', () => {
       child = undefined;
       sheets.state.setConfig({ faults: { latencyMs: 0 } });
 
-      child = await spawnWriter();
+      child = await spawnWriter(point.staged);
       await tap.next('ImportCompleted', second, 90_000);
       expect(sheets.state.readTab(spreadsheetId, TAB)).toEqual([
         ['date', 'cost'],
         [serial('2026-11-01'), 1],
-        [serial('2026-11-02'), 20],
+        ...replaced(point.staged).map(([d, c]) => [serial(d), c]),
         [serial('2026-11-03'), 4],
         [serial('2026-11-04'), 40],
       ]);
       const tabs = sheets.state.listTabs(spreadsheetId);
       expect(tabs.find((t) => t.title === TAB)?.sheetId).toBe(sheetId);
       expect(tabs.map((t) => t.title)).toEqual(['Summary', '_reportline', TAB]);
+      // The path the killed import took.
+      expect(sheets.state.requests.some((r) => r.spreadsheetId === spreadsheetId && r.method === 'values.update')).toBe(
+        point.staged,
+      );
       expect(sheets.state.cell(spreadsheetId, "'Summary'!A1")?.formula).toBe("=SUM('Data'!B:B)");
     },
     180_000,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ImportRequestedV1,
   makeEvent,
   type ReportlineEvent,
   type RowSetV1,
@@ -58,7 +59,17 @@ async function rowsOf(importId: string, target: { spreadsheetId: string; sheetNa
     'application/json',
   );
   const data = { rows: ref, rowCount: rows, columns: columns.map((c) => c.name), dateRange };
+  const request = {
+    connectionId: crypto.randomUUID(),
+    trigger: 'manual' as const,
+    priority: 'on-demand' as const,
+    reportTypes: ['AD' as const],
+    dateRange,
+    target,
+  };
   return {
+    /** The scheduler's request, which the writer reads for the import's history length (v1: the default). */
+    requested: makeEvent(ImportRequestedV1, request, ctx),
     processed: makeEvent(RowsProcessedV2, { ...data, connectionId: crypto.randomUUID(), target }, ctx),
     /** As a processor before RowsProcessed v2 published it: without the target. */
     legacy: makeEvent(RowsProcessedV1, data, ctx),
@@ -102,6 +113,7 @@ describe('sheets-writer under poison messages', () => {
     const nextId = importIdOnSamePartition(poisonId, topics.rows.partitions);
     const poison = await rowsOf(poisonId, { spreadsheetId, sheetName: '_reportline' }, 3);
     const next = await rowsOf(nextId, { spreadsheetId, sheetName: '로우데이터' }, 4);
+    await tap.publish([poison.requested, next.requested]);
     await tap.publish([poison.processed, next.processed]);
 
     expect(await failureOf(poisonId)).toMatchObject({
@@ -120,6 +132,7 @@ describe('sheets-writer under poison messages', () => {
     const nextId = importIdOnSamePartition(legacyId, topics.rows.partitions);
     const legacy = await rowsOf(legacyId, { spreadsheetId, sheetName: 'legacy' }, 2);
     const next = await rowsOf(nextId, { spreadsheetId, sheetName: 'next' }, 2);
+    await tap.publish([legacy.requested, next.requested]);
     const started = Date.now();
     await tap.publish([legacy.legacy, next.processed]);
 

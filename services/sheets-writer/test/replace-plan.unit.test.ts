@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fitCells } from '../src/sheets/cell-budget.ts';
 import { CellLimitError } from '../src/sheets/errors.ts';
-import { commitRequests, decideDates, fitCells } from '../src/sheets/replace-plan.ts';
+import { commitRequests, decideDates } from '../src/sheets/replace-plan.ts';
 import type { SheetInfo, SpreadsheetInfo } from '../src/sheets/sheets-port.ts';
 
 const tab = (over: Partial<SheetInfo> = {}): SheetInfo => ({
@@ -74,7 +75,7 @@ describe('commitRequests', () => {
       tabDates,
       removed: new Set(['2026-11-19']),
       staged: [{ date: '2026-11-19', rows: 3 }],
-      staging,
+      source: { kind: 'staging', staging },
       metadata,
       metadataRowIndex: 1,
       record,
@@ -119,7 +120,7 @@ describe('commitRequests', () => {
         { date: '2026-11-13', rows: 2 },
         { date: '2026-11-14', rows: 0 },
       ],
-      staging,
+      source: { kind: 'staging', staging },
       metadata,
       metadataRowIndex: 1,
       record,
@@ -156,7 +157,7 @@ describe('commitRequests', () => {
       tabDates: [],
       removed: new Set(),
       staged: [{ date: '2026-11-18', rows: 2 }],
-      staging,
+      source: { kind: 'staging', staging },
       metadata,
       metadataRowIndex: 1,
       record,
@@ -182,7 +183,7 @@ describe('commitRequests', () => {
       tabDates: ['2026-11-18'],
       removed: new Set(['2026-11-18']),
       staged: [{ date: '2026-11-18', rows: 0 }],
-      staging,
+      source: { kind: 'staging', staging },
       metadata,
       metadataRowIndex: 1,
       record,
@@ -200,7 +201,7 @@ describe('commitRequests', () => {
       tabDates: ['2026-11-18', '2026-11-18'],
       removed: new Set(['2026-11-18']),
       staged: [{ date: '2026-11-18', rows: 1 }],
-      staging,
+      source: { kind: 'staging', staging },
       metadata,
       metadataRowIndex: 1,
       record,
@@ -218,7 +219,16 @@ describe('fitCells', () => {
   });
   // Days of 100 rows each, 10 columns: 1,000 cells a day.
   const tabDates = ['2026-11-01', '2026-11-02', '2026-11-03'].flatMap((d) => Array<string>(100).fill(d));
-  const common = { sheetName: 'Data', writeJobId: 'j', tabDates, columns: 10, incomingRows: 100, stagingRows: 100 };
+  const common = {
+    tabName: 'Data',
+    baseName: 'Data',
+    importDates: ['2026-11-04'],
+    writeJobId: 'j',
+    tabDates,
+    columns: 10,
+    incomingRows: 100,
+    stagingRows: 100,
+  };
 
   it('given trim-oldest, when the new day would not fit, then the oldest days go until it does', () => {
     // Now: 301 × 10 + 15 = 3,025. After adding a day: 4,025, plus staging 1,000 = 5,025 at the peak.

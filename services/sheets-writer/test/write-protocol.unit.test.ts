@@ -1,93 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningSheetsFake, startSheetsFake } from '../../../infra/simulators/google-sheets/src/app.ts';
-import type { FakeConfigInput } from '../../../infra/simulators/google-sheets/src/config.ts';
-import type { CellInput, Column } from '../src/sheets/cells.ts';
-import { AmbiguousOutcomeError, CellLimitError, SpreadsheetUnreachableError } from '../src/sheets/errors.ts';
-import { createQuotaScheduler, type QuotaLimits } from '../src/sheets/quota.ts';
-import { createSheetsPort } from '../src/sheets/sheets-port.ts';
-import { createSheetsWriter, type ReplaceDatesInput, type SheetsWriterDeps } from '../src/sheets/write-protocol.ts';
-import { fakeClock } from './fake-clock.ts';
-
-const columns: Column[] = [
-  { name: 'date', type: 'date' },
-  { name: 'keyword', type: 'string' },
-  { name: 'clicks', type: 'number' },
-];
-const rowsFor = (n: number, tag = 'k'): CellInput[][] =>
-  Array.from({ length: n }, (_, i) => [`2024-01-${String((i % 28) + 1).padStart(2, '0')}`, `${tag}${i}`, i]);
-
-/** An import of exactly the dates its rows have, sorted as the processor sorts them. */
-function inputOf(fields: { spreadsheetId: string; sheetName: string; writeJobId: string; rows: CellInput[][] }) {
-  const rows = [...fields.rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  const dates = [...new Set(rows.map((r) => String(r[0])))];
-  return {
-    ...fields,
-    columns,
-    rows,
-    rowCount: rows.length,
-    dates,
-    pending: [],
-    newerWritten: [],
-    policy: 'fail',
-  } satisfies ReplaceDatesInput;
-}
-const written = (rowsWritten: number, rowsInTab: number, dates: string[]) => ({
-  rowsWritten,
-  rowsInTab,
-  written: dates,
-  trimmed: [],
-  skipped: [],
-  pending: [],
-  policyApplied: undefined,
-  replayed: false,
-});
-
-let fake: RunningSheetsFake | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-/** The real @googleapis/sheets client against the fake over loopback; fake and writer share one instant clock. */
-async function setup(
-  options: { fake?: FakeConfigInput; quota?: Partial<QuotaLimits>; writer?: Partial<SheetsWriterDeps> } = {},
-) {
-  const clock = fakeClock();
-  fake = await startSheetsFake(options.fake, { now: clock.now });
-  fake.state.seedSpreadsheet({
-    spreadsheetId: 'ss1',
-    sheets: [
-      { title: 'Summary', values: [['keep me']] },
-      {
-        title: '로우데이터',
-        values: [
-          ['old', 'header'],
-          [45_291, 'kept', 7],
-        ],
-      },
-    ],
-  });
-  const port = createSheetsPort({ rootUrl: `${fake.url}/`, timeoutMs: 5_000 });
-  const quota = createQuotaScheduler({ clock, limits: options.quota }).forPrincipal('anonymous');
-  const writer = createSheetsWriter({ port, quota, now: () => new Date(clock.now()), ...options.writer });
-  const state = fake.state;
-  const write = (writeJobId: string, rows: CellInput[][], sheetName = '로우데이터', spreadsheetId = 'ss1') =>
-    writer.replaceDates(inputOf({ spreadsheetId, sheetName, writeJobId, rows }));
-  const writesSeen = () => state.requests.filter((r) => r.httpMethod !== 'GET').length;
-  /** What the bus does with a write that left an outcome unknown: runs it again (write.ts classifies it so). */
-  const redelivered = async (writeJobId: string, rows: CellInput[][]) => {
-    for (let run = 1; ; run++) {
-      try {
-        return { runs: run, result: await write(writeJobId, rows) };
-      } catch (err) {
-        if (!(err instanceof AmbiguousOutcomeError) || run >= 5) throw err;
-      }
-    }
-  };
-  return { clock, state, writer, write, writesSeen, redelivered };
-}
-
-const days = (n: number) => Array.from({ length: n }, (_, i) => `2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+import { describe, expect, it } from 'vitest';
+import { AmbiguousOutcomeError, SpreadsheetUnreachableError } from '../src/sheets/errors.ts';
+import { days, inputOf, rowsFor, setup, written } from './protocol-fixture.ts';
 
 describe('replaceDates against the Sheets fake', () => {
   it('replaces only its dates in the tab, typed RAW, keeps the tab, other dates and tabs, and records the job', async () => {
@@ -120,12 +33,15 @@ describe('replaceDates against the Sheets fake', () => {
       ['로우데이터', 'job-1', 2, '2023-11-14T22:13:20.000Z'],
     ]);
     expect(state.readTab('ss1', 'Summary')).toEqual([['keep me']]);
+    // A daily update's rows travel inside the commit: one read of the spreadsheet, one of the tab's dates, one write.
     expect({
       get: state.countRequests('spreadsheets.get'),
+      batchGet: state.countRequests('values.batchGet'),
       batchUpdate: state.countRequests('spreadsheets.batchUpdate'),
       update: state.countRequests('values.update'),
       append: state.countRequests('values.append'),
-    }).toEqual({ get: 1, batchUpdate: 2, update: 1, append: 0 });
+    }).toEqual({ get: 1, batchGet: 1, batchUpdate: 1, update: 0, append: 0 });
+    expect(state.requests).toHaveLength(3);
   });
 
   it('a rerun of a committed job is a no-op returning the recorded outcome', async () => {
@@ -156,26 +72,72 @@ describe('replaceDates against the Sheets fake', () => {
     expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
   });
 
-  it('a commit whose response was dropped ends the run unknown; the next run reads it back and repeats nothing', async () => {
-    const { state, write } = await setup();
-    state.injectFault({ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: 1 });
-    await expect(write('job-1', rowsFor(3))).rejects.toBeInstanceOf(AmbiguousOutcomeError);
-    expect(await write('job-1', rowsFor(3))).toEqual({ ...written(3, 4, days(3)), replayed: true });
-    expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(1);
-    expect(state.countRequests('spreadsheets.batchUpdate')).toBe(2);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
-    expect(state.readTab('ss1', '_reportline')).toHaveLength(2);
-  });
+  // A small import commits its rows inline (the commit is the first write); a large one stages them first (with
+  // 1,000-byte requests, 3 rows are too large for the commit: a staging batch, a PUT, then the commit).
+  const PATHS = [
+    { path: 'inline', writer: {}, commitSkip: 0, writesPerRun: 1 },
+    { path: 'staged', writer: { maxChunkBytes: 1_000 }, commitSkip: 1, writesPerRun: 2 },
+  ];
 
-  it('a commit lost before it applied is redone by a later run once the metadata shows it did not land', async () => {
-    const { state, redelivered } = await setup();
-    state.injectFault({ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: 1 });
-    state.injectFault({ kind: '500', method: 'spreadsheets.batchUpdate' });
-    // Run 1: staging, commit lost. Run 2: staging answers 500 (outcome unknown too). Run 3: staging, commit.
-    expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: written(3, 4, days(3)) });
-    expect(state.countRequests('spreadsheets.batchUpdate')).toBe(5);
-    expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
-    expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
+  it.each(PATHS)(
+    '$path: a commit whose response was dropped ends the run unknown; the next run reads it back and repeats nothing',
+    async ({ writer, commitSkip }) => {
+      const { state, write } = await setup({ writer });
+      state.injectFault({ kind: 'drop', method: 'spreadsheets.batchUpdate', skip: commitSkip });
+      await expect(write('job-1', rowsFor(3))).rejects.toBeInstanceOf(AmbiguousOutcomeError);
+      expect(await write('job-1', rowsFor(3))).toEqual({ ...written(3, 4, days(3)), replayed: true });
+      expect(state.requests.filter((r) => r.outcome === 'dropped')).toHaveLength(1);
+      expect(state.countRequests('spreadsheets.batchUpdate')).toBe(commitSkip + 1);
+      expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
+      expect(state.readTab('ss1', '_reportline')).toHaveLength(2);
+    },
+  );
+
+  it.each(PATHS)(
+    '$path: a commit lost before it applied is redone by a later run once the metadata shows it did not land',
+    async ({ writer, commitSkip, writesPerRun }) => {
+      const { state, redelivered } = await setup({ writer });
+      state.injectFault({ kind: 'drop-before-apply', method: 'spreadsheets.batchUpdate', skip: commitSkip });
+      state.injectFault({ kind: '500', method: 'spreadsheets.batchUpdate' });
+      // Run 1: the commit is lost. Run 2: its first batch answers 500 (outcome unknown too). Run 3 commits.
+      expect(await redelivered('job-1', rowsFor(3))).toEqual({ runs: 3, result: written(3, 4, days(3)) });
+      expect(state.countRequests('spreadsheets.batchUpdate')).toBe(writesPerRun * 2 + 1);
+      expect(state.readTab('ss1', '로우데이터')).toHaveLength(5);
+      expect(state.listTabs('ss1').map((t) => t.title)).toEqual(['Summary', '로우데이터', '_reportline']);
+    },
+  );
+
+  it("sends a daily update of up to a request's size in the commit, and stages a larger one in chunks", async () => {
+    // As row data a rowsFor() row is ~125 bytes: 10 rows fit an 8,000-byte commit, 100 rows (12,500 bytes) do not;
+    // as values (~22 bytes a row) they fit one PUT.
+    const { state, write } = await setup({ writer: { maxChunkBytes: 8_000 } });
+    await write('small', rowsFor(10));
+    expect(state.requests.map((r) => r.method)).toEqual([
+      'spreadsheets.get',
+      'values.batchGet',
+      'spreadsheets.batchUpdate',
+    ]);
+    const before = state.requests.length;
+    await write('large', rowsFor(100, 'big'));
+    const methods = state.requests.slice(before).map((r) => r.method);
+    expect(methods).toEqual([
+      'spreadsheets.get',
+      'values.batchGet',
+      'spreadsheets.batchUpdate',
+      'values.update',
+      'spreadsheets.batchUpdate',
+    ]);
+    for (const r of state.requests) expect(r.bodyBytes ?? 0).toBeLessThanOrEqual(8_000);
+    expect(
+      state
+        .readTab('ss1', '로우데이터')
+        .slice(1)
+        .map((r) => r[1]),
+    ).toEqual([
+      'kept',
+      ...[...rowsFor(100, 'big')].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map((r) => r[1]),
+    ]);
+    expect(state.listTabs('ss1').some((t) => t.title.startsWith('_stage_'))).toBe(false);
   });
 
   it('survives dropped staging and chunk responses without duplicating anything', async () => {
@@ -223,42 +185,6 @@ describe('replaceDates against the Sheets fake', () => {
     // One spare empty row is left at the end, once.
     await write('job-3', rowsFor(2, 'third'), 'Fresh');
     expect(state.listTabs('ss1').find((t) => t.title === 'Fresh')?.rowCount).toBe(4);
-  });
-
-  it('fails before writing anything when the result would not fit 10,000,000 cells', async () => {
-    const { state, writer, writesSeen } = await setup();
-    state.seedSpreadsheet({
-      spreadsheetId: 'big',
-      sheets: [{ title: 'History', rowCount: 9_990_000, columnCount: 1 }],
-    });
-    const attempt = writer.replaceDates(
-      inputOf({ spreadsheetId: 'big', sheetName: 'Data', writeJobId: 'j', rows: rowsFor(5_000) }),
-    );
-    await expect(attempt).rejects.toBeInstanceOf(CellLimitError);
-    // 9,990,000 + _reportline's 5 + the tab's 5,001 × 3 + staging's 5,000 × 3 = 10,020,008.
-    await expect(attempt).rejects.toThrow("would need 10,020,008, over Google's limit of 10,000,000");
-    await expect(attempt).rejects.toThrow('cell policy is "fail"');
-    expect(writesSeen()).toBe(0);
-  });
-
-  it('under trim-oldest, drops the oldest days to fit the cell limit and says so', async () => {
-    // Summary and the tab are 1000×26 each, _reportline 1×5. After the first import's row: the tab is 1001×26, so
-    // 52,031 cells, and 52,034 while its staging (1×3) exists. The limit lets that in but not one more row.
-    const { state, writer } = await setup({ writer: { maxCells: 52_040 } });
-    const write = (job: string, rows: CellInput[][]) =>
-      writer.replaceDates({
-        ...inputOf({ spreadsheetId: 'ss1', sheetName: '로우데이터', writeJobId: job, rows }),
-        policy: 'trim-oldest',
-      });
-    await write('job-1', [['2024-01-01', 'a', 1]]);
-    // One more day: 1002×26 = 52,057 cells plus staging's 3 = 52,060 > 52,040, so the oldest day, 2023-12-31, goes.
-    const result = await write('job-2', [['2024-01-02', 'b', 2]]);
-    expect(result).toMatchObject({ trimmed: ['2023-12-31'], policyApplied: 'trim-oldest', written: ['2024-01-02'] });
-    expect(state.readTab('ss1', '로우데이터')).toEqual([
-      ['date', 'keyword', 'clicks'],
-      [45_292, 'a', 1],
-      [45_293, 'b', 2],
-    ]);
   });
 
   it('rides out Google 429s with backoff on the shared clock', async () => {

@@ -71,6 +71,7 @@ export function buildSheetsFake(config: FakeConfigInput | undefined, deps: FakeD
     };
     try {
       const raw = Buffer.isBuffer(request.body) ? request.body : undefined;
+      record.bodyBytes = raw?.length ?? 0;
       if (raw && raw.length > limits.maxPayloadBytes) throw payloadTooLarge(limits.maxPayloadBytes);
       const kind = request.method === 'GET' ? 'read' : 'write';
       const quotaError = state.quota.admit(kind, user, deps.now(), limits, projectNumber);

@@ -53,6 +53,8 @@ export interface RequestRecord {
   spreadsheetId: string | undefined;
   user: string;
   at: number;
+  /** Bytes of the request's body as received (0 for a GET). */
+  bodyBytes?: number;
   /** HTTP status sent, or 'dropped' when the socket was destroyed instead. Undefined while in flight. */
   outcome?: number | 'dropped';
 }

@@ -1,7 +1,13 @@
 import type { RawCell } from './cells.ts';
 
-/** Google recommends payloads of at most 2 MB; its hard cap is 10 MiB. */
-export const DEFAULT_MAX_CHUNK_BYTES = 2_000_000;
+/** Google's hard cap on a request's payload (10 MiB); it recommends 2 MB. */
+export const GOOGLE_MAX_PAYLOAD_BYTES = 10_485_760;
+/**
+ * Requests (a staging PUT, a commit carrying its rows) up to 9 MiB, a tenth under Google's cap: every request costs
+ * one of a principal's 60 writes a minute, so fewer, larger ones serve more connections (100k rows of a 17-column
+ * layout are ~25 MB: 3 PUTs instead of 13 at 2 MB).
+ */
+export const DEFAULT_MAX_CHUNK_BYTES = 9 * 1024 * 1024;
 // The request body around the rows: `{"values":[…],"majorDimension":"ROWS","range":"'<100-char tab>'!A1"}` and slack.
 export const ENVELOPE_BYTES = 512;
 

@@ -59,22 +59,26 @@ export class CellLimitError extends Error {
     abandonedStagingCells: number;
     /** The connection's policy that could not make it fit (absent: none applies). */
     policy?: string;
+    /** Whether the rows would be staged in a hidden tab until the commit (a large import), or sent in the commit. */
+    staged?: boolean;
   }) {
     const n = (x: number) => x.toLocaleString('en-US');
     const abandoned = fields.abandonedStagingCells
       ? ` (${n(fields.abandonedStagingCells)} of them in abandoned _stage_ tabs of other jobs, which can be deleted)`
       : '';
+    const what: Record<string, string> = {
+      fail: 'The connection\'s cell policy is "fail": set it to "trim-oldest" to drop the oldest days instead, or ',
+      'trim-oldest': 'The import does not fit even with every older day trimmed: ',
+      'new-tab': 'The import does not fit even in a new tab of its own: ',
+    };
+    const lead = fields.policy ? (what[fields.policy] ?? '') : '';
     super(
       `Spreadsheet ${fields.spreadsheetId} cannot take this write: with the import's ${n(fields.newTabCells)} new ` +
-        `cells (staged in a hidden tab until the commit) the workbook, now ${n(fields.currentCells)} cells` +
-        `${abandoned}, would need ${n(fields.neededCells)}, over Google's limit of ${n(fields.limit)} cells per ` +
-        `spreadsheet (the target tab is ${n(fields.replacedTabCells)} cells). ` +
-        (fields.policy === 'fail'
-          ? 'The connection\'s cell policy is "fail": set it to "trim-oldest" to drop the oldest days instead, or '
-          : fields.policy === 'trim-oldest'
-            ? 'The import does not fit even with every older day trimmed: '
-            : '') +
-        `${fields.policy ? 'r' : 'R'}oll over to a new spreadsheet, shorten the history, or aggregate to fewer rows or columns.`,
+        `cells${fields.staged === false ? '' : ' (staged in a hidden tab until the commit)'} the workbook, now ` +
+        `${n(fields.currentCells)} cells${abandoned}, would need ${n(fields.neededCells)}, over Google's limit of ` +
+        `${n(fields.limit)} cells per spreadsheet (the target tab is ${n(fields.replacedTabCells)} cells). ` +
+        lead +
+        `${lead ? 'r' : 'R'}oll over to a new spreadsheet, shorten the history, or aggregate to fewer rows or columns.`,
     );
     this.spreadsheetId = fields.spreadsheetId;
     this.neededCells = fields.neededCells;

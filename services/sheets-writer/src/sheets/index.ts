@@ -1,3 +1,4 @@
+export type { CellPolicy } from './cell-budget.ts';
 export {
   type CellInput,
   type Column,
@@ -33,7 +34,6 @@ export {
   type QuotaStore,
   type SheetsMethod,
 } from './quota.ts';
-export type { CellPolicy } from './replace-plan.ts';
 export {
   createSheetsPort,
   fakePrincipalAuth,

@@ -15,6 +15,7 @@ export type SheetsMethod =
   | 'spreadsheets.get'
   | 'spreadsheets.batchUpdate'
   | 'values.get'
+  | 'values.batchGet'
   | 'values.update'
   | 'values.batchUpdate'
   | 'values.clear'
@@ -32,6 +33,7 @@ export type RetryPolicy = 'idempotent' | 'verify' | 'never';
 export const METHOD_POLICY: Record<SheetsMethod, { kind: 'read' | 'write'; retry: RetryPolicy }> = {
   'spreadsheets.get': { kind: 'read', retry: 'idempotent' },
   'values.get': { kind: 'read', retry: 'idempotent' },
+  'values.batchGet': { kind: 'read', retry: 'idempotent' },
   'values.update': { kind: 'write', retry: 'idempotent' },
   'values.batchUpdate': { kind: 'write', retry: 'idempotent' },
   'values.clear': { kind: 'write', retry: 'idempotent' },

@@ -1,8 +1,9 @@
-import type { Column } from './cells.ts';
-import { CellLimitError } from './errors.ts';
-import { type CommitRecord, METADATA_HEADER, METADATA_TAB, writeRecord } from './metadata.ts';
-import { DATE_FORMAT, findTab, STAGING_PREFIX, stagingTabName } from './plan.ts';
-import type { BatchRequest, SheetInfo, SpreadsheetInfo } from './sheets-port.ts';
+import { needsSpareRow } from './cell-budget.ts';
+import type { Column, RawCell } from './cells.ts';
+import { type CommitRecord, createMetadataTab, writeRecord } from './metadata.ts';
+import { DATE_FORMAT } from './plan.ts';
+import { toRowData } from './row-data.ts';
+import type { BatchRequest, SheetInfo } from './sheets-port.ts';
 
 /**
  * The pure half of replace-by-date: given what an import asks for (the command) and what the workbook holds (the
@@ -10,9 +11,6 @@ import type { BatchRequest, SheetInfo, SpreadsheetInfo } from './sheets-port.ts'
  * batchUpdate that makes the change. The tab itself is never deleted or re-created: rows of the replaced and trimmed
  * dates are deleted, the import's date blocks are inserted at their sorted place and pasted from the hidden staging tab.
  */
-
-/** What to do when the tab after the change would not fit the workbook's cell limit. */
-export type CellPolicy = 'trim-oldest' | 'fail';
 
 export interface DatesCommand {
   /** Every date the import replaces, rows or none. */
@@ -64,123 +62,37 @@ export function decideDates(command: DatesCommand, tabDates: readonly (string | 
   return { write, trimmed, skipped, pending: distinct(pending), windowStart };
 }
 
-export interface CellBudget {
-  /** Cells of the whole workbook now. */
-  current: number;
-  /** Cells once the change is committed. */
-  after: number;
-  /** The most the workbook holds at once: the result plus the staging tab, until the commit drops it. */
-  peak: number;
-  limit: number;
-}
-
-const cellsOf = (s: SheetInfo) => s.rowCount * s.columnCount;
-
-/**
- * Sheets refuses to delete every non-frozen row, even for a moment within a batch, and the tab's header row may be
- * frozen. When the deletions would leave only the header, the commit first adds one empty row at the grid's end,
- * which then stays (so this happens at most once per tab).
- */
-export function needsSpareRow(target: SheetInfo | undefined, removedRows: number): boolean {
-  return target !== undefined && removedRows > 0 && target.rowCount - removedRows <= 1;
-}
-
-/**
- * The grid after the change, counted as Google does (every cell of every tab, empty or not). The staging tab of this
- * job is replaced, so a stale one does not count; the metadata tab is counted at its width if it does not exist yet.
- */
-export function cellBudget(input: {
-  info: SpreadsheetInfo;
-  sheetName: string;
-  writeJobId: string;
-  tabDates: readonly (string | undefined)[];
-  removed: ReadonlySet<string>;
-  incomingRows: number;
-  stagingRows: number;
-  columns: number;
-  limit: number;
-}): CellBudget {
-  const { info } = input;
-  const target = findTab(info, input.sheetName);
-  const stale = findTab(info, stagingTabName(input.writeJobId));
-  const current = info.sheets.reduce((n, s) => n + cellsOf(s), 0);
-  const others = current - (target ? cellsOf(target) : 0) - (stale ? cellsOf(stale) : 0);
-  const metadata = findTab(info, METADATA_TAB) ? 0 : METADATA_HEADER.length;
-  const removedRows = input.tabDates.filter((d) => d !== undefined && input.removed.has(d)).length;
-  const spare = needsSpareRow(target, removedRows) ? 1 : 0;
-  const rows = (target?.rowCount ?? 1) - removedRows + spare + input.incomingRows;
-  const columns = Math.max(target?.columnCount ?? 0, input.columns);
-  const after = others + metadata + rows * columns;
-  return { current, after, peak: after + Math.max(1, input.stagingRows) * input.columns, limit: input.limit };
-}
-
-export interface FitResult {
-  decision: DatesDecision;
-  budget: CellBudget;
-  /** Dates trimmed only to fit the cell limit (also in `decision.trimmed`). */
-  trimmedForCells: string[];
-}
-
-/**
- * Fits the change into the cell limit. `trim-oldest` drops the tab's oldest dates the import does not write, one at a
- * time, until the peak fits; `fail` (or nothing left to trim) is a CellLimitError with the numbers and what to do.
- */
-export function fitCells(
-  input: Omit<Parameters<typeof cellBudget>[0], 'removed'> & { decision: DatesDecision; policy: CellPolicy },
-): FitResult {
-  const { decision } = input;
-  const removed = new Set([...decision.write, ...decision.trimmed]);
-  let budget = cellBudget({ ...input, removed });
-  const trimmedForCells: string[] = [];
-  if (budget.peak > budget.limit && input.policy === 'trim-oldest') {
-    const kept = distinct(input.tabDates.filter((d): d is string => d !== undefined && !removed.has(d)));
-    // Pending and skipped dates are the user's current data too, but older ones go first all the same: the rule is
-    // about age, and the newest data is what the import is for.
-    for (const date of kept) {
-      if (budget.peak <= budget.limit) break;
-      removed.add(date);
-      trimmedForCells.push(date);
-      budget = cellBudget({ ...input, removed });
-    }
-  }
-  if (budget.peak > budget.limit) {
-    const target = findTab(input.info, input.sheetName);
-    throw new CellLimitError({
-      spreadsheetId: input.info.spreadsheetId,
-      neededCells: budget.peak,
-      limit: budget.limit,
-      currentCells: budget.current,
-      newTabCells: input.incomingRows * input.columns,
-      replacedTabCells: target ? cellsOf(target) : 0,
-      abandonedStagingCells: input.info.sheets
-        .filter((s) => s.title.startsWith(STAGING_PREFIX) && s.title !== stagingTabName(input.writeJobId))
-        .reduce((n, s) => n + cellsOf(s), 0),
-      policy: input.policy,
-    });
-  }
-  const trimmed = distinct([...decision.trimmed, ...trimmedForCells]);
-  return { decision: { ...decision, trimmed }, budget, trimmedForCells };
-}
-
-/** Rows of one date in the staging tab, in the order they were staged (by date). */
+/** Rows of one date of the import, in the order they come (by date): in the staging tab, or inside the commit. */
 export interface StagedBlock {
   date: string;
   rows: number;
 }
 
+/** Where the commit takes the rows from: a hidden staging tab (large imports), or the commit itself (small ones). */
+export type RowSource = { kind: 'staging'; staging: SheetInfo } | { kind: 'inline'; rows: readonly RawCell[][] };
+
 export interface CommitInput {
-  /** The target tab, or absent on the first write (the commit creates it once, with `newTargetSheetId`). */
+  /** The tab the rows go to, or absent when the commit creates it (the first write, or a roll-over). */
   target: SheetInfo | undefined;
   newTargetSheetId: number;
+  /** The title of the tab the rows go to. */
   sheetName: string;
+  /** Where a tab the commit creates goes (a roll-over sits beside the tab it continues); the end when absent. */
+  newTargetIndex?: number | undefined;
   columns: readonly Column[];
-  /** The date in column A of each data row of the tab (row 2 on); undefined for a row that holds no date. */
+  /** The date in column A of each data row of the target (row 2 on); undefined for a row that holds no date. */
   tabDates: readonly (string | undefined)[];
-  /** Dates whose rows leave the tab: the replaced and the trimmed. */
+  /** Dates whose rows leave the target: the replaced and the trimmed. */
   removed: ReadonlySet<string>;
+  /** A roll-over: the full tab the import's dates move out of (their rows are deleted there). */
+  rolledFrom?: { sheet: SheetInfo; tabDates: readonly (string | undefined)[]; moved: ReadonlySet<string> } | undefined;
   staged: readonly StagedBlock[];
-  staging: SheetInfo;
+  source: RowSource;
+  /** A staging tab of this job that a crashed staged attempt left: an inline commit deletes it first. */
+  staleStaging?: number | undefined;
   metadata: SheetInfo;
+  /** The commit creates `_reportline` (with the id of `metadata`) when no staging batch did. */
+  newMetadata?: boolean | undefined;
   metadataRowIndex: number;
   record: Omit<CommitRecord, 'rowIndex'>;
 }
@@ -214,6 +126,24 @@ function runsToDelete(tabDates: readonly (string | undefined)[], removed: Readon
   return runs;
 }
 
+/** Deletes the rows of `removed` dates of a tab, bottom-up, with the spare row first when Sheets needs one. */
+function deletions(
+  sheet: SheetInfo | undefined,
+  sheetId: number,
+  tabDates: readonly (string | undefined)[],
+  removed: ReadonlySet<string>,
+): BatchRequest[] {
+  const removedRows = tabDates.filter((d) => d !== undefined && removed.has(d)).length;
+  return [
+    ...(needsSpareRow(sheet, removedRows) ? [{ appendDimension: { sheetId, dimension: 'ROWS', length: 1 } }] : []),
+    ...runsToDelete(tabDates, removed)
+      .reverse()
+      .map((run) => ({
+        deleteDimension: { range: { sheetId, dimension: 'ROWS', startIndex: run.start, endIndex: run.end } },
+      })),
+  ];
+}
+
 /**
  * Where each staged block goes once the removed rows are gone: before the first kept row of a later date. Blocks with
  * no kept row between them go in together.
@@ -233,22 +163,61 @@ function insertions(kept: readonly (string | undefined)[], staged: readonly Stag
   return groups;
 }
 
+/** Fills inserted rows [at, at + rows) of the target from the source's rows [from, from + rows). */
+function fill(source: RowSource, sheetId: number, width: number, group: { at: number; from: number; rows: number }) {
+  if (source.kind === 'inline') {
+    return {
+      updateCells: {
+        start: { sheetId, rowIndex: group.at, columnIndex: 0 },
+        rows: source.rows.slice(group.from, group.from + group.rows).map(toRowData),
+        fields: 'userEnteredValue',
+      },
+    };
+  }
+  return {
+    copyPaste: {
+      source: {
+        sheetId: source.staging.sheetId,
+        startRowIndex: group.from,
+        endRowIndex: group.from + group.rows,
+        startColumnIndex: 0,
+        endColumnIndex: width,
+      },
+      destination: {
+        sheetId,
+        startRowIndex: group.at,
+        endRowIndex: group.at + group.rows,
+        startColumnIndex: 0,
+        endColumnIndex: width,
+      },
+      pasteType: 'PASTE_VALUES',
+    },
+  };
+}
+
 /**
  * The one atomic batchUpdate. Deletions go bottom-up and insertions bottom-up, so no step shifts the rows a later
- * step addresses. Pasting values only keeps the formats the new rows inherit from their neighbours (the user's
- * number formats, never the header's); date columns then get the date format. The header row is rewritten in place
- * (values only), so its formatting, the tab's filters and every reference to the tab survive.
+ * step addresses. The new rows are filled with values only (pasted from staging, or `updateCells` of the values), so
+ * they keep the formats they inherit from their neighbours (the user's number formats, never the header's); date
+ * columns then get the date format. The header row is rewritten in place (values only), so its formatting, the tab's
+ * filters and every reference to the tab survive.
  */
 export function commitRequests(input: CommitInput): CommitPlan {
-  const { columns, staging } = input;
+  const { columns, source } = input;
   const sheetId = input.target?.sheetId ?? input.newTargetSheetId;
-  const requests: BatchRequest[] = [];
+  const requests: BatchRequest[] = [
+    ...(input.staleStaging === undefined ? [] : [{ deleteSheet: { sheetId: input.staleStaging } }]),
+    ...(input.newMetadata ? createMetadataTab(input.metadata.sheetId) : []),
+  ];
+  const from = input.rolledFrom;
+  if (from) requests.push(...deletions(from.sheet, from.sheet.sheetId, from.tabDates, from.moved));
   if (!input.target) {
     requests.push({
       addSheet: {
         properties: {
           sheetId,
           title: input.sheetName,
+          ...(input.newTargetIndex === undefined ? {} : { index: input.newTargetIndex }),
           gridProperties: { rowCount: 1, columnCount: columns.length, frozenRowCount: 1 },
         },
       },
@@ -265,15 +234,7 @@ export function commitRequests(input: CommitInput): CommitPlan {
       fields: 'userEnteredValue',
     },
   });
-  const removedRows = input.tabDates.filter((d) => d !== undefined && input.removed.has(d)).length;
-  if (needsSpareRow(input.target, removedRows)) {
-    requests.push({ appendDimension: { sheetId, dimension: 'ROWS', length: 1 } });
-  }
-  for (const run of runsToDelete(input.tabDates, input.removed).reverse()) {
-    requests.push({
-      deleteDimension: { range: { sheetId, dimension: 'ROWS', startIndex: run.start, endIndex: run.end } },
-    });
-  }
+  requests.push(...deletions(input.target, sheetId, input.tabDates, input.removed));
   const kept = input.tabDates.filter((d) => d === undefined || !input.removed.has(d));
   const dateColumns = columns.flatMap((c, i) => (c.type === 'date' ? [i] : []));
   for (const group of insertions(kept, input.staged).reverse()) {
@@ -285,19 +246,7 @@ export function commitRequests(input: CommitInput): CommitPlan {
           inheritFromBefore: group.at > 1,
         },
       },
-      {
-        copyPaste: {
-          source: {
-            sheetId: staging.sheetId,
-            startRowIndex: group.from,
-            endRowIndex: group.from + group.rows,
-            startColumnIndex: 0,
-            endColumnIndex: columns.length,
-          },
-          destination: { sheetId, ...rows, startColumnIndex: 0, endColumnIndex: columns.length },
-          pasteType: 'PASTE_VALUES',
-        },
-      },
+      fill(source, sheetId, columns.length, group),
       ...dateColumns.map((col) => ({
         repeatCell: {
           range: { sheetId, ...rows, startColumnIndex: col, endColumnIndex: col + 1 },
@@ -307,9 +256,7 @@ export function commitRequests(input: CommitInput): CommitPlan {
       })),
     );
   }
-  requests.push(
-    { deleteSheet: { sheetId: staging.sheetId } },
-    ...writeRecord(input.metadata, input.record, input.metadataRowIndex),
-  );
+  if (source.kind === 'staging') requests.push({ deleteSheet: { sheetId: source.staging.sheetId } });
+  requests.push(...writeRecord(input.metadata, input.record, input.metadataRowIndex));
   return { requests, rowsInTab: rowsAfter(input.tabDates, input.removed, input.staged) };
 }

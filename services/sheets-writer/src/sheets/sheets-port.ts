@@ -42,6 +42,8 @@ export interface SheetsPort {
   getSpreadsheet(spreadsheetId: string): Promise<SpreadsheetInfo>;
   /** Values as stored (UNFORMATTED_VALUE): numbers as numbers, dates as serials. */
   getValues(spreadsheetId: string, range: string): Promise<unknown[][]>;
+  /** Several ranges in ONE read request (values.batchGet), in the order asked, each as `getValues` answers it. */
+  batchGetValues(spreadsheetId: string, ranges: readonly string[]): Promise<unknown[][][]>;
   /** A fixed-position RAW write (values.update, PUT): repeating it yields the same cells. */
   updateValues(spreadsheetId: string, range: string, values: RawCell[][]): Promise<void>;
   /** spreadsheets.batchUpdate: all subrequests applied atomically, in order. */
@@ -87,6 +89,17 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
         client.spreadsheets.values.get({ spreadsheetId, range, valueRenderOption: 'UNFORMATTED_VALUE' }),
       );
       return (res.data.values ?? []) as unknown[][];
+    },
+    async batchGetValues(spreadsheetId, ranges) {
+      const res = await translate('spreadsheets.values.batchGet', spreadsheetId, () =>
+        client.spreadsheets.values.batchGet({
+          spreadsheetId,
+          ranges: [...ranges],
+          valueRenderOption: 'UNFORMATTED_VALUE',
+        }),
+      );
+      const got = res.data.valueRanges ?? [];
+      return ranges.map((_, i) => (got[i]?.values ?? []) as unknown[][]);
     },
     async updateValues(spreadsheetId, range, values) {
       await translate('spreadsheets.values.update', spreadsheetId, () =>

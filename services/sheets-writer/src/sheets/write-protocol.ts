@@ -1,40 +1,37 @@
 import { z } from 'zod';
-import {
-  type CellInput,
-  type Column,
-  type RawCell,
-  RowValueError,
-  serialToDate,
-  toRawRow,
-  validateColumns,
-} from './cells.ts';
-import { DEFAULT_MAX_CHUNK_BYTES, ENVELOPE_BYTES, rowBytes } from './chunking.ts';
+import { type CellPolicy, fitCells } from './cell-budget.ts';
+import { type CellInput, type Column, serialToDate, validateColumns } from './cells.ts';
+import { DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
 import { InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
-import { METADATA_HEADER, METADATA_RANGE, METADATA_TAB, parseMetadata, recordFor } from './metadata.ts';
+import {
+  type CommitRecord,
+  METADATA_HEADER,
+  METADATA_RANGE,
+  METADATA_TAB,
+  parseMetadata,
+  recordFor,
+} from './metadata.ts';
 import { findTab, freeSheetId, GOOGLE_MAX_CELLS, STAGING_PREFIX, stagingRequests, stagingTabName } from './plan.ts';
 import type { PrincipalQuota } from './quota.ts';
-import {
-  type CellPolicy,
-  commitRequests,
-  type DatesDecision,
-  decideDates,
-  fitCells,
-  rowsAfter,
-  type StagedBlock,
-} from './replace-plan.ts';
+import { commitRequests, decideDates, type RowSource, rowsAfter, type StagedBlock } from './replace-plan.ts';
+import { batchBytes } from './row-data.ts';
+import { allRows, blockCounter, type CheckedRow, checkedRows, gatherForCommit, payloads } from './row-stream.ts';
 import type { SheetInfo, SheetsPort, SpreadsheetInfo } from './sheets-port.ts';
 
 /**
  * Idempotent replace-by-date of one write job in the user's tab, which is never deleted or re-created:
- *   preflight (reachable; already committed? → the recorded outcome; which dates; fits 10M cells)
- *   → fresh hidden staging tab `_stage_<job>` → the import's rows streamed into it as chunked RAW PUTs (safe to repeat)
+ *   preflight (reachable; the tab's dates and `_reportline` in ONE read; already committed? → the recorded outcome;
+ *   which dates; fits 10M cells)
+ *   → a daily update's rows go inside the commit itself (`updateCells` row data): no staging at all;
+ *   → a larger import's rows stream into a fresh hidden staging tab `_stage_<job>` as chunked RAW PUTs (safe to
+ *     repeat) of up to 9 MiB each;
  *   → ONE atomic batchUpdate: delete the replaced and trimmed dates' rows, insert the new blocks at their sorted place
- *     and paste them from staging, drop staging, write the `_reportline` record.
+ *     and fill them (from the commit's row data, or pasted from staging), drop staging, write the `_reportline` record.
  * The protocol retries nothing itself. Each call gets Google's backoff from the quota scheduler (429s, and transient
  * failures of calls safe to repeat); any other failure ends the write, and running it again is the retry: the
  * preflight reads `_reportline` back first, so an ambiguous commit (timeout, hang-up, 5xx) that did land is answered
- * from its record and one that did not is redone from a fresh staging tab against the tab as it is. Callers serialise
- * writes per spreadsheet (the writer's Postgres advisory lock): the plan addresses rows by position.
+ * from its record and one that did not is redone against the tab as it is. Callers serialise writes per spreadsheet
+ * (the writer's Postgres advisory lock): the plan addresses rows by position.
  */
 
 export interface ReplaceDatesInput {
@@ -57,6 +54,8 @@ export interface ReplaceDatesInput {
 }
 
 export interface ReplaceDatesResult {
+  /** The tab the rows went to: the connection's, or the roll-over tab the `new-tab` policy moved it on to. */
+  sheetName: string;
   /** Rows this import put in the tab. */
   rowsWritten: number;
   /** Data rows in the tab after the commit (header excluded). */
@@ -65,7 +64,7 @@ export interface ReplaceDatesResult {
   trimmed: string[];
   skipped: string[];
   pending: string[];
-  /** The cell policy, when it had to trim to fit. */
+  /** The cell policy, when it had to act to fit (trim, or roll over to a new tab). */
   policyApplied: CellPolicy | undefined;
   /** True when this job had already been committed and nothing was written. */
   replayed: boolean;
@@ -104,8 +103,20 @@ const RecordedResult = z.object({
   trimmed: z.array(z.string()),
   skipped: z.array(z.string()),
   pending: z.array(z.string()),
-  policyApplied: z.enum(['trim-oldest', 'fail']).optional(),
+  policyApplied: z.enum(['trim-oldest', 'fail', 'new-tab']).optional(),
+  /** The tab the rows went to, when it is not the connection's own (a roll-over): later imports continue there. */
+  tab: z.string().optional(),
 });
+type Recorded = z.infer<typeof RecordedResult>;
+
+function recordedOf(record: CommitRecord | undefined): Recorded | undefined {
+  if (!record) return undefined;
+  try {
+    return RecordedResult.parse(JSON.parse(record.result));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The tab's column A (row 2 on) as dates: serials as Reportline writes them, or ISO text a person typed. */
 export function tabDatesOf(values: readonly unknown[][]): Array<string | undefined> {
@@ -118,28 +129,27 @@ export function tabDatesOf(values: readonly unknown[][]): Array<string | undefin
 
 const quoted = (title: string) => `'${title.replaceAll("'", "''")}'`;
 
+/** The connection's tab and its roll-overs `<name> (n)` that exist: the tabs whose dates the preflight reads. */
+function connectionTabs(info: SpreadsheetInfo, base: string): SheetInfo[] {
+  const wanted = base.toLowerCase();
+  return info.sheets.filter((s) => {
+    const title = s.title.toLowerCase();
+    if (title === wanted) return true;
+    const m = /^(.*) \((\d+)\)$/u.exec(title);
+    return m !== null && m[1] !== undefined && m[1].length > 0 && wanted.startsWith(m[1]);
+  });
+}
+
 export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   const { port, quota } = deps;
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
   const maxCells = deps.maxCells ?? GOOGLE_MAX_CELLS;
-  const maxChunkBytes = deps.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
-
-  const getInfo = (id: string) => quota.run('spreadsheets.get', () => port.getSpreadsheet(id));
-  const readRecords = async (info: SpreadsheetInfo) => {
-    if (!findTab(info, METADATA_TAB)) return { records: [], height: 0 };
-    const values = await quota.run('values.get', () => port.getValues(info.spreadsheetId, METADATA_RANGE));
-    return { records: parseMetadata(values), height: values.length };
-  };
-  const readTabDates = async (info: SpreadsheetInfo, target: SheetInfo | undefined) => {
-    if (!target) return [];
-    const range = `${quoted(target.title)}!A2:A`;
-    return tabDatesOf(await quota.run('values.get', () => port.getValues(info.spreadsheetId, range)));
-  };
+  const maxRequestBytes = deps.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
 
   async function preflight(spreadsheetId: string): Promise<SpreadsheetInfo> {
     try {
-      return await getInfo(spreadsheetId);
+      return await quota.run('spreadsheets.get', () => port.getSpreadsheet(spreadsheetId));
     } catch (err) {
       if (err instanceof SheetsApiError && [400, 401, 403, 404].includes(err.status ?? 0)) {
         throw new SpreadsheetUnreachableError(spreadsheetId, err.status, err.message);
@@ -148,96 +158,66 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     }
   }
 
+  /** `_reportline` and column A of the connection's tabs, in ONE read request (none when neither exists yet). */
+  async function readState(info: SpreadsheetInfo, tabs: readonly SheetInfo[]) {
+    const metadata = findTab(info, METADATA_TAB);
+    const ranges = [...(metadata ? [METADATA_RANGE] : []), ...tabs.map((t) => `${quoted(t.title)}!A2:A`)];
+    const values =
+      ranges.length === 0
+        ? []
+        : await quota.run('values.batchGet', () => port.batchGetValues(info.spreadsheetId, ranges));
+    const metadataValues = metadata ? (values[0] ?? []) : [];
+    const columnA = new Map(tabs.map((t, i) => [t.sheetId, tabDatesOf(values[i + (metadata ? 1 : 0)] ?? [])]));
+    return { records: parseMetadata(metadataValues), height: metadataValues.length, columnA };
+  }
+
   /** A fresh staging tab (replacing one a failed run of this job left behind), and `_reportline` if missing. */
-  async function createStaging(input: ReplaceDatesInput, info: SpreadsheetInfo, rows: number) {
+  async function createStaging(input: ReplaceDatesInput, info: SpreadsheetInfo, rows: number, metadataId: number) {
     const title = stagingTabName(input.writeJobId);
     const columns = input.columns.length;
-    const stagingSheetId = freeSheetId(info, random);
-    const metadataSheetId = freeSheetId(
-      { ...info, sheets: [...info.sheets, { ...placeholder, sheetId: stagingSheetId }] },
-      random,
-    );
+    const stagingSheetId = freeSheetId({ ...info, sheets: [...info.sheets, metadataTab(metadataId)] }, random);
     const requests = stagingRequests({
       info,
       writeJobId: input.writeJobId,
       stagingSheetId,
-      metadataSheetId,
+      metadataSheetId: metadataId,
       rows,
       columns,
     });
     await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
-    const metadata = findTab(info, METADATA_TAB) ?? {
-      ...placeholder,
-      sheetId: metadataSheetId,
-      title: METADATA_TAB,
-      rowCount: 1,
-      columnCount: METADATA_HEADER.length,
-    };
-    const staging = { ...placeholder, sheetId: stagingSheetId, title, rowCount: rows, columnCount: columns };
-    return { metadata, staging };
+    return { ...placeholder, sheetId: stagingSheetId, title, rowCount: rows, columnCount: columns };
   }
 
-  /**
-   * Streams the rows of the dates to write into staging, in chunks of at most `maxChunkBytes`. Checks what the plan
-   * relies on: rows sorted by date, only dates the import replaces, no more rows than announced.
-   */
-  async function stage(input: ReplaceDatesInput, decision: DatesDecision): Promise<StagedBlock[]> {
-    const imported = new Set(input.dates);
-    const wanted = new Set(decision.write);
-    const blocks: StagedBlock[] = [];
+  /** Streams the rows into staging as RAW PUTs of at most `maxRequestBytes` (each safe to repeat). */
+  async function stage(input: ReplaceDatesInput, rows: AsyncIterable<CheckedRow>) {
     const range = (row: number) => `${quoted(stagingTabName(input.writeJobId))}!A${row + 1}`;
-    let chunk: RawCell[][] = [];
-    let chunkStart = 0;
-    let bytes = ENVELOPE_BYTES;
-    let index = 0;
-    let previous = '';
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      const values = chunk;
-      await quota.run('values.update', () => port.updateValues(input.spreadsheetId, range(chunkStart), values));
-      chunkStart += values.length;
-      chunk = [];
-      bytes = ENVELOPE_BYTES;
-    };
-    for await (const row of input.rows) {
-      const date = row[0];
-      if (typeof date !== 'string' || !imported.has(date)) {
-        throw new RowValueError(`row ${index + 1} is of ${JSON.stringify(date)}, not one of the import's dates`);
-      }
-      if (date < previous) throw new RowValueError(`row ${index + 1} (${date}) comes after ${previous}: not sorted`);
-      previous = date;
-      if (++index > input.rowCount) throw new RowValueError(`the row set has more than its ${input.rowCount} rows`);
-      if (!wanted.has(date)) continue;
-      const cells = toRawRow(input.columns, row, index - 1);
-      const size = rowBytes(cells);
-      if (ENVELOPE_BYTES + size > maxChunkBytes) {
-        throw new RowValueError(`row ${index} alone is ${size} bytes, over the ${maxChunkBytes}-byte chunk limit`);
-      }
-      if (bytes + size > maxChunkBytes) await flush();
-      chunk.push(cells);
-      bytes += size;
-      const last = blocks.at(-1);
-      if (last?.date === date) last.rows++;
-      else blocks.push({ date, rows: 1 });
+    for await (const { start, values } of payloads(rows, maxRequestBytes)) {
+      await quota.run('values.update', () => port.updateValues(input.spreadsheetId, range(start), values));
     }
-    await flush();
-    // Dates with no rows are staged as empty blocks: the commit still removes their old rows.
-    const byDate = new Map(blocks.map((b) => [b.date, b.rows]));
-    return decision.write.map((date) => ({ date, rows: byDate.get(date) ?? 0 }));
   }
 
   async function replace(input: ReplaceDatesInput): Promise<ReplaceDatesResult> {
     validateColumns(input.columns);
     const info = await preflight(input.spreadsheetId);
-    const { records, height } = await readRecords(info);
-    const previous = recordFor(records, input.sheetName);
-    if (previous?.writeJobId === input.writeJobId) return replayed(previous.rows, previous.result);
+    const state = await readState(info, connectionTabs(info, input.sheetName));
+    const previous = recordFor(state.records, input.sheetName);
+    const previousResult = recordedOf(previous);
+    if (previous?.writeJobId === input.writeJobId) return replayed(previous.rows, previousResult, input.sheetName);
 
-    const target = findTab(info, input.sheetName);
-    const tabDates = await readTabDates(info, target);
+    // After a roll-over the connection's rows continue in the tab its last commit recorded.
+    const tabName = previousResult?.tab ?? input.sheetName;
+    const target = findTab(info, tabName);
+    const tabDates = (target && state.columnA.get(target.sheetId)) || [];
+    const existingMetadata = findTab(info, METADATA_TAB);
+    const metadataId = existingMetadata?.sheetId ?? freeSheetId(info, random);
+    const metadata = existingMetadata ?? metadataTab(metadataId);
+    const metadataRowIndex = previous?.rowIndex ?? Math.max(1, state.height);
     const common = {
+      recordCells: metadataRowIndex >= metadata.rowCount ? METADATA_HEADER.length : 0,
       info,
-      sheetName: input.sheetName,
+      tabName,
+      baseName: input.sheetName,
+      importDates: input.dates,
       writeJobId: input.writeJobId,
       tabDates,
       columns: input.columns.length,
@@ -245,45 +225,94 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
       policy: input.policy,
     };
     const decided = decideDates(input, tabDates);
-    // Before anything is staged, with every announced row counted: a write that cannot fit fails with nothing done.
-    const rows = Math.max(1, input.rowCount);
-    fitCells({ ...common, decision: decided, incomingRows: input.rowCount, stagingRows: rows });
+    // Before anything is written, with every announced row counted (in the commit, the least any write needs): a
+    // write that cannot fit fails with nothing done.
+    fitCells({ ...common, decision: decided, incomingRows: input.rowCount, stagingRows: 0 });
 
-    const { metadata, staging } = await createStaging(input, info, rows);
-    const staged = await stage(input, decided);
-    const rowsWritten = staged.reduce((n, b) => n + b.rows, 0);
-    const fit = fitCells({ ...common, decision: decided, incomingRows: rowsWritten, stagingRows: rows });
-    const { decision } = fit;
-    const removed = new Set([...decision.write, ...decision.trimmed]);
-    const recorded = {
-      rowsInTab: rowsAfter(tabDates, removed, staged),
-      written: decision.write,
-      trimmed: decision.trimmed,
-      skipped: decision.skipped,
-      pending: decision.pending,
-      policyApplied: fit.trimmedForCells.length > 0 ? input.policy : undefined,
-    } satisfies z.infer<typeof RecordedResult>;
-    const { requests } = commitRequests({
-      target,
-      newTargetSheetId: freeSheetId({ ...info, sheets: [...info.sheets, staging, metadata] }, random),
-      sheetName: input.sheetName,
-      columns: input.columns,
-      tabDates,
-      removed,
-      staged,
-      staging,
-      metadata,
-      metadataRowIndex: previous?.rowIndex ?? Math.max(1, height),
-      record: {
-        sheetName: input.sheetName,
-        writeJobId: input.writeJobId,
-        rows: rowsWritten,
-        committedAt: now().toISOString(),
-        result: JSON.stringify(recorded),
-      },
-    });
-    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
-    return { rowsWritten, ...recorded, replayed: false };
+    /** The commit for rows from `source`, fitted with the exact rows (and the staging tab, while it exists). */
+    const plan = (source: RowSource, staged: StagedBlock[], stagingRows: number) => {
+      const rowsWritten = staged.reduce((n, b) => n + b.rows, 0);
+      const fit = fitCells({ ...common, decision: decided, incomingRows: rowsWritten, stagingRows });
+      const { decision, rollover } = fit;
+      const removed = new Set(rollover ? [] : [...decision.write, ...decision.trimmed]);
+      const into = rollover ? undefined : target;
+      const written = rollover?.title ?? tabName;
+      const recorded: Recorded = {
+        rowsInTab: rowsAfter(rollover ? [] : tabDates, removed, staged),
+        written: decision.write,
+        trimmed: decision.trimmed,
+        skipped: decision.skipped,
+        pending: decision.pending,
+        policyApplied: rollover ? 'new-tab' : fit.trimmedForCells.length > 0 ? input.policy : undefined,
+        ...(written === input.sheetName ? {} : { tab: written }),
+      };
+      const sheets = [...info.sheets, metadata, ...(source.kind === 'staging' ? [source.staging] : [])];
+      const { requests } = commitRequests({
+        target: into,
+        newTargetSheetId: freeSheetId({ ...info, sheets }, random),
+        sheetName: written,
+        newTargetIndex: rollover && target ? target.index + 1 : undefined,
+        columns: input.columns,
+        tabDates: rollover ? [] : tabDates,
+        removed,
+        rolledFrom: rollover && target ? { sheet: target, tabDates, moved: new Set(rollover.moved) } : undefined,
+        staged,
+        source,
+        metadata,
+        newMetadata: !existingMetadata && source.kind === 'inline',
+        staleStaging: source.kind === 'inline' ? findTab(info, stagingTabName(input.writeJobId))?.sheetId : undefined,
+        metadataRowIndex,
+        record: {
+          sheetName: input.sheetName,
+          writeJobId: input.writeJobId,
+          rows: rowsWritten,
+          committedAt: now().toISOString(),
+          result: JSON.stringify(recorded),
+        },
+      });
+      const result: ReplaceDatesResult = {
+        sheetName: written,
+        rowsWritten,
+        rowsInTab: recorded.rowsInTab,
+        written: recorded.written,
+        trimmed: recorded.trimmed,
+        skipped: recorded.skipped,
+        pending: recorded.pending,
+        policyApplied: recorded.policyApplied,
+        replayed: false,
+      };
+      return { requests, result };
+    };
+
+    const counter = blockCounter();
+    const counted = async function* (rows: AsyncIterable<CheckedRow>) {
+      for await (const row of rows) {
+        counter.add(row.date);
+        yield row;
+      }
+    };
+    const wanted = new Set(decided.write);
+    const gathered = await gatherForCommit(counted(checkedRows(input, wanted, maxRequestBytes)), maxRequestBytes);
+    if (!gathered.rest) {
+      // A daily update: its rows travel inside the commit, unless the whole commit is then too large for one request.
+      const inline = plan(
+        { kind: 'inline', rows: gathered.rows.map((r) => r.cells) },
+        counter.blocks(decided.write),
+        0,
+      );
+      if (batchBytes(inline.requests) <= maxRequestBytes) {
+        await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, inline.requests));
+        return inline.result;
+      }
+    }
+    // A large import: staged in a hidden tab first, sized by the announced rows before they are all read.
+    const stagingRows = Math.max(1, input.rowCount);
+    fitCells({ ...common, decision: decided, incomingRows: input.rowCount, stagingRows });
+    const staging = await createStaging(input, info, stagingRows, metadataId);
+    await stage(input, allRows(gathered));
+    const staged = plan({ kind: 'staging', staging }, counter.blocks(decided.write), stagingRows);
+    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, staged.requests));
+    return staged.result;
   }
 
   return {
@@ -295,14 +324,26 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   };
 }
 
-function replayed(rowsWritten: number, json: string): ReplaceDatesResult {
-  let recorded: z.infer<typeof RecordedResult> | undefined;
-  try {
-    recorded = RecordedResult.parse(JSON.parse(json));
-  } catch {
-    recorded = undefined;
-  }
+const metadataTab = (sheetId: number): SheetInfo => ({
+  ...placeholder,
+  sheetId,
+  title: METADATA_TAB,
+  rowCount: 1,
+  columnCount: METADATA_HEADER.length,
+});
+
+function replayed(rowsWritten: number, recorded: Recorded | undefined, sheetName: string): ReplaceDatesResult {
   // A record of a writer before replace-by-date says only how many rows it wrote.
   const r = recorded ?? { rowsInTab: rowsWritten, written: [], trimmed: [], skipped: [], pending: [] };
-  return { rowsWritten, ...r, policyApplied: r.policyApplied, replayed: true };
+  return {
+    sheetName: r.tab ?? sheetName,
+    rowsWritten,
+    rowsInTab: r.rowsInTab,
+    written: r.written,
+    trimmed: r.trimmed,
+    skipped: r.skipped,
+    pending: r.pending,
+    policyApplied: r.policyApplied,
+    replayed: true,
+  };
 }
