@@ -25,6 +25,7 @@ import {
   RowsProcessedV3,
   SheetWrittenV1,
   SheetWrittenV2,
+  SheetWrittenV3,
 } from './events/pipeline.ts';
 
 /** Every published (type, version). A version, once here, never changes: add a new one beside it. */
@@ -55,6 +56,7 @@ export const eventDefinitions = [
   RowsProcessedV3,
   SheetWrittenV1,
   SheetWrittenV2,
+  SheetWrittenV3,
 ] as const;
 
 export type AnyEventDefinition = (typeof eventDefinitions)[number];

@@ -24,6 +24,7 @@ import {
   RowsProcessedV3,
   SheetWrittenV1,
   SheetWrittenV2,
+  SheetWrittenV3,
 } from './events/pipeline.ts';
 import type { AnyEventDefinition } from './registry.ts';
 
@@ -139,7 +140,7 @@ export const topics = {
     owner: 'sheets-writer',
     producers: ['sheets-writer'],
     consumers: ['scheduler'],
-    events: [SheetWrittenV1, SheetWrittenV2],
+    events: [SheetWrittenV1, SheetWrittenV2, SheetWrittenV3],
   }),
 } as const satisfies Record<string, TopicManifest>;
 

@@ -208,3 +208,17 @@ export const SheetWrittenV2 = defineEvent(
   }),
   { leased: false },
 );
+
+/**
+ * v3: as v2, and `policy` may also be `new-tab`: the change did not fit in the connection's tab, so the import's dates
+ * went to the tab named `sheetName` beside it, where later imports continue (`rolledOverFrom` names the full tab).
+ */
+export const SheetWrittenV3 = defineEvent(
+  'SheetWritten',
+  3,
+  SheetWrittenV2.data.extend({
+    policy: z.enum(['trim-oldest', 'fail', 'new-tab']).optional(),
+    rolledOverFrom: z.string().min(1).nullable(),
+  }),
+  { leased: false },
+);

@@ -45,8 +45,17 @@ describe('import view', () => {
       pendingDates: ['2026-11-21'],
       trimmedDates: ['2025-11-16'],
       policy: null,
+      sheetName: '로우데이터',
     });
     expect(fold([ex('ImportRequested'), exv('SheetWritten', 1)]).sheet).toBeNull();
+  });
+
+  it('given a SheetWritten v3 of a roll-over, when folded, then the view names the policy and the new tab', () => {
+    expect(fold([ex('ImportRequested'), exv('SheetWritten', 3)]).sheet).toMatchObject({
+      policy: 'new-tab',
+      sheetName: '로우데이터 (2)',
+      writtenDates: ['2026-11-15', '2026-11-16'],
+    });
   });
 
   it('folds into exactly the shape the API documents, no field more or less', () => {

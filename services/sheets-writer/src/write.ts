@@ -5,7 +5,7 @@ import {
   makeEvent,
   type ReportlineEvent,
   RowSetV1,
-  SheetWrittenV2,
+  SheetWrittenV3,
 } from '@reportline/contracts';
 import {
   appendToOutbox,
@@ -221,7 +221,7 @@ export async function writeImportRows(
       });
       const now = deps.clock.now();
       const written = makeEvent(
-        SheetWrittenV2,
+        SheetWrittenV3,
         {
           // The tab the rows went to: the connection's, or the tab a `new-tab` roll-over moved it on to.
           spreadsheetId: target.spreadsheetId,
@@ -233,8 +233,8 @@ export async function writeImportRows(
           skippedDates: result.skipped,
           pendingDates: result.pending,
           trimmedDates: result.trimmed,
-          // SheetWritten v2 names only the policies that trim or fail; a roll-over shows as the new tab's name.
-          ...(result.policyApplied && result.policyApplied !== 'new-tab' ? { policy: result.policyApplied } : {}),
+          ...(result.policyApplied ? { policy: result.policyApplied } : {}),
+          rolledOverFrom: result.sheetName === target.sheetName ? null : target.sheetName,
           replayed: result.replayed,
         },
         { ...ctx, now },

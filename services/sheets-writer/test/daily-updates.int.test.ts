@@ -206,7 +206,7 @@ describe('a month of daily updates into one tab', () => {
     const firstWritten = await tap.next('SheetWritten', first.importId);
     apply(backfill, day(0));
     check('backfill');
-    expect(firstWritten.version === 2 && firstWritten.data.trimmedDates).toEqual([day(-9), day(-8), day(-7)]);
+    expect(firstWritten.version === 3 && firstWritten.data.trimmedDates).toEqual([day(-9), day(-8), day(-7)]);
 
     for (let n = 1; n <= 30; n++) {
       for (const fault of FAULTS[n] ?? []) sheets.state.injectFault(fault);
@@ -223,7 +223,8 @@ describe('a month of daily updates into one tab', () => {
       check(`day ${n}`);
       // The path the import took: staged rows were PUT; inline ones travelled inside the commit.
       expect(sheets.state.countRequests('values.update') > puts, `day ${n} staged`).toBe(STAGED.has(n));
-      if (written.version !== 2) throw new Error('expected SheetWritten v2');
+      if (written.version !== 3) throw new Error('expected SheetWritten v3');
+      expect(written.data.rolledOverFrom).toBeNull();
       expect(written.data.pendingDates).toEqual(pendingToday ? [day(n)] : []);
       expect(written.data.writtenDates).toEqual(dates.map((d) => d.date));
       await tap.next('ImportCompleted', event.importId);
@@ -242,7 +243,7 @@ describe('a month of daily updates into one tab', () => {
     ];
     const old = await publishImport({ spreadsheetId, dates: stale });
     const skipped = await tap.next('SheetWritten', old.importId);
-    expect(skipped.version === 2 && skipped.data.skippedDates).toEqual([day(27), day(29)]);
+    expect(skipped.version === 3 && skipped.data.skippedDates).toEqual([day(27), day(29)]);
     check('older generation');
 
     // Every fault was hit: the faults were consumed, not skipped over by luck.

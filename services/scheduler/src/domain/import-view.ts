@@ -63,7 +63,11 @@ export const ImportView = z.object({
       skippedDates: z.array(z.string()),
       pendingDates: z.array(z.string()),
       trimmedDates: z.array(z.string()),
-      policy: z.enum(['trim-oldest', 'fail']).nullable(),
+      policy: z.enum(['trim-oldest', 'fail', 'new-tab']).nullable(),
+      sheetName: z
+        .string()
+        .nullable()
+        .describe("The tab the rows went to: the connection's, or the one a new-tab roll-over moved on to."),
     })
     .nullable()
     .describe(
@@ -124,6 +128,8 @@ type StoredStep = Partial<StepSummary> & { type: string; time: string; eventId: 
  */
 export const storedView = (stored: ImportView): ImportView => {
   const view: ImportView = { ...initialView(stored.importId, stored.customerId), ...stored };
+  // Written before the view named the tab: the connection's own.
+  if (view.sheet && view.sheet.sheetName === undefined) view.sheet = { ...view.sheet, sheetName: null };
   const steps = view.steps as StoredStep[];
   if (steps.some((s) => s.count === undefined)) {
     view.steps = steps.reduce<StepSummary[]>(
@@ -266,9 +272,17 @@ export function evolveView(view: ImportView, event: ReportlineEvent): ImportView
       next.rowsProcessed = event.data.rowCount;
       break;
     case 'SheetWritten':
-      if (event.version === 2) {
-        const { rowsInTab, writtenDates, skippedDates, pendingDates, trimmedDates, policy } = event.data;
-        next.sheet = { rowsInTab, writtenDates, skippedDates, pendingDates, trimmedDates, policy: policy ?? null };
+      if (event.version === 2 || event.version === 3) {
+        const { rowsInTab, writtenDates, skippedDates, pendingDates, trimmedDates, policy, sheetName } = event.data;
+        next.sheet = {
+          rowsInTab,
+          writtenDates,
+          skippedDates,
+          pendingDates,
+          trimmedDates,
+          policy: policy ?? null,
+          sheetName,
+        };
       }
       break;
     case 'ImportCompleted':
