@@ -1,0 +1,3 @@
+import type { HttpApp } from '@reportline/platform';
+
+export function dashboardRoutes(_app: HttpApp) {}
