@@ -83,12 +83,10 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   connectionRoutes(rt.http, lifecycle);
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
   alertRoutes(rt.http, { pool: rt.pool, clock, secretsKey: config.SECRETS_KEY });
-  lockRoutes(rt.http, {
-    pool: rt.pool,
-    lockView: deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 }),
-  });
+  const lockView = deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 });
+  lockRoutes(rt.http, { pool: rt.pool, lockView });
   eventRoutes(rt.http, { pool: rt.pool, options: deps.sse });
-  dashboardRoutes(rt.http);
+  dashboardRoutes(rt.http, { pool: rt.pool, lockView });
   const outcomes = importOutcomes(rt.metrics);
   const built = rt.assemble({
     subscriptions: [
