@@ -83,8 +83,8 @@ async function ownWork(pool: Pool, tenantId: string, ids: string[]): Promise<Map
      FROM scheduler.imports i JOIN scheduler.connections c ON c.id = i.connection_id
      WHERE i.import_id = ANY($1::uuid[]) AND c.tenant_id = $2
      UNION ALL
-     SELECT k.check_id, k.connection_id, c.name, 'credentials-check', CASE WHEN k.ok THEN 'completed'
-       WHEN k.ok = false THEN 'failed' END, k.code, NULL, NULL, NULL
+     SELECT k.check_id, k.connection_id, c.name,
+       CASE WHEN k.ok THEN 'completed' WHEN NOT k.ok THEN 'failed' END, k.code, 'credentials-check', NULL, NULL, NULL
      FROM scheduler.credential_checks k JOIN scheduler.connections c ON c.id = k.connection_id
      WHERE k.check_id = ANY($1::uuid[]) AND c.tenant_id = $2`,
     [ids, tenantId],

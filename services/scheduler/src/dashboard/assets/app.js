@@ -73,6 +73,10 @@ async function loadTimeline(customerId) {
   const r = await api('GET', `/locks/${encodeURIComponent(customerId)}/timeline`);
   if (r.status === 200) state.timelines.set(customerId, r.body);
   renderLocks();
+  // The lock-service sees a hold end on its own topic, so the view fetched on a lock event may be a moment behind it:
+  // while someone holds or waits, look again shortly.
+  if (r.status === 200 && (r.body.holder || r.body.queue.length > 0))
+    setTimeout(() => refreshTimeline(customerId), 2_000);
 }
 
 const timelineTimers = new Map();

@@ -85,8 +85,12 @@ export function nextRunKst(scheduleTime, now = new Date()) {
   return new Date(at);
 }
 
-/** A time as KST wall clock, YYYY-MM-DD HH:MM. */
-export const kst = (d) => new Date(new Date(d).getTime() + KST_MS).toISOString().slice(0, 16).replace('T', ' ');
+/** A time as KST wall clock, YYYY-MM-DD HH:MM (HH:MM:SS with `seconds`, for the lock timeline's short holds). */
+export const kst = (d, seconds = false) =>
+  new Date(new Date(d).getTime() + KST_MS)
+    .toISOString()
+    .slice(0, seconds ? 19 : 16)
+    .replace('T', ' ');
 
 /**
  * How far an import is, 0–100, and what the bar says: the download counts days (it is most of the time), then

@@ -15,7 +15,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c);
   return node;
 }
 
@@ -189,8 +189,8 @@ export function createView({ state, t, hasLabel, actions, customerIds }) {
       'data-customer-id': customerId,
     });
     svg.append(
-      el('text', { svg: true, x: L.left, y: 12, class: 'axis' }, `${kst(L.from)} KST`),
-      el('text', { svg: true, x: L.width - 10, y: 12, class: 'axis', 'text-anchor': 'end' }, `${kst(L.to)} KST`),
+      el('text', { svg: true, x: L.left, y: 12, class: 'axis' }, `${kst(L.from, true)} KST`),
+      el('text', { svg: true, x: L.width - 10, y: 12, class: 'axis', 'text-anchor': 'end' }, `${kst(L.to, true)} KST`),
     );
     const span = (cls, r, y, title, extra = {}) =>
       el(
@@ -203,20 +203,22 @@ export function createView({ state, t, hasLabel, actions, customerIds }) {
       const label = `${who(h)} · ${t(`end.${row.ended}`)}`;
       svg.append(el('text', { svg: true, x: 4, y: row.y + 4, class: 'lane' }, who(h)));
       if (row.wait)
-        svg.append(span('wait', row.wait, row.y, `${t('waited')}: ${kst(h.queuedAt)} → ${kst(h.grantedAt)}`));
+        svg.append(
+          span('wait', row.wait, row.y, `${t('waited')}: ${kst(h.queuedAt, true)} → ${kst(h.grantedAt, true)}`),
+        );
       svg.append(
         span(
           `hold ${row.kind}`,
           row.bar,
           row.y,
-          `${h.importId ?? ''}\n${label}\n${kst(h.grantedAt)} → ${h.endedAt ? kst(h.endedAt) : t('end.held')}`,
+          `${h.importId ?? ''}\n${label}\n${kst(h.grantedAt, true)} → ${h.endedAt ? kst(h.endedAt, true) : t('end.held')}`,
           {
             'data-import-id': h.importId,
             'data-ended': row.ended,
           },
         ),
       );
-      if (row.delay) svg.append(span('delay', row.delay, row.y, `${t('lockDelay')} ${kst(h.lockDelayUntil)}`));
+      if (row.delay) svg.append(span('delay', row.delay, row.y, `${t('lockDelay')} ${kst(h.lockDelayUntil, true)}`));
     }
     for (const q of L.queued) {
       svg.append(
@@ -261,8 +263,8 @@ export function createView({ state, t, hasLabel, actions, customerIds }) {
               {},
               h.queuedAt ? `${Math.round((Date.parse(h.grantedAt) - Date.parse(h.queuedAt)) / 1000)} s` : '–',
             ),
-            el('td', {}, kst(h.grantedAt)),
-            el('td', {}, h.endedAt ? kst(h.endedAt) : '–'),
+            el('td', {}, kst(h.grantedAt, true)),
+            el('td', {}, h.endedAt ? kst(h.endedAt, true) : '–'),
             el(
               'td',
               {},
@@ -275,7 +277,7 @@ export function createView({ state, t, hasLabel, actions, customerIds }) {
     const holder = timeline.holder
       ? `${t('holder')}: ${timeline.holder.importId?.slice(0, 8) ?? t('anotherTenant')}`
       : `${t('holder')}: ${t('nobody')}`;
-    const delay = timeline.lockDelayUntil ? ` · ${t('lockDelay')} ${kst(timeline.lockDelayUntil)}` : '';
+    const delay = timeline.lockDelayUntil ? ` · ${t('lockDelay')} ${kst(timeline.lockDelayUntil, true)}` : '';
     return el(
       'div',
       { class: 'lock', 'data-customer-id': customerId },
