@@ -213,6 +213,7 @@ async function link(form) {
     upsertImport(firstImport, connection.id);
     form.elements.apiKey.value = '';
     form.elements.secret.value = '';
+    $('#link-ok').dataset.i18n = 'created';
     $('#link-ok').textContent = t('created');
     render();
     refreshTimeline(connection.customerId);
