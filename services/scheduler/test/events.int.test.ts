@@ -28,7 +28,7 @@ const example = <T extends ReportlineEvent['type'], V extends Extract<Reportline
 beforeAll(async () => {
   let databaseUrl: string;
   ({ bus, scheduler, inject, databaseUrl } = (await startInMemoryScheduler({
-    sse: { pollMs: 50, drainTimeoutMs: 1_000, maxBufferBytes: 256 * 1024 },
+    sse: { pollMs: 50, heartbeatMs: 200, drainTimeoutMs: 1_000, maxBufferBytes: 256 * 1024 },
   })) as Awaited<ReturnType<typeof startInMemoryScheduler>> & { scheduler: Running & { url: string } });
   pool = createPool(databaseUrl);
 });
@@ -154,6 +154,24 @@ describe('tenancy', () => {
 
     const foreign = await open(`/imports/${importId}/events`, b.token);
     expect(foreign.status).toBe(404);
+  });
+});
+
+describe('a revoked token', () => {
+  it('ends the streams opened with it', async () => {
+    const d = await newTenant('events-tenant-revoked');
+    const minted = await d.inject({
+      method: 'POST',
+      url: '/tokens',
+      payload: { name: 'dashboard', scope: 'read-only' },
+    });
+    const stream = await open('/events', minted.json().token);
+    expect(stream.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stream.ended).toBe(false);
+    const revoked = await d.inject({ method: 'DELETE', url: `/tokens/${minted.json().id}` });
+    expect(revoked.statusCode).toBeLessThan(300);
+    await until('the stream ended', () => (stream.ended ? true : undefined), 5_000);
   });
 });
 

@@ -29,6 +29,11 @@ const lastEventId = (req: FastifyRequest) => {
   return position;
 };
 
+/** False once the token the stream was opened with is revoked. */
+const authorizedAs = (pool: Pool, tokenId: string) => async () =>
+  ((await pool.query('SELECT 1 FROM scheduler.api_tokens WHERE id = $1 AND revoked_at IS NULL', [tokenId])).rowCount ??
+    0) > 0;
+
 function toMessage(e: FeedEntry): SseMessage {
   const data = e.kind === 'import' ? { ...e.payload, view: storedView(e.payload.view as ImportView) } : e.payload;
   return { id: formatPosition(e.position), event: e.kind, data };
@@ -54,7 +59,12 @@ export function eventRoutes(app: HttpApp, deps: { pool: Pool; options?: Partial<
     async (req, reply) => {
       const p = principalOf(req);
       const after = lastEventId(req) ?? (await currentPosition(deps.pool));
-      streamFeed(req, reply, ctx, { filter: { tenantId: p.tenantId }, after, toMessage });
+      streamFeed(req, reply, ctx, {
+        filter: { tenantId: p.tenantId },
+        after,
+        toMessage,
+        stillAuthorized: authorizedAs(deps.pool, p.tokenId),
+      });
     },
   );
 
@@ -84,6 +94,7 @@ export function eventRoutes(app: HttpApp, deps: { pool: Pool; options?: Partial<
         after,
         first,
         toMessage,
+        stillAuthorized: authorizedAs(deps.pool, p.tokenId),
       });
     },
   );

@@ -57,6 +57,7 @@ export function streamFeed(
     after: FeedPosition;
     first?: SseMessage[];
     toMessage: (entry: FeedEntry) => SseMessage;
+    stillAuthorized?: () => Promise<boolean>;
   },
 ) {
   const { options } = deps;
@@ -117,7 +118,11 @@ export function streamFeed(
           res.on('drain', onDrain);
           res.on('close', onDrain);
         });
-  const heartbeat = setInterval(() => send(': keepalive\n\n'), options.heartbeatMs);
+  // The token was checked when the stream opened; a stream outliving its token's revocation ends at the next beat.
+  const heartbeat = setInterval(async () => {
+    if (!send(': keepalive\n\n')) return;
+    if (src.stillAuthorized && !(await src.stillAuthorized().catch(() => true))) end();
+  }, options.heartbeatMs);
   heartbeat.unref();
 
   send('retry: 2000\n\n');
