@@ -3,13 +3,15 @@
 -- transaction that made the change: a change is in the feed if and only if it committed, and no code path that saves
 -- a view or a connection can forget it.
 --
--- Ordering: `seq` alone is not a safe resume position, since transactions commit out of seq order (a reader that saw
--- seq 7 may later see a seq 6 committed after it). Rows are read in (tx, seq) order and only below the snapshot's
--- xmin (src/sse/feed.ts): every transaction with a smaller id has ended, so nothing can appear behind a position once
--- it was read. The SSE id is "<tx>-<seq>".
+-- Ordering: the triggers' `seq` is no resume position, since transactions commit out of seq order (a reader that saw
+-- seq 7 may later see a seq 6 committed after it). A committed row gets its `pos` from scheduler.sequence_feed(), one
+-- caller at a time (an advisory lock held to its commit): every pos handed out is above those of every sequencing
+-- transaction that committed before, so a reader that saw pos N never later finds a new row at or below N. The SSE id
+-- is the pos. (Reading below the snapshot's xmin would also be safe, but one long transaction anywhere in the
+-- cluster, a backup for one, would then hold every stream back.)
 CREATE TABLE scheduler.event_feed (
   seq           bigserial   PRIMARY KEY,
-  tx            xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  pos           bigint      UNIQUE,
   tenant_id     uuid        NOT NULL,
   import_id     uuid,
   connection_id uuid,
@@ -18,9 +20,27 @@ CREATE TABLE scheduler.event_feed (
   payload       jsonb       NOT NULL,
   at            timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX event_feed_by_tenant ON scheduler.event_feed (tenant_id, tx, seq);
-CREATE INDEX event_feed_by_import ON scheduler.event_feed (import_id, tx, seq) WHERE import_id IS NOT NULL;
+CREATE INDEX event_feed_by_tenant ON scheduler.event_feed (tenant_id, pos) WHERE pos IS NOT NULL;
+CREATE INDEX event_feed_by_import ON scheduler.event_feed (import_id, pos) WHERE pos IS NOT NULL;
+CREATE INDEX event_feed_unsequenced ON scheduler.event_feed (seq) WHERE pos IS NULL;
 CREATE INDEX event_feed_by_time ON scheduler.event_feed (at);
+CREATE SEQUENCE scheduler.event_feed_pos;
+
+-- Gives the committed rows without a pos theirs; 0 when another caller is at it (its rows will do). Call it in a
+-- transaction of its own: the lock, and so the order, holds until that commit.
+CREATE FUNCTION scheduler.sequence_feed(max_rows int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('scheduler.event_feed')) THEN
+    RETURN 0;
+  END IF;
+  WITH todo AS (
+    SELECT seq FROM scheduler.event_feed WHERE pos IS NULL ORDER BY seq LIMIT max_rows FOR UPDATE
+  )
+  UPDATE scheduler.event_feed f SET pos = nextval('scheduler.event_feed_pos') FROM todo WHERE f.seq = todo.seq;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
 
 CREATE FUNCTION scheduler.feed_import() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -82,4 +102,6 @@ DROP TRIGGER imports_feed ON scheduler.imports;
 DROP FUNCTION scheduler.feed_lock();
 DROP FUNCTION scheduler.feed_connection();
 DROP FUNCTION scheduler.feed_import();
+DROP FUNCTION scheduler.sequence_feed(int);
+DROP SEQUENCE scheduler.event_feed_pos;
 DROP TABLE scheduler.event_feed;

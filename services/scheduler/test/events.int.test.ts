@@ -34,8 +34,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of streams) s.close();
+  // Closed with streams still open, as in a deploy: the app ends them rather than waiting on them.
+  const open = streams.filter((s) => !s.ended);
   await scheduler?.close();
+  await until('the open streams ended', () => (open.every((s) => s.ended) ? true : undefined), 2_000);
   await pool?.end();
 });
 
@@ -154,6 +156,34 @@ describe('tenancy', () => {
 
     const foreign = await open(`/imports/${importId}/events`, b.token);
     expect(foreign.status).toBe(404);
+  });
+});
+
+describe('the feed order', () => {
+  it('delivers a change committed after a later one, after it, never losing it', async () => {
+    const e = await newTenant('events-tenant-order');
+    const stream = await open('/events', e.token);
+    const insert = (db: { query: Pool['query'] }, n: string) =>
+      db.query(`INSERT INTO scheduler.event_feed (tenant_id, kind, payload) VALUES ($1, 'connection', $2)`, [
+        e.tenantId,
+        { n },
+      ]);
+    const slow = await pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await insert(slow, 'first written, last committed');
+      await insert(pool, 'written after, committed first');
+      await stream.next('the change committed first', (m) => m.data.n === 'written after, committed first');
+      await slow.query('COMMIT');
+    } finally {
+      slow.release();
+    }
+    const late = await stream.next('the change committed last', (m) => m.data.n === 'first written, last committed');
+    expect(stream.events.map((m) => m.data.n)).toEqual([
+      'written after, committed first',
+      'first written, last committed',
+    ]);
+    expect(BigInt(late.id)).toBeGreaterThan(BigInt(stream.events[0]!.id));
   });
 });
 

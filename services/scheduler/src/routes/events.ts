@@ -42,7 +42,7 @@ function toMessage(e: FeedEntry): SseMessage {
 /** The SSE routes; `streams` lets the app end every open stream when it closes. */
 export function eventRoutes(app: HttpApp, deps: { pool: Pool; options?: Partial<SseOptions> }) {
   const options = { ...defaultSseOptions, ...deps.options };
-  const streams = new SseStreams();
+  const streams = new SseStreams(deps.pool);
   app.addHook('preClose', async () => streams.closeAll());
   const ctx = { pool: deps.pool, options, streams };
 

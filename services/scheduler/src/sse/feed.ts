@@ -1,13 +1,10 @@
 import { every, type Logger, type Pool, type Queryable } from '@reportline/platform';
 
 /**
- * A place in scheduler.event_feed: the writing transaction's id and the row's seq (see the migration
- * 1765200000500_event-feed.sql for why seq alone is not one). Shown to clients as the SSE id "<tx>-<seq>".
+ * A place in scheduler.event_feed: a row's `pos`, given in commit order by scheduler.sequence_feed (see the migration
+ * 1765200000500_event-feed.sql). Shown to clients as the SSE id.
  */
-export interface FeedPosition {
-  tx: bigint;
-  seq: bigint;
-}
+export type FeedPosition = bigint;
 
 export type FeedKind = 'import' | 'connection' | 'lock';
 
@@ -21,28 +18,29 @@ export interface FeedEntry {
   at: string;
 }
 
-export const formatPosition = (p: FeedPosition) => `${p.tx}-${p.seq}`;
+export const formatPosition = (p: FeedPosition) => p.toString();
 
 /** A Last-Event-ID this service handed out; undefined for anything else (the caller answers 400). */
 export function parsePosition(id: string): FeedPosition | undefined {
-  const m = /^(\d{1,20})-(\d{1,20})$/.exec(id.trim());
-  return m ? { tx: BigInt(m[1]!), seq: BigInt(m[2]!) } : undefined;
+  return /^\d{1,18}$/.test(id.trim()) ? BigInt(id.trim()) : undefined;
 }
 
-/**
- * The position of "now": everything committed from here on is after it. Transactions still open at this instant
- * have ids at or above the snapshot's xmin and are delivered; a few rows committed just before may be delivered again,
- * which the payloads (whole views and connections) make harmless.
- */
+/** Gives committed rows their place; a no-op while another caller (of any instance) is at it. */
+export async function sequenceFeed(db: Queryable, maxRows = 1_000): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT scheduler.sequence_feed($1) AS n', [maxRows]);
+  return rows[0]?.n ?? 0;
+}
+
+/** The position of "now": everything committed so far is at or before it, everything later after it. */
 export async function currentPosition(db: Queryable): Promise<FeedPosition> {
-  const { rows } = await db.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-  return { tx: BigInt(rows[0]!.xmin), seq: 0n };
+  await sequenceFeed(db);
+  const { rows } = await db.query<{ pos: string }>(
+    'SELECT coalesce(max(pos), 0)::text AS pos FROM scheduler.event_feed',
+  );
+  return BigInt(rows[0]!.pos);
 }
 
-/**
- * The tenant's entries after `after`, oldest first, optionally of one import. Only rows of transactions older than
- * every running one are read: a row can never commit behind a position already handed out.
- */
+/** The tenant's entries after `after`, oldest first, optionally of one import. */
 export async function readFeed(
   db: Queryable,
   filter: { tenantId: string; importId?: string },
@@ -50,8 +48,7 @@ export async function readFeed(
   limit: number,
 ): Promise<FeedEntry[]> {
   const { rows } = await db.query<{
-    seq: string;
-    tx: string;
+    pos: string;
     kind: FeedKind;
     import_id: string | null;
     connection_id: string | null;
@@ -59,15 +56,13 @@ export async function readFeed(
     payload: Record<string, unknown>;
     at: Date;
   }>(
-    `SELECT seq::text, tx::text, kind, import_id, connection_id, customer_id, payload, at FROM scheduler.event_feed
-     WHERE tenant_id = $1 AND ($2::uuid IS NULL OR import_id = $2)
-       AND (tx, seq) > ($3::text::xid8, $4::bigint)
-       AND tx < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY tx, seq LIMIT $5`,
-    [filter.tenantId, filter.importId ?? null, after.tx.toString(), after.seq.toString(), limit],
+    `SELECT pos::text, kind, import_id, connection_id, customer_id, payload, at FROM scheduler.event_feed
+     WHERE tenant_id = $1 AND ($2::uuid IS NULL OR import_id = $2) AND pos > $3
+     ORDER BY pos LIMIT $4`,
+    [filter.tenantId, filter.importId ?? null, after.toString(), limit],
   );
   return rows.map((r) => ({
-    position: { tx: BigInt(r.tx), seq: BigInt(r.seq) },
+    position: BigInt(r.pos),
     kind: r.kind,
     importId: r.import_id,
     connectionId: r.connection_id,

@@ -1,6 +1,6 @@
 import type { Pool } from '@reportline/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type FeedEntry, type FeedPosition, readFeed } from './feed.ts';
+import { type FeedEntry, type FeedPosition, readFeed, sequenceFeed } from './feed.ts';
 
 export interface SseOptions {
   /** How often an open stream looks for new feed rows. */
@@ -36,11 +36,26 @@ export interface SseMessage {
 
 export const frame = (m: SseMessage) => `id: ${m.id}\nevent: ${m.event}\ndata: ${JSON.stringify(m.data)}\n\n`;
 
-/** The open streams of one app, so closing the app ends them (an open response would hold its close forever). */
+/**
+ * The open streams of one app: closing the app ends them (an open response would hold its close forever), and they
+ * share one sequencing of the feed per poll instead of each asking for it.
+ */
 export class SseStreams {
   readonly open = new Set<() => void>();
+  private sequencing: { at: number; done: Promise<unknown> } | undefined;
+  private readonly pool: Pool;
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
   closeAll() {
     for (const end of [...this.open]) end();
+  }
+  sequenced(withinMs: number): Promise<unknown> {
+    const now = Date.now();
+    if (!this.sequencing || now - this.sequencing.at >= withinMs) {
+      this.sequencing = { at: now, done: sequenceFeed(this.pool) };
+    }
+    return this.sequencing.done;
   }
 }
 
@@ -132,6 +147,7 @@ export function streamFeed(
     while (!closed) {
       let entries: FeedEntry[];
       try {
+        await deps.streams.sequenced(options.pollMs / 2);
         entries = await readFeed(deps.pool, src.filter, cursor, options.batch);
       } catch (err) {
         // The client reconnects and resumes from the last id it got; nothing is lost by ending here.
