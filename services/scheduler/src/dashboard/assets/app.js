@@ -238,6 +238,12 @@ function signOut(message = '') {
   state.stream?.abort();
   state.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
+  // The next token may be another tenant's: nothing of this one stays in the page.
+  for (const map of [state.connections, state.imports, state.timelines]) map.clear();
+  state.lastEventId = null;
+  state.pendingLink = null;
+  render();
+  renderLocks();
   $('#app').hidden = true;
   $('#signout').hidden = true;
   $('#live').hidden = true;
