@@ -63,7 +63,10 @@ export const examples: readonly ReportlineEvent[] = [
     data: request,
   },
   {
-    ...base(correlationId, 'scheduler', null),
+    // Another import's request (its own id and correlation): one import is requested once.
+    ...base('3c3c3c3c-3c3c-4c3c-8c3c-3c3c3c3c3c3c', 'scheduler', null),
+    importId: '4d4d4d4d-4d4d-4d4d-8d4d-4d4d4d4d4d4d',
+    correlationId: '3c3c3c3c-3c3c-4c3c-8c3c-3c3c3c3c3c3c',
     type: 'ImportRequested',
     version: 2,
     data: {

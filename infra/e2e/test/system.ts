@@ -5,7 +5,7 @@ import { lockServiceConfig } from '@reportline/lock-service/config';
 import { startFetcher } from '@reportline/naver-fetcher/app';
 import { fetcherConfig } from '@reportline/naver-fetcher/config';
 import { type SimulatorConfigInput, startSimulator } from '@reportline/naver-simulator';
-import { loadConfig, type Running } from '@reportline/platform';
+import { type Clock, loadConfig, type Running } from '@reportline/platform';
 import { startProcessor } from '@reportline/processor/app';
 import { processorConfig } from '@reportline/processor/config';
 import { startScheduler } from '@reportline/scheduler/app';
@@ -26,19 +26,28 @@ export interface System {
 
 /**
  * All five services on fresh topics, over `databaseUrl`, with both simulators: the system as a user meets it.
- * `env` adds or overrides variables of every service (bounds, backoffs).
+ * `env` adds or overrides variables of every service (bounds, backoffs). `clock`, when given, is the one wall clock of
+ * every service and of the NAVER simulator (so they agree on the KST day); `schedulerEnv` and `fetcherEnv` add or
+ * override variables of that service only; `sheets` configures the Google Sheets fake.
  */
 export async function startSystem(opts: {
   kafkaBrokers: string[];
   databaseUrl: string;
   naver: SimulatorConfigInput;
   env?: Record<string, string>;
+  clock?: Clock;
+  schedulerEnv?: Record<string, string>;
+  fetcherEnv?: Record<string, string>;
+  /** The Google Sheets fake's config (its limits, faults); its defaults when absent. */
+  sheets?: Parameters<typeof startSheetsFake>[0];
 }): Promise<System> {
   const prefix = uniquePrefix();
   await createTopics(prefix);
   const services: Running[] = [];
-  const naver = await startSimulator(opts.naver);
-  const sheets = await startSheetsFake();
+  const clock = opts.clock;
+  const deps = clock ? { clock } : {};
+  const naver = await startSimulator(opts.naver, clock ? { now: () => clock.now() } : {});
+  const sheets = await startSheetsFake(opts.sheets);
   const base = {
     KAFKA_BROKERS: opts.kafkaBrokers.join(','),
     DATABASE_URL: opts.databaseUrl,
@@ -50,7 +59,7 @@ export async function startSystem(opts: {
     ...opts.env,
   };
   try {
-    const lock = await startLockService(loadConfig(lockServiceConfig, { TICK_MS: '100', ...base }));
+    const lock = await startLockService(loadConfig(lockServiceConfig, { TICK_MS: '100', ...base }), deps);
     services.push(lock);
     // NAVER is the simulator here, so requests carry their lease's origin for the overlap oracle.
     const fetcherEnv = {
@@ -59,11 +68,13 @@ export async function startSystem(opts: {
       NAVER_POLL_MS: '200',
       LOCK_SERVICE_URL: lock.url,
       ...base,
+      ...opts.fetcherEnv,
     };
-    services.push(await startFetcher(loadConfig(fetcherConfig, fetcherEnv)));
-    services.push(await startProcessor(loadConfig(processorConfig, base)));
+    services.push(await startFetcher(loadConfig(fetcherConfig, fetcherEnv), deps));
+    services.push(await startProcessor(loadConfig(processorConfig, base), deps));
     const writer = await startSheetsWriter(
       loadConfig(sheetsWriterConfig, { SHEETS_API_URL: `${sheets.url}/`, ...base }),
+      deps,
     );
     services.push(writer);
     // Last: the scheduler proves every new target through the writer's preflight.
@@ -74,7 +85,9 @@ export async function startSystem(opts: {
         LOCK_SERVICE_URL: lock.url,
         BOOTSTRAP_ADMIN_TOKEN: operator,
         ...base,
+        ...opts.schedulerEnv,
       }),
+      deps,
     );
     services.push(scheduler);
     schedulerToken = operator;

@@ -25,7 +25,7 @@ import {
 import { checkOf } from './domain/grant.ts';
 import { buildTimes } from './download-window.ts';
 import { masterDue, refreshMasterData, snapshotCache } from './master-data.ts';
-import { onImportRequested, REQUESTS_CONSUMER } from './requests.ts';
+import { onImportCancelled, onImportRequested, REQUESTS_CONSUMER } from './requests.ts';
 import { acceptGrant, SERVICE } from './work.ts';
 import { workRunner } from './work-runner.ts';
 
@@ -103,7 +103,10 @@ export async function buildFetcher(config: FetcherConfig, deps: FetcherDeps = {}
         handle: async (event) => {
           if (event.type === 'ImportRequested') await onImportRequested(requests, event);
           else if (event.type === 'CredentialsCheckRequested') await onCredentialsCheckRequested(requests, event);
-          else if (event.type === 'ImportFailed') await onCheckLeaseFailed(requests, event);
+          else if (event.type === 'ImportFailed') {
+            await onCheckLeaseFailed(requests, event);
+            await onImportCancelled(requests, event);
+          }
         },
       },
       {

@@ -180,3 +180,13 @@ export async function onImportRequested(deps: RequestDeps, event: EventOfType<'I
   if (wrote > 0) deps.onServed?.(wrote);
   deps.nudge();
 }
+
+/**
+ * An import cancelled while it waited for its lease (the scheduler's ImportFailed `cancelled`): a grant that still
+ * arrives for it — the lock-service granted before it read the cancel — is given back unused, as for an import served
+ * from the store (acceptGrant), so no NAVER work is done for an import nobody wants any more.
+ */
+export async function onImportCancelled(deps: RequestDeps, event: EventOfType<'ImportFailed'>): Promise<void> {
+  if (event.data.code !== 'cancelled') return;
+  await markServed(deps.pool, event.importId, event.customerId);
+}

@@ -199,8 +199,13 @@ async function workUnderLease(
     const calendar = await loadCalendar(db, customerId, request.reportTypes, request.dateRange);
     const plan = planImport(request, calendar, calendarPolicy(deps.config), now);
     let verified = await isVerified(db, customerId, fingerprint, now, deps.config.CREDENTIALS_TRUST_MS);
+    // Every lease in which NAVER accepted the credentials renews their trust, not only one that found it lapsed:
+    // otherwise trust lapses every CREDENTIALS_TRUST_MS however often they are used, and an import served from the
+    // store then needs a lease (and a NAVER call) of its own just to prove them again.
+    let renewed = false;
     const accepted = async () => {
-      if (verified || !fingerprint) return;
+      if (renewed || !fingerprint) return;
+      renewed = true;
       verified = true;
       await markVerified(db, customerId, fingerprint, deps.clock.now());
     };

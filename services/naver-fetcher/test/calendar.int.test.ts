@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   type EventOfType,
+  ImportFailedV1,
   type ImportRequest,
   ImportRequestedV1,
   LeaseRequestedV1,
+  LockGrantedV2,
   makeEvent,
   type ReportType,
   readMasterSnapshot,
@@ -344,5 +346,43 @@ describe('a shared job pool', () => {
     const ours = recorded.filter((r) => r.origin?.startsWith(id!));
     expect(ours.filter((r) => r.status === 404).length).toBeGreaterThan(0);
     expect(event.data.reportJobs).toBeGreaterThan(80);
+  });
+
+  it('a grant for an import the scheduler cancelled is given back unused, with no NAVER call', async () => {
+    const c = await connection(busy);
+    const importId = crypto.randomUUID();
+    const ids = { importId, customerId: busy.customerId, now: clock.now() };
+    const before = await simStats(busy.customerId);
+    // The cancel reaches the fetcher first; the grant the lock-service had already made (before it read the cancel)
+    // arrives after it, on the leases topic.
+    await tap.publish([
+      makeEvent(
+        ImportFailedV1,
+        { stage: 'queue', code: 'cancelled', message: 'cancelled by a test', retryable: false },
+        { source: 'scheduler', ...ids },
+      ),
+    ]);
+    await until('the cancel recorded', async () =>
+      (await pool.query('SELECT 1 FROM fetcher.fetches WHERE import_id = $1', [importId])).rowCount ? true : undefined,
+    );
+    const request: ImportRequest = {
+      connectionId: c.connectionId,
+      trigger: 'manual',
+      priority: 'on-demand',
+      reportTypes: ['AD'],
+      dateRange: window('2026-11-20', 2),
+      target: { spreadsheetId: 's', sheetName: 't' },
+    };
+    const expiresAt = new Date(clock.now().getTime() + 120_000).toISOString();
+    await tap.publish([
+      makeEvent(
+        LockGrantedV2,
+        { leaseTtlMs: 120_000, leaseExpiresAt: expiresAt, waitedMs: 10, request },
+        { source: 'lock-service', ...ids, fencingToken: 9_001 },
+      ),
+    ]);
+    expect(await tap.next('LeaseReleased', importId)).toMatchObject({ data: { outcome: 'done', naverRequests: 0 } });
+    expect((await simStats(busy.customerId)).requests.total).toBe(before.requests.total);
+    expect(tap.events.some((e) => e.type === 'ReportsDownloaded' && e.importId === importId)).toBe(false);
   });
 });

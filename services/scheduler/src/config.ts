@@ -7,7 +7,11 @@ export const schedulerConfig = baseConfig.extend({
    * The operator's token: admin of the BOOTSTRAP_TENANT tenant, and the only token that may create tenants. Unset,
    * only tokens issued through the API exist. Stored hashed like every token; never logged.
    */
-  BOOTSTRAP_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+  BOOTSTRAP_ADMIN_TOKEN: z.preprocess(
+    // An empty value (an env file's `BOOTSTRAP_ADMIN_TOKEN=`) is no token, not a short one.
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
+  ),
   BOOTSTRAP_TENANT: z.string().min(1).max(100).default('default'),
   /** The sheets-writer, for the preflight of a connection's target (POST /internal/preflight). */
   SHEETS_WRITER_URL: z.url({ message: 'required: the sheets-writer base URL, e.g. http://sheets-writer:8080' }),

@@ -123,21 +123,25 @@ export function connectionLifecycle(deps: LifecycleDeps) {
           apiKey: input.apiKey,
           secret: input.secret,
         });
-        const inserted = await insertConnection(tx, {
-          id,
-          tenantId,
-          name: input.name ?? null,
-          customerId: input.customerId,
-          reportTypes: input.reportTypes,
-          historyDays: input.historyDays,
-          spreadsheetId: input.spreadsheetId,
-          sheetName: input.sheetName,
-          status: 'verifying',
-          checkId: null,
-          scheduleTime: input.scheduleTime,
-          layout: input.layout ?? null,
-          principalEmail,
-        });
+        const inserted = await insertConnection(
+          tx,
+          {
+            id,
+            tenantId,
+            name: input.name ?? null,
+            customerId: input.customerId,
+            reportTypes: input.reportTypes,
+            historyDays: input.historyDays,
+            spreadsheetId: input.spreadsheetId,
+            sheetName: input.sheetName,
+            status: 'verifying',
+            checkId: null,
+            scheduleTime: input.scheduleTime,
+            layout: input.layout ?? null,
+            principalEmail,
+          },
+          now,
+        );
         const connection = await saveConnection(tx, await requestCheck(tx, inserted, 'created'), now);
         const decision = decideImportRequest(
           connection,

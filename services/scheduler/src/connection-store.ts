@@ -66,11 +66,12 @@ function toConnection(r: any): Connection {
 
 export type NewConnection = Omit<Connection, 'createdAt' | 'updatedAt' | 'health' | 'pausedAt'>;
 
-export async function insertConnection(db: Queryable, c: NewConnection): Promise<Connection> {
+/** A new connection, created at `at` by the service's clock (the schedule compares the creation with that clock). */
+export async function insertConnection(db: Queryable, c: NewConnection, at: Date): Promise<Connection> {
   const { rows } = await db.query(
     `INSERT INTO scheduler.connections (id, tenant_id, name, customer_id, report_types, history_days, spreadsheet_id,
-       sheet_name, status, check_id, schedule_time, layout, principal_email)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+       sheet_name, status, check_id, schedule_time, layout, principal_email, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING ${COLUMNS}`,
     [
       c.id,
       c.tenantId,
@@ -85,6 +86,7 @@ export async function insertConnection(db: Queryable, c: NewConnection): Promise
       c.scheduleTime,
       c.layout ? JSON.stringify(c.layout) : null,
       c.principalEmail,
+      at,
     ],
   );
   return toConnection(rows[0]);

@@ -1,5 +1,7 @@
-import type { ReportlineEvent } from '@reportline/contracts';
+import type { ReportlineEvent, ReportType } from '@reportline/contracts';
 import { appendToOutbox, claimEvent, type Pool, type Queryable, withTransaction } from '@reportline/platform';
+import type { ImportCandidate } from './domain/coalesce.ts';
+import type { ImportCursor } from './domain/import-cursor.ts';
 import { type ImportView, storedView } from './domain/import-view.ts';
 import { lastProgressAt } from './domain/stall.ts';
 
@@ -170,16 +172,125 @@ export async function findImport(db: Queryable, importId: string, tenantId?: str
   return rows[0] && storedView(rows[0].view);
 }
 
+/** Filters of GET /imports; every one optional but the tenant. */
+export interface ImportListQuery {
+  tenantId?: string;
+  connectionId?: string;
+  status?: ImportView['status'];
+  /** requestedAt bounds: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  limit: number;
+  after?: ImportCursor;
+}
+
+/**
+ * A page of imports, newest first, and the cursor after its last one (null on the last page). Ordered by
+ * (requested_at, import_id), both in the keyset, so a page never repeats or skips an import whatever is inserted.
+ */
+export async function listImportsPage(
+  db: Queryable,
+  q: ImportListQuery,
+): Promise<{ items: ImportView[]; next: ImportCursor | null }> {
+  const { rows } = await db.query<{ view: ImportView; import_id: string; micros: string }>(
+    `SELECT i.view, i.import_id, (extract(epoch FROM i.requested_at) * 1000000)::bigint::text AS micros
+     FROM scheduler.imports i JOIN scheduler.connections c ON c.id = i.connection_id
+     WHERE ($1::uuid IS NULL OR c.tenant_id = $1)
+       AND ($2::uuid IS NULL OR i.connection_id = $2)
+       AND ($3::text IS NULL OR i.status = $3)
+       AND ($4::timestamptz IS NULL OR i.requested_at >= $4)
+       AND ($5::timestamptz IS NULL OR i.requested_at < $5)
+       AND ($6::bigint IS NULL
+            OR (i.requested_at, i.import_id) < (timestamptz 'epoch' + $6::bigint * interval '1 microsecond', $7::uuid))
+     ORDER BY i.requested_at DESC, i.import_id DESC LIMIT $8`,
+    [
+      q.tenantId ?? null,
+      q.connectionId ?? null,
+      q.status ?? null,
+      q.from ?? null,
+      q.to ?? null,
+      q.after?.micros ?? null,
+      q.after?.importId ?? null,
+      q.limit + 1,
+    ],
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => storedView(r.view)),
+    next: rows.length > q.limit && last ? { micros: last.micros, importId: last.import_id } : null,
+  };
+}
+
+/** A connection's imports, newest first (GET /connections/:id/imports). */
 export async function listImports(
   db: Queryable,
   connectionId: string,
   limit: number,
   tenantId?: string,
 ): Promise<ImportView[]> {
-  const { rows } = await db.query<{ view: ImportView }>(
-    `SELECT i.view FROM scheduler.imports i JOIN scheduler.connections c ON c.id = i.connection_id
-     WHERE i.connection_id = $1 AND ($3::uuid IS NULL OR c.tenant_id = $3) ORDER BY i.requested_at DESC LIMIT $2`,
-    [connectionId, limit, tenantId ?? null],
+  return (await listImportsPage(db, { connectionId, limit, tenantId })).items;
+}
+
+// Advisory lock keys of this module: (namespace, hash of the connection id).
+const COALESCE_LOCK = 0x1e12;
+
+/**
+ * Serialises the decisions on one connection's new imports until the transaction ends: two identical requests at
+ * once then see each other's import, and only one is created. Takes no row lock the connection's lifecycle would wait on.
+ */
+export async function lockImportRequests(tx: Queryable, connectionId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COALESCE_LOCK, connectionId]);
+}
+
+/** The connection's imports not yet completed or failed, with what each asked for (from its ImportRequested). */
+export async function openImportsOf(tx: Queryable, connectionId: string): Promise<ImportCandidate[]> {
+  const { rows } = await tx.query<{
+    import_id: string;
+    status: ImportView['status'];
+    requested_at: Date;
+    ending: boolean;
+    data: { dateRange: { from: string; to: string }; reportTypes: ReportType[] } | null;
+  }>(
+    `SELECT i.import_id, i.status, i.requested_at, i.overdue_at IS NOT NULL AS ending,
+            COALESCE(i.held, e.event)->'data' AS data
+     FROM scheduler.imports i
+     LEFT JOIN scheduler.import_events e ON e.import_id = i.import_id AND e.type = 'ImportRequested'
+     WHERE i.connection_id = $1 AND i.status NOT IN ('completed', 'failed')`,
+    [connectionId],
   );
-  return rows.map((r) => storedView(r.view));
+  return rows.flatMap((r) =>
+    r.data
+      ? [
+          {
+            importId: r.import_id,
+            status: r.status,
+            requestedAt: r.requested_at.toISOString(),
+            ending: r.ending,
+            dateRange: r.data.dateRange,
+            reportTypes: r.data.reportTypes,
+          },
+        ]
+      : [],
+  );
+}
+
+/** An import of the tenant, locked, with its held request (null once published). */
+export async function loadTenantImportForUpdate(
+  tx: Queryable,
+  importId: string,
+  tenantId: string,
+): Promise<{ view: ImportView; held: ReportlineEvent | null; overdue: boolean } | undefined> {
+  const { rows } = await tx.query<{ view: ImportView; held: ReportlineEvent | null; overdue: boolean }>(
+    `SELECT i.view, i.held, i.overdue_at IS NOT NULL AS overdue
+     FROM scheduler.imports i JOIN scheduler.connections c ON c.id = i.connection_id
+     WHERE i.import_id = $1 AND c.tenant_id = $2 FOR UPDATE OF i`,
+    [importId, tenantId],
+  );
+  const row = rows[0];
+  return row && { view: storedView(row.view), held: row.held, overdue: row.overdue };
+}
+
+export async function clearHeld(tx: Queryable, importId: string): Promise<void> {
+  await tx.query('UPDATE scheduler.imports SET held = NULL WHERE import_id = $1', [importId]);
 }

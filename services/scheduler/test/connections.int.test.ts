@@ -24,6 +24,14 @@ beforeAll(async () => {
   let databaseUrl: string;
   ({ bus, scheduler, inject, databaseUrl } = await startInMemoryScheduler({
     raiseAlert: async (_db, alert) => void alerts.push(alert),
+    // The lock-service's view as it answers, plus a token field it must never pass on.
+    lockView: async (customerId) => ({
+      customerId,
+      holder: { importId: crypto.randomUUID(), grantedAt: '2026-12-01T00:00:00.000Z', token: 41 },
+      queue: [],
+      lockDelayUntil: null,
+      history: [{ importId: crypto.randomUUID(), endedBy: 'released', fencingToken: 40 }],
+    }),
   }));
   pool = createPool(databaseUrl);
 });
@@ -131,6 +139,26 @@ describe('tenant isolation', () => {
     }
     expect((await asB({ method: 'GET', url: '/locks/2002' })).statusCode).toBe(404);
     expect((await asA({ method: 'GET', url: `/connections/${connection.id}` })).json().sheetName).toBe('로우데이터');
+  });
+});
+
+describe('the lock view', () => {
+  it("shows a tenant the lock of its connection's customer id, without any fencing token", async () => {
+    const admin = await newTenant('locks');
+    const asAdmin: Inject = (o) => inject({ ...o, headers: { ...as(admin), ...(o.headers ?? {}) } });
+    await createConnection(asAdmin, bus, '5005');
+    const res = await asAdmin({ method: 'GET', url: '/locks/5005' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ customerId: '5005', queue: [], history: [{ endedBy: 'released' }] });
+    expect(res.body).not.toMatch(/token/i);
+    expect((await asAdmin({ method: 'GET', url: '/locks/abc' })).statusCode).toBe(400);
+  });
+
+  it('names a tenant taken twice', async () => {
+    await newTenant('twice');
+    const again = await inject({ method: 'POST', url: '/tenants', payload: { name: 'twice' } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().detail).toContain('twice');
   });
 });
 

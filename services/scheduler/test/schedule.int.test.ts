@@ -52,24 +52,27 @@ let customer = 500_000;
 async function connection(
   over: { scheduleTime?: string; status?: 'healthy' | 'unhealthy' | 'verifying'; paused?: boolean } = {},
 ) {
-  const c = await insertConnection(pool, {
-    id: crypto.randomUUID(),
-    tenantId,
-    name: null,
-    customerId: String(customer++),
-    reportTypes: ['AD'],
-    historyDays: 7,
-    spreadsheetId: 'sheet-1',
-    sheetName: '로우데이터',
-    status: over.status ?? 'healthy',
-    checkId: null,
-    scheduleTime: over.scheduleTime ?? '06:30',
-    layout: null,
-    principalEmail: null,
-  });
-  await pool.query('UPDATE scheduler.connections SET created_at = $2, paused_at = $3 WHERE id = $1', [
+  const c = await insertConnection(
+    pool,
+    {
+      id: crypto.randomUUID(),
+      tenantId,
+      name: null,
+      customerId: String(customer++),
+      reportTypes: ['AD'],
+      historyDays: 7,
+      spreadsheetId: 'sheet-1',
+      sheetName: '로우데이터',
+      status: over.status ?? 'healthy',
+      checkId: null,
+      scheduleTime: over.scheduleTime ?? '06:30',
+      layout: null,
+      principalEmail: null,
+    },
+    new Date('2030-03-01T00:00:00Z'),
+  );
+  await pool.query('UPDATE scheduler.connections SET paused_at = $2 WHERE id = $1', [
     c.id,
-    '2030-03-01T00:00:00Z',
     over.paused ? '2030-03-02T00:00:00Z' : null,
   ]);
   return c;

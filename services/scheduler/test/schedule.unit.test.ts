@@ -109,7 +109,18 @@ const view = (
   ...initialView(crypto.randomUUID(), '338047'),
   status,
   pending,
-  steps: downloaded ? [{ type: 'ReportsDownloaded', time: RUN_START.toISOString(), eventId: crypto.randomUUID() }] : [],
+  steps: downloaded
+    ? [
+        {
+          type: 'ReportsDownloaded',
+          count: 1,
+          firstAt: RUN_START.toISOString(),
+          lastAt: RUN_START.toISOString(),
+          time: RUN_START.toISOString(),
+          eventId: crypto.randomUUID(),
+        },
+      ]
+    : [],
 });
 
 describe('what an open run does', () => {

@@ -41,6 +41,22 @@ export async function buildHttpApp(opts: HttpAppOptions) {
     loggerInstance: opts.logger,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
     bodyLimit: opts.bodyLimitBytes ?? 1_048_576,
+    // The router answers a bad URL or an over-long path parameter before any error handler runs: the same
+    // problem+json as every other 4xx, never a bare JSON error.
+    frameworkErrors: (err, req, res) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const reply = res as unknown as FastifyReply;
+      reply
+        .status(status)
+        .type('application/problem+json')
+        .send({
+          type: `urn:reportline:problem:${status === 414 ? 'uri-too-long' : 'invalid-request'}`,
+          title: status === 414 ? 'a path parameter is too long' : 'the URL cannot be parsed',
+          status,
+          detail: err.message,
+          instance: req.url.slice(0, 200),
+        });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
