@@ -35,11 +35,13 @@ async function api(method, path, body) {
   return { status: res.status, body: json };
 }
 
-// ---- state updates: a view only grows its steps, so the one with more is the newer, whichever arrived last.
+// ---- state updates: a view only ever folds more events in, so the one that counts more is the newer, whichever
+// arrived last (steps are summarised by kind with a count; older views listed one step per event).
+const folded = (view) => view.steps.reduce((n, s) => n + (s.count ?? 1), 0);
 function upsertImport(view, connectionId) {
   const known = state.imports.get(view.importId);
-  if (known && known.view.steps.length > view.steps.length) return;
-  state.imports.set(view.importId, { view, connectionId: connectionId ?? known?.connectionId });
+  if (known && folded(known.view) > folded(view)) return;
+  state.imports.set(view.importId, { view, connectionId: connectionId ?? view.connectionId ?? known?.connectionId });
 }
 
 function upsertConnection(c) {
@@ -229,6 +231,7 @@ const { render, scheduleRender, renderImports, renderLocks } = createView({
   state,
   t,
   hasLabel: (key) => key in labels[lang],
+  currentLang: () => lang,
   actions: { retry, updateNow },
   customerIds,
 });

@@ -20,7 +20,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 /** The renderers over `state`, labelled with `t`; `actions` are the buttons' handlers. */
-export function createView({ state, t, hasLabel, actions, customerIds }) {
+export function createView({ state, t, hasLabel, currentLang, actions, customerIds }) {
   const { retry, updateNow } = actions;
   let renderQueued = false;
   function scheduleRender() {
@@ -41,8 +41,10 @@ export function createView({ state, t, hasLabel, actions, customerIds }) {
   const statusLabel = (s) => el('span', { class: `status ${s}` }, t(`status.${s}`));
 
   function failureBlock(failure, connection) {
+    // The API says what to do (in English); a Korean page prefers its own words for the codes it knows.
+    const ours = hasLabel(`fail.${failure.code}`) ? t(`fail.${failure.code}`) : null;
     const hint =
-      (hasLabel(`fail.${failure.code}`) ? t(`fail.${failure.code}`) : null) ??
+      (currentLang() === 'en' ? (failure.action ?? ours) : (ours ?? failure.action)) ??
       t(failure.retryable ? 'retryable' : 'notRetryable');
     const email =
       connection?.principalEmail && /sheet|shar|editor/.test(failure.code) ? ` (${connection.principalEmail})` : '';
