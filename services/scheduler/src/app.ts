@@ -17,15 +17,19 @@ import { authenticate, securitySchemes } from './auth/authenticate.ts';
 import { registerBootstrapToken } from './auth/bootstrap.ts';
 import type { SchedulerConfig } from './config.ts';
 import { connectionLifecycle, type Preflight, SERVICE } from './connection-lifecycle.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { importOutcomes } from './import-metrics.ts';
 import { PROJECTION, project } from './projection.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { eventRoutes } from './routes/events.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lockRoutes } from './routes/locks.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { scheduleSettings, startSchedule } from './schedule.ts';
 import { httpLockView, httpPreflight, type LockView } from './service-clients.ts';
+import { startFeedPrune } from './sse/feed.ts';
+import type { SseOptions } from './sse/stream.ts';
 import { startStallSweep } from './stall-sweep.ts';
 
 export interface SchedulerDeps {
@@ -37,6 +41,8 @@ export interface SchedulerDeps {
   /** The lock-service's lock view; over HTTP to LOCK_SERVICE_URL unless injected. */
   lockView?: LockView;
   raiseAlert?: RaiseAlert;
+  /** The SSE streams' timings and buffer cap (tests shorten them). */
+  sse?: Partial<SseOptions>;
 }
 
 /** The scheduler wired, not started: its HTTP app (for `inject`) and `start` (relay, projection, sweep, listen). */
@@ -77,10 +83,10 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
   connectionRoutes(rt.http, lifecycle);
   importRoutes(rt.http, { pool: rt.pool, clock, relay: rt.relay });
   alertRoutes(rt.http, { pool: rt.pool, clock, secretsKey: config.SECRETS_KEY });
-  lockRoutes(rt.http, {
-    pool: rt.pool,
-    lockView: deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 }),
-  });
+  const lockView = deps.lockView ?? httpLockView({ baseUrl: config.LOCK_SERVICE_URL, timeoutMs: 5_000 });
+  lockRoutes(rt.http, { pool: rt.pool, lockView });
+  eventRoutes(rt.http, { pool: rt.pool, options: deps.sse });
+  dashboardRoutes(rt.http, { pool: rt.pool, lockView });
   const outcomes = importOutcomes(rt.metrics);
   const built = rt.assemble({
     subscriptions: [
@@ -95,6 +101,8 @@ export async function buildScheduler(config: SchedulerConfig, deps: SchedulerDep
       },
     ],
     loops: [
+      // A day of feed is kept: a client away longer reloads its state rather than resuming.
+      () => startFeedPrune({ pool: rt.pool, logger: rt.logger, keepMs: 86_400_000, everyMs: 3_600_000 }),
       () => startAlertDelivery({ pool: rt.pool, clock, logger: rt.logger, ...alertDeliveryOptions(config) }),
       () =>
         startStallSweep({

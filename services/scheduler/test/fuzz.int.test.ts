@@ -56,6 +56,9 @@ async function routesOfDocument(): Promise<Route[]> {
   const doc = (await inject({ method: 'GET', url: '/openapi.json' })).json();
   const routes: Route[] = [];
   for (const [path, item] of Object.entries<Record<string, Schema>>(doc.paths)) {
+    // An event stream's 200 never ends, which inject cannot wait out; events.int.test.ts holds them to account over a
+    // socket.
+    if (path === '/events' || path.endsWith('/events')) continue;
     for (const [method, op] of Object.entries<Schema>(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const params: Schema[] = op.parameters ?? [];

@@ -18,8 +18,11 @@ declare module 'fastify' {
   }
 }
 
-/** Routes anyone may call: probes, metrics and the API's own documentation. */
-const PUBLIC = [/^\/health(\/|$)/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
+/**
+ * Routes anyone may call: probes, metrics, the API's own documentation, and the dashboard's page and assets (they hold
+ * no data: the page calls the API with the token its user signs in with).
+ */
+const PUBLIC = [/^\/health(\/|$)/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/$/, /^\/ui\//];
 const isPublic = (url: string) => PUBLIC.some((p) => p.test(url.split('?')[0]!));
 
 /** The OpenAPI security scheme every non-public route declares. */
