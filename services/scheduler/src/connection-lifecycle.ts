@@ -22,6 +22,7 @@ import type { z } from 'zod';
 import type { RaiseAlert } from './alerts/alert.ts';
 import {
   type Connection,
+  checkHistory,
   deleteConnection,
   findConnection,
   findConnectionByCheck,
@@ -223,8 +224,16 @@ export function connectionLifecycle(deps: LifecycleDeps) {
       const c = await findConnectionByCheck(tx, event.importId);
       if (!c) return true;
       const answer: CheckAnswer = event.data;
-      const decided = checkAnswered(c, event.importId, answer, new Date(event.time));
+      const history = await checkHistory(tx, c.id, event.importId);
+      // This answer is recorded already: the refusals before it are one fewer.
+      const before = Math.max(0, history.passingRefusals - 1);
+      const decided = checkAnswered(c, event.importId, answer, new Date(event.time), before);
       if (!decided) return true;
+      if (decided.outcome === 'again') {
+        // Still verifying: its held imports keep waiting for the next check.
+        await saveConnection(tx, await requestCheck(tx, decided.connection, history.reason), clock.now());
+        return true;
+      }
       await saveConnection(tx, decided.connection, clock.now());
       const held = await takeHeldImports(tx, c.id);
       if (decided.outcome === 'healthy') {

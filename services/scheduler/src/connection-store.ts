@@ -196,12 +196,40 @@ export async function recordCheckRequested(
 export async function recordCheckAnswered(
   db: Queryable,
   checkId: string,
-  answer: { ok: boolean; code: string | null; message: string | null; at: Date },
+  answer: { ok: boolean; code: string | null; message: string | null; retryable: boolean; at: Date },
 ): Promise<void> {
   await db.query(
-    `UPDATE scheduler.credential_checks SET answered_at = $2, ok = $3, code = $4, message = $5 WHERE check_id = $1`,
-    [checkId, answer.at, answer.ok, answer.code, answer.message],
+    `UPDATE scheduler.credential_checks SET answered_at = $2, ok = $3, code = $4, message = $5, retryable = $6
+     WHERE check_id = $1`,
+    [checkId, answer.at, answer.ok, answer.code, answer.message, answer.retryable],
   );
+}
+
+/**
+ * The reason the connection's checks were asked for, and how many of its latest answered checks in a row were
+ * refused for a passing reason (NAVER or the lease unavailable).
+ */
+export async function checkHistory(
+  db: Queryable,
+  connectionId: string,
+  checkId: string,
+): Promise<{ reason: 'created' | 'rotated' | 'resumed' | 'manual'; passingRefusals: number }> {
+  const { rows } = await db.query<{ reason: string; ok: boolean | null; retryable: boolean | null; check_id: string }>(
+    `SELECT check_id, reason, ok, retryable FROM scheduler.credential_checks
+     WHERE connection_id = $1 AND answered_at IS NOT NULL ORDER BY requested_at DESC LIMIT 20`,
+    [connectionId],
+  );
+  let passingRefusals = 0;
+  for (const r of rows) {
+    if (r.ok !== false || r.retryable !== true) break;
+    passingRefusals++;
+  }
+  const reason = (rows.find((r) => r.check_id === checkId)?.reason ?? 'manual') as
+    | 'created'
+    | 'rotated'
+    | 'resumed'
+    | 'manual';
+  return { reason, passingRefusals };
 }
 
 /** True when `id` is a credentials check this service asked for (its lease events carry the check id). */

@@ -66,15 +66,20 @@ describe('the lifecycle of a connection', () => {
     const { connection: verifying, check } = startVerification(connection, 'created', 'check-1');
     expect(verifying.status).toBe('verifying');
     expect(check).toEqual({ connectionId: connection.id, reason: 'created' });
-    const answered = checkAnswered(verifying, 'check-1', { ok: true, code: null, message: null, action: null }, at);
+    const answered = checkAnswered(
+      verifying,
+      'check-1',
+      { ok: true, code: null, message: null, action: null, retryable: false },
+      at,
+    );
     expect(answered).toMatchObject({ outcome: 'healthy', connection: { status: 'healthy', checkId: null } });
   });
 
   it('given credentials rotated since, when the older check is answered, then nothing changes', () => {
     const { connection: verifying } = startVerification(connection, 'rotated', 'check-2');
-    expect(checkAnswered(verifying, 'check-1', { ok: false, code: 'x', message: 'm', action: 'a' }, at)).toBe(
-      undefined,
-    );
+    expect(
+      checkAnswered(verifying, 'check-1', { ok: false, code: 'x', message: 'm', action: 'a', retryable: false }, at),
+    ).toBe(undefined);
   });
 
   it('given a refusal, then the connection is unhealthy with the reason and what to do', () => {
@@ -82,7 +87,7 @@ describe('the lifecycle of a connection', () => {
     const answered = checkAnswered(
       verifying,
       'check-3',
-      { ok: false, code: 'naver-credentials-invalid', message: 'bad signature', action: null },
+      { ok: false, code: 'naver-credentials-invalid', message: 'bad signature', action: null, retryable: false },
       at,
     );
     expect(answered?.connection).toMatchObject({
@@ -90,6 +95,25 @@ describe('the lifecycle of a connection', () => {
       health: { code: 'naver-credentials-invalid', message: 'bad signature', at: at.toISOString() },
     });
     expect(answered?.connection.health?.action).toContain('API key');
+  });
+
+  it('given a refusal that passes by itself, then the check is asked again, and after three in a row the connection is unhealthy saying so', () => {
+    const { connection: verifying } = startVerification(connection, 'created', 'check-4');
+    const unavailable = {
+      ok: false,
+      code: 'lease-unavailable',
+      message: 'the lease was not granted in time',
+      action: null,
+      retryable: true,
+    };
+    expect(checkAnswered(verifying, 'check-4', unavailable, at, 0)).toMatchObject({
+      outcome: 'again',
+      connection: { status: 'verifying', health: null },
+    });
+    const exhausted = checkAnswered(verifying, 'check-4', unavailable, at, 3);
+    expect(exhausted).toMatchObject({ outcome: 'unhealthy', connection: { health: { code: 'lease-unavailable' } } });
+    expect(exhausted?.connection.health?.action).toContain('could not be reached');
+    expect(exhausted?.connection.health?.action).not.toContain('API key');
   });
 
   it('given a healthy connection, when an import fails on the sheet, then it is unhealthy until a target is proved', () => {

@@ -286,6 +286,34 @@ describe('creating a connection', () => {
   });
 });
 
+describe('a check NAVER could not answer', () => {
+  it('is asked again while the connection keeps verifying and its first import keeps waiting', async () => {
+    const res = await postConnection(inject, '3007');
+    const { id, firstImport } = res.json();
+    const first = await until('the first check', () =>
+      bus.published.find((e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === id),
+    );
+    await bus.publish([
+      answerCheck(first, { ok: false, code: 'lease-unavailable', message: 'no lease in time', retryable: true }),
+    ]);
+    const second = await until('a second check', () =>
+      bus.published.find(
+        (e) => e.type === 'CredentialsCheckRequested' && e.data.connectionId === id && e.id !== first.id,
+      ),
+    );
+    expect(second.data).toMatchObject({ reason: 'created' });
+    expect((await inject({ method: 'GET', url: `/connections/${id}` })).json()).toMatchObject({
+      status: 'verifying',
+      health: null,
+    });
+    expect((await inject({ method: 'GET', url: `/imports/${firstImport.importId}` })).json().status).toBe('requested');
+    await bus.publish([answerCheck(second)]);
+    await until('the held first-link import published', () =>
+      bus.published.find((e) => e.type === 'ImportRequested' && e.importId === firstImport.importId),
+    );
+  });
+});
+
 describe('changing a connection', () => {
   it('pauses and resumes the schedule, proves a new target, and deletes it leaving no credentials behind', async () => {
     const { id } = (await createConnection(inject, bus, '4004')).json();

@@ -29,24 +29,42 @@ export function startVerification(
   };
 }
 
-export type CheckAnswer = { ok: boolean; code: string | null; message: string | null; action: string | null };
+export type CheckAnswer = {
+  ok: boolean;
+  code: string | null;
+  message: string | null;
+  action: string | null;
+  retryable: boolean;
+};
+
+/** Checks refused for a passing reason (NAVER or the lease unavailable) asked again before the connection is unhealthy. */
+export const MAX_PASSING_REFUSALS = 3;
+
+const UNREACHABLE_ACTION =
+  'NAVER could not be reached to check the credentials; verify the connection again later (POST /connections/:id/verify)';
 
 /**
- * A credentials check answered: healthy, or unhealthy with the reason and what to do. An answer to an older check
- * than the connection's current one changes nothing (the credentials it checked were replaced). Pure.
+ * A credentials check answered: healthy; or, refused for a reason that passes by itself (NAVER or the lease
+ * unavailable), checked again while the connection keeps verifying — at most MAX_PASSING_REFUSALS times in a row —;
+ * or unhealthy with the reason and what to do. An answer to an older check than the connection's current one changes
+ * nothing (the credentials it checked were replaced). Pure.
  */
 export function checkAnswered(
   c: Connection,
   checkId: string,
   answer: CheckAnswer,
   at: Date,
-): { connection: Connection; outcome: 'healthy' | 'unhealthy' } | undefined {
+  passingRefusals = 0,
+): { connection: Connection; outcome: 'healthy' | 'unhealthy' | 'again' } | undefined {
   if (c.checkId !== checkId) return undefined;
   if (answer.ok) return { connection: { ...c, status: 'healthy', health: null, checkId: null }, outcome: 'healthy' };
+  if (answer.retryable && passingRefusals < MAX_PASSING_REFUSALS) {
+    return { connection: { ...c, status: 'verifying', checkId: null }, outcome: 'again' };
+  }
   const health: ConnectionHealth = {
     code: answer.code ?? 'credentials-rejected',
     message: answer.message ?? 'NAVER did not accept the credentials',
-    action: answer.action ?? CREDENTIALS_ACTION,
+    action: answer.action ?? (answer.retryable ? UNREACHABLE_ACTION : CREDENTIALS_ACTION),
     at: at.toISOString(),
   };
   return { connection: { ...c, status: 'unhealthy', health, checkId: null }, outcome: 'unhealthy' };
