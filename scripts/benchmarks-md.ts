@@ -4,7 +4,7 @@
 // its last JSON line counts. The machine each line ran on is recorded with it, so figures are never compared blind.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 interface Machine {
   cpu: string;
@@ -39,8 +39,9 @@ for (const file of files) {
   const last = lines.at(-1);
   if (!last) continue;
   const parsed = JSON.parse(last) as Record<string, unknown>;
-  if (typeof parsed.scenario === 'string' && parsed.figures)
-    benches.set(parsed.scenario, parsed as unknown as BenchRun);
+  // Keyed by file name: a variant of a scenario kept under its own name (latency-sheets10.json) gets its own row.
+  const key = file.endsWith('.json') ? basename(file, '.json') : String(parsed.scenario);
+  if (typeof parsed.scenario === 'string' && parsed.figures) benches.set(key, parsed as unknown as BenchRun);
   else if ('seed' in parsed && 'overlaps' in parsed) chaos.push(parsed as ChaosRun);
 }
 
@@ -66,11 +67,27 @@ for (const [name, run] of [...benches].sort(([a], [b]) => a.localeCompare(b))) {
   out.push(`| ${name} | ${figures} | ${day(run.ranAt)} | ${machine(run.machine)} |`);
 }
 if (benches.size === 0) out.push('| — | no bench JSON lines found | | |');
+if (benches.has('latency')) {
+  out.push(
+    '',
+    '`latency` is request → SheetWritten of a 1-day AD + AD_CONVERSION import (fresh: a date new to the data calendar,',
+    "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 writes a minute per principal)",
+    "the writer paces an import's ~6 Sheets calls about a second apart, so the write, not NAVER, sets the time:",
+    '`latency-sheets10` is the same run with that quota compressed tenfold (LATENCY_SHEETS_SCALE=10), splitting the',
+    'time at RowsProcessed into pipeline (scheduler, lease, NAVER, processor) and write.',
+  );
+}
 out.push(
   '',
   '## Chaos runs (`npm run chaos -- --imports N --faults F --seed S --customers C`)',
   '',
-  'Exit criteria: lost, stuck, overlaps, mismatches and duplicates all 0, every failure with a reason.',
+  'Exit criteria: lost, stuck, overlaps, mismatches and duplicates all 0, every failure with a reason. Conditions',
+  '(infra/chaos/src/run.ts): every service as two child processes behind round-robin proxies, three tenants per',
+  'customer id, lease TTL 15 s, IMPORT_MAX_LIFETIME_MS the bound for `stuck`, the Sheets quota compressed tenfold.',
+  'Injected: SIGKILL (then restart) and SIGSTOP beyond the lease TTL (then SIGCONT) of any instance, NAVER 429 /',
+  '500 / ERROR bursts, Sheets 429 / 503 / dropped responses, duplicated and re-ordered events (re-published as they',
+  'were). Not injected: broker and Postgres restarts, foreign delete-all, 101st-job eviction, yesterday not ready,',
+  'scheduled runs over several simulated days (tenant 0 connections get one real daily run during the workload).',
   '',
   '| imports | completed | failed | lost | stuck | overlaps | mismatches | duplicates | faults | seed | ran (UTC) | machine |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -86,7 +103,8 @@ for (const r of chaos.sort((a, b) => Number(b.imports) - Number(a.imports))) {
 }
 if (chaos.length === 0) out.push('| — | | | | | | | | no chaos JSON lines found | | | |');
 out.push('', '### JSON lines', '', '```');
-for (const [, run] of benches) out.push(JSON.stringify({ scenario: run.scenario, figures: run.figures }));
+for (const [, run] of [...benches].sort(([a], [b]) => a.localeCompare(b)))
+  out.push(JSON.stringify({ scenario: run.scenario, figures: run.figures }));
 for (const r of chaos) {
   const { ranAt: _r, machine: _m, ...line } = r;
   out.push(JSON.stringify(line));

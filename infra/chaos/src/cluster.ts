@@ -41,6 +41,12 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   logDir: string;
+  /**
+   * Google's per-minute quota, compressed: the fake's quota clock runs this many times faster, and the writers'
+   * quota window shrinks to match (SHEETS_QUOTA_WINDOW_MS), so a run of many imports is not one principal's
+   * 60 writes a minute long. 1 (the default) is Google's pace.
+   */
+  sheetsTimeScale?: number;
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
@@ -109,7 +115,9 @@ async function waitForHealth(instance: Instance, timeoutMs: number): Promise<voi
 export async function startCluster(opts: ClusterOptions) {
   mkdirSync(opts.logDir, { recursive: true });
   const naver = await startSimulator(opts.naver);
-  const sheets = await startSheetsFake();
+  const scale = opts.sheetsTimeScale ?? 1;
+  const t0 = Date.now();
+  const sheets = await startSheetsFake({}, { now: () => t0 + (Date.now() - t0) * scale });
   const instances: Instance[] = [];
   const of = (s: ServiceName) => instances.filter((i) => i.service === s);
   const proxies = {
@@ -138,7 +146,12 @@ export async function startCluster(opts: ClusterOptions) {
       NAVER_DATA_READY_HOUR_KST: '0',
     },
     processor: {},
-    'sheets-writer': { SHEETS_API_URL: `${sheets.url}/` },
+    'sheets-writer': {
+      SHEETS_API_URL: `${sheets.url}/`,
+      ...(scale === 1
+        ? {}
+        : { SHEETS_QUOTA_WINDOW_MS: String(Math.round(60_000 / scale)), SHEETS_QUOTA_JITTER_MS: '50' }),
+    },
     scheduler: {
       SHEETS_WRITER_URL: proxies.writer.url,
       LOCK_SERVICE_URL: proxies.lock.url,
