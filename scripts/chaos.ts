@@ -45,6 +45,8 @@ try {
     ...(values['lifetime-ms'] ? { lifetimeMs: num('lifetime-ms') } : {}),
     logDir,
     log,
+    // e.g. CHAOS_SERVICE_ENV='{"naver-fetcher":{"NAVER_POLL_MS":"1000"}}' to rerun a seed under a suspect setting.
+    ...(process.env.CHAOS_SERVICE_ENV ? { serviceEnv: JSON.parse(process.env.CHAOS_SERVICE_ENV) } : {}),
   });
   const { details, ...line } = result;
   for (const d of details) log(d);

@@ -3,7 +3,7 @@
 // directly against the simulator's data generator (oracle.ts), and every import's end as the scheduler reports it,
 // held against the documented bound (the scheduler's IMPORT_MAX_LIFETIME_MS, enforced every IMPORT_SWEEP_MS).
 import { eventTap } from '@reportline/dev/event-tap';
-import { type Cluster, type Infra, startCluster } from './cluster.ts';
+import { type Cluster, type Infra, type ServiceName, startCluster } from './cluster.ts';
 import { type Fault, faultSchedule, inject, prng } from './faults.ts';
 import { checkTab } from './oracle.ts';
 import {
@@ -32,6 +32,8 @@ export interface ChaosOptions {
   lifetimeMs?: number;
   logDir: string;
   log?: (msg: string) => void;
+  /** Per-service variables over the run's own (a setting under suspicion, to reproduce what it does). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 export interface ChaosResult {
@@ -92,10 +94,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       customers,
       knobs: { reportBuildMs: 300, masterBuildMs: 300, dataReadyHourKst: 0, seed: o.seed },
     },
-    serviceEnv: {
+    serviceEnv: mergeEnv(o.serviceEnv, {
       'lock-service': {
         LEASE_TTL_MS: String(TTL_MS),
-        LEASE_MAX_HOLD_MS: String(Math.max(TTL_MS, lifetimeMs / 3)),
+        LEASE_MAX_HOLD_MS: String(Math.max(TTL_MS, Math.round(lifetimeMs / 3))),
         // The fetcher's NAVER_TIMEOUT_MS below + the 5 s drift margin, as the defaults pair them.
         LOCK_DELAY_MS: '7000',
         LOCK_MAX_QUEUE_WAIT_MS: String(Math.round(lifetimeMs / 2)),
@@ -116,7 +118,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         IMPORT_MAX_LIFETIME_MS: String(lifetimeMs),
         SCHEDULE_TICK_MS: '2000',
       },
-    },
+    }),
   });
   log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${cluster.instances.length} service processes`);
   const tap = await eventTap(o.infra.kafkaBrokers, o.infra.topicPrefix).catch(async (err) => {
@@ -326,6 +328,15 @@ async function verdict(
     seconds: Math.round((Date.now() - r.t0) / 1000),
     details,
   };
+}
+
+function mergeEnv(
+  over: ChaosOptions['serviceEnv'],
+  base: Partial<Record<ServiceName, Record<string, string>>>,
+): Partial<Record<ServiceName, Record<string, string>>> {
+  const merged = { ...base };
+  for (const [k, v] of Object.entries(over ?? {})) merged[k as ServiceName] = { ...base[k as ServiceName], ...v };
+  return merged;
 }
 
 /** The run's exit criteria (issue 14). */

@@ -17,7 +17,7 @@ it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, a
     infra: { kafkaBrokers: env.kafkaBrokers, databaseUrl: env.databaseUrl, topicPrefix },
     imports: 12,
     faults: 4,
-    seed: 14,
+    seed: 34,
     customers: 2,
     lifetimeMs: 90_000,
     logDir: join('.cache', 'chaos', 'e2e'),
