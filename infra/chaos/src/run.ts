@@ -156,6 +156,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const worker = async () => {
       while (sent < o.imports) {
         const k = sent++;
+        if (k > 0 && k % 50 === 0) log(`${k} import requests sent, ${tracked.size} accepted`);
         while (pending.length > 0 && pending[0]!.atImport <= k) fire(pending.shift()!);
         const connection = connections[Math.floor(random() * connections.length)]!;
         const days = 1 + Math.floor(random() * 3);
