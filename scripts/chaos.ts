@@ -48,8 +48,8 @@ try {
     // e.g. CHAOS_SERVICE_ENV='{"naver-fetcher":{"NAVER_POLL_MS":"1000"}}' to rerun a seed under a suspect setting.
     ...(process.env.CHAOS_SERVICE_ENV ? { serviceEnv: JSON.parse(process.env.CHAOS_SERVICE_ENV) } : {}),
   });
-  const { details, ...line } = result;
-  for (const d of details) log(d);
+  const { details, warnings, ...line } = result;
+  for (const d of [...details, ...warnings]) log(d);
   code = passed(result) ? 0 : 1;
   // Kept for scripts/benchmarks-md.ts (docs/benchmarks.md), with the machine it ran on.
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };

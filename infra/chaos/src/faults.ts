@@ -126,7 +126,8 @@ export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m:
     }
     return true;
   }
-  if (f.kind !== 'duplicate') log(`${f.kind} for ${f.durationMs} ms`);
+  if (f.kind === 'sheets503' || f.kind === 'sheetsDrop') log(`${f.kind}: the next Sheets requests fail`);
+  else if (f.kind !== 'duplicate') log(`${f.kind} for ${f.durationMs} ms`);
   switch (f.kind) {
     case 'naver429':
       // One request per second per customer id: every fetcher meets 429s until the burst ends.

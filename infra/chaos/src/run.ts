@@ -50,6 +50,13 @@ export interface ChaosResult {
   seed: number;
   requested: number;
   rejected: number;
+  rejectedReasons: Record<string, number>;
+  /**
+   * Answers that blame the user's credentials although every credential here is valid at the simulator (a fault
+   * made the check fail): a reason, but the wrong one to act on. Listed in `warnings`, not in the exit criteria.
+   */
+  misleading: number;
+  warnings: string[];
   byTrigger: Record<string, number>;
   unattributed: number;
   reasonless: number;
@@ -135,7 +142,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     const random = prng(o.seed ^ 0x5eed);
     const tracked = new Map<string, Tracked>();
-    let rejected = 0;
+    const rejections: { status: number; type: string; title: string }[] = [];
     const fire = (f: Fault) =>
       faultsDone.push(
         (async () => {
@@ -171,7 +178,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           { 'idempotency-key': `chaos-${o.seed}-${k}` },
         );
         if (r.status !== 202) {
-          rejected++;
+          rejections.push({ status: r.status, type: String(r.body.type ?? ''), title: String(r.body.title ?? '') });
           log(`import request ${k} answered ${r.status}: ${JSON.stringify(r.body)}`);
           continue;
         }
@@ -205,7 +212,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     return await verdict(cluster, o, {
       tracked,
       connections,
-      rejected,
+      rejections,
       lifetimeMs,
       faultCounts,
       faultsSkipped,
@@ -224,7 +231,7 @@ async function verdict(
   r: {
     tracked: Map<string, Tracked>;
     connections: Connection[];
-    rejected: number;
+    rejections: { status: number; type: string; title: string }[];
     lifetimeMs: number;
     faultCounts: Record<string, number>;
     faultsSkipped: number;
@@ -290,6 +297,14 @@ async function verdict(
       details.push(`mismatch: import ${t.importId} completed without writing ${missing.join(', ')}`);
     }
   }
+  const rejectedReasons: Record<string, number> = {};
+  const warnings: string[] = [];
+  for (const x of r.rejections) {
+    const key = `${x.status}:${x.type.split(':').at(-1)}`;
+    rejectedReasons[key] = (rejectedReasons[key] ?? 0) + 1;
+    if (x.type.endsWith('connection-unhealthy'))
+      warnings.push(`misleading rejection (credentials are valid): ${x.title}`);
+  }
   const namesAt: [number, number] = [r.t0, Date.now()];
   for (const c of r.connections) {
     const tab = cluster.sheets.state.readTab(c.spreadsheetId, c.sheetName);
@@ -321,7 +336,10 @@ async function verdict(
     faults: r.faultCounts,
     seed: o.seed,
     requested: o.imports,
-    rejected: r.rejected,
+    rejected: r.rejections.length,
+    rejectedReasons,
+    misleading: warnings.length,
+    warnings,
     byTrigger,
     unattributed: oracle.unattributed,
     reasonless,

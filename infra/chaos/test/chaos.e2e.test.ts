@@ -23,8 +23,8 @@ it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, a
     logDir: join('.cache', 'chaos', 'e2e'),
     log: (m) => process.stderr.write(`[chaos] ${m}\n`),
   });
-  const { details, ...line } = result;
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  const { details, warnings, ...line } = result;
+  process.stderr.write(`${JSON.stringify(line)}\n${warnings.join('\n')}\n`);
   expect(details).toEqual([]);
   expect(line).toMatchObject({ lost: 0, stuck: 0, overlaps: 0, mismatches: 0, duplicates: 0, reasonless: 0 });
   expect(passed(result)).toBe(true);
