@@ -19,6 +19,7 @@ const { values } = parseArgs({
     tenants: { type: 'string', default: '3' },
     concurrency: { type: 'string' },
     'lifetime-ms': { type: 'string' },
+    'sheets-scale': { type: 'string' },
   },
 });
 const num = (name: keyof typeof values) => {
@@ -43,6 +44,7 @@ try {
     tenants: Math.max(1, num('tenants')),
     ...(values.concurrency ? { concurrency: num('concurrency') } : {}),
     ...(values['lifetime-ms'] ? { lifetimeMs: num('lifetime-ms') } : {}),
+    ...(values['sheets-scale'] ? { sheetsTimeScale: Math.max(1, num('sheets-scale')) } : {}),
     logDir,
     log,
     // e.g. CHAOS_SERVICE_ENV='{"naver-fetcher":{"NAVER_POLL_MS":"1000"}}' to rerun a seed under a suspect setting.

@@ -32,6 +32,8 @@ export interface ChaosOptions {
   lifetimeMs?: number;
   logDir: string;
   log?: (msg: string) => void;
+  /** The Sheets quota's compression (cluster.ts sheetsTimeScale); 10 unless given. */
+  sheetsTimeScale?: number;
   /** Per-service variables over the run's own (a setting under suspicion, to reproduce what it does). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -96,7 +98,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     logDir: o.logDir,
     // Every connection writes as the one default Google principal (60 writes a minute, ~3 per import): at Google's
     // pace the run would measure that quota, not the invariants.
-    sheetsTimeScale: 10,
+    sheetsTimeScale: o.sheetsTimeScale ?? 10,
     naver: {
       customers,
       knobs: { reportBuildMs: 300, masterBuildMs: 300, dataReadyHourKst: 0, seed: o.seed },
