@@ -72,9 +72,10 @@ if (benches.has('latency')) {
     '',
     '`latency` is request → SheetWritten of a 1-day AD + AD_CONVERSION import (fresh: a date new to the data calendar,',
     "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 writes a minute per principal)",
-    "the writer paces an import's ~6 Sheets calls about a second apart, so the write, not NAVER, sets the time:",
+    "the writer paces an import's Sheets calls (sheetsRequestsPerImport) about a second apart, so the write, not NAVER,",
+    'sets the time:',
     '`latency-sheets10` is the same run with that quota compressed tenfold (LATENCY_SHEETS_SCALE=10), splitting the',
-    'time at RowsProcessed into pipeline (scheduler, lease, NAVER, processor) and write.',
+    'time at RowsProcessed into pipeline (scheduler, lease, NAVER, processor) and write (both runs split it the same way).',
   );
 }
 out.push(
