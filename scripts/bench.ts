@@ -4,6 +4,8 @@
 // Scenarios that need Kafka and Postgres get them the way `npm test` does (KAFKA_BROKERS / DATABASE_URL win), with
 // fresh topics and a migrated database of their own; everything started or created here is removed afterwards.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type FiguresLine, parseFiguresLine } from '@reportline/dev/bench';
 import { type Environment, startEnvironment } from '@reportline/dev/environment';
@@ -58,6 +60,11 @@ const scenarios: Record<string, Scenario> = {
     script: 'services/naver-fetcher/bench/calendar.bench.ts',
     args: ['coalesce'],
     about: 'naver-fetcher: five connections of one customer id at once vs one daily update, overlaps (issue 9)',
+    infra: true,
+  },
+  latency: {
+    script: 'infra/chaos/bench/latency.bench.ts',
+    about: 'request-to-sheet time of a 1-day import through all five services (fresh and stored dates), p50/p99',
     infra: true,
   },
   sheets: {
@@ -129,4 +136,11 @@ if (!figures || figures.scenario !== name) {
   log(`"${name}" printed no figures line for "${name}" (reportFigures from infra/dev/src/bench.ts)`);
   process.exit(1);
 }
+// Kept for scripts/benchmarks-md.ts, which builds docs/benchmarks.md from each scenario's last run.
+mkdirSync('.cache/bench', { recursive: true });
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+writeFileSync(
+  `.cache/bench/${name}.json`,
+  `${JSON.stringify({ ...figures, ranAt: new Date().toISOString(), machine })}\n`,
+);
 console.log(JSON.stringify(figures));

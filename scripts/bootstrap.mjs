@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const NODE_VERSION = '24.21.0';
 const PNPM_VERSION = '10.34.8';
-const COMMANDS = ['demo', 'test', 'bench', 'check', 'infra', 'config-docs'];
+const COMMANDS = ['demo', 'test', 'bench', 'check', 'infra', 'config-docs', 'chaos'];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolchain = join(root, '.cache', 'toolchain');

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
+import { expect, it } from 'vitest';
+import { passed, runChaos } from '../src/run.ts';
+
+/**
+ * The chaos harness at its smallest: every service as two child processes, 12 imports over 2 customer ids (3 tenants
+ * each), 4 faults from a fixed seed (the schedule is printed; the same seed gives the same one). The exit criteria of
+ * `npm run chaos` must hold: nothing lost, stuck, overlapping at NAVER, wrong or duplicated in a sheet, and every
+ * failed import says why.
+ */
+it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, async () => {
+  const env = await isolatedEnvironment();
+  const topicPrefix = uniquePrefix();
+  await createTopics(topicPrefix);
+  const result = await runChaos({
+    infra: { kafkaBrokers: env.kafkaBrokers, databaseUrl: env.databaseUrl, topicPrefix },
+    imports: 12,
+    faults: 4,
+    seed: 34,
+    customers: 2,
+    lifetimeMs: 90_000,
+    logDir: join('.cache', 'chaos', 'e2e'),
+    log: (m) => process.stderr.write(`[chaos] ${m}\n`),
+  });
+  const { details, warnings, ...line } = result;
+  process.stderr.write(`${JSON.stringify(line)}\n${warnings.join('\n')}\n`);
+  expect(details).toEqual([]);
+  expect(line).toMatchObject({ lost: 0, stuck: 0, overlaps: 0, mismatches: 0, duplicates: 0, reasonless: 0 });
+  expect(passed(result)).toBe(true);
+  expect(Object.values(line.faults).reduce((a, b) => a + b, 0) + line.faultsSkipped).toBe(4);
+});

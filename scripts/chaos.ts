@@ -1,0 +1,70 @@
+// `npm run chaos -- --imports N --faults F [--seed S] [--customers C]`: the whole system as child processes on real
+// Kafka and Postgres (found or started as for `npm test`, in a scratch database and topics of its own), N imports and
+// F seeded faults, then the oracle's verdict (infra/chaos/src/run.ts). Prints one JSON line last; exits 0 only when
+// nothing was lost, stuck, overlapping, wrong or duplicated and every failure has a reason.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEnvironment } from '@reportline/dev/environment';
+import { createScratch } from '@reportline/dev/scratch';
+import { passed, runChaos } from '../infra/chaos/src/run.ts';
+
+const { values } = parseArgs({
+  options: {
+    imports: { type: 'string', default: '12' },
+    faults: { type: 'string', default: '4' },
+    seed: { type: 'string', default: String(Date.now() % 100_000) },
+    customers: { type: 'string', default: '2' },
+    tenants: { type: 'string', default: '3' },
+    concurrency: { type: 'string' },
+    'lifetime-ms': { type: 'string' },
+    'sheets-scale': { type: 'string' },
+  },
+});
+const num = (name: keyof typeof values) => {
+  const v = Number(values[name]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a whole number, got ${values[name]}`);
+  return v;
+};
+const log = (msg: string) => process.stderr.write(`[chaos] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+const environment = await startEnvironment({ log });
+const scratch = await createScratch(environment, 'chaos');
+let code = 1;
+try {
+  const logDir = join('.cache', 'chaos', `seed-${values.seed}`);
+  log(`service logs in ${logDir}`);
+  const result = await runChaos({
+    infra: scratch,
+    imports: num('imports'),
+    faults: num('faults'),
+    seed: num('seed'),
+    customers: Math.max(1, num('customers')),
+    tenants: Math.max(1, num('tenants')),
+    ...(values.concurrency ? { concurrency: num('concurrency') } : {}),
+    ...(values['lifetime-ms'] ? { lifetimeMs: num('lifetime-ms') } : {}),
+    ...(values['sheets-scale'] ? { sheetsTimeScale: Math.max(1, num('sheets-scale')) } : {}),
+    logDir,
+    log,
+    // e.g. CHAOS_SERVICE_ENV='{"naver-fetcher":{"NAVER_POLL_MS":"1000"}}' to rerun a seed under a suspect setting.
+    ...(process.env.CHAOS_SERVICE_ENV ? { serviceEnv: JSON.parse(process.env.CHAOS_SERVICE_ENV) } : {}),
+  });
+  const { details, warnings, ...line } = result;
+  for (const d of [...details, ...warnings]) log(d);
+  code = passed(result) ? 0 : 1;
+  // Kept for scripts/benchmarks-md.ts (docs/benchmarks.md), with the machine it ran on.
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+  const kept = { ...line, ranAt: new Date().toISOString(), machine };
+  writeFileSync(
+    join('.cache', 'chaos', `run-${line.requested}x${num('faults')}-seed${line.seed}.json`),
+    `${JSON.stringify(kept)}\n`,
+  );
+  console.log(JSON.stringify(line));
+} catch (err) {
+  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  await scratch.drop().catch((err) => log(String(err)));
+  await environment.stop().catch((err) => log(`stopping the environment failed: ${err}`));
+}
+process.exit(code);
