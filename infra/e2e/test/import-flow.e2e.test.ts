@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { BlobRef } from '@reportline/contracts';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { until } from '@reportline/dev/wait';
-import { entitiesFor, statRows } from '@reportline/naver-simulator';
 import { createPool, type Pool, postgresBlobStore } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asSheet, type Cell, sorted, expectedSheetRows as truth } from './support/naver-truth.ts';
 import { call, type System, startSystem } from './system.ts';
 
 /**
@@ -22,83 +22,7 @@ const customer = {
   seed: 11,
 };
 const DATES = ['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'];
-type Cell = string | number | null;
-const asSheet = (row: Cell[]): Cell[] => {
-  const cells = row.map((c, i) =>
-    i === 0 ? (Date.parse(`${c}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86_400_000 : c === null ? '' : c,
-  );
-  // Sheets reads a row back without its trailing empty cells (values.get omits them), and so does the fake.
-  while (cells.at(-1) === '') cells.pop();
-  return cells;
-};
 
-/**
- * The rows the sheet must hold, computed here and not by the processor's code: from the simulator's own data and
- * NAVER's documented positional layouts (../shared/reference/naver-searchad-api.md §6), in the default layout (contracts'
- * DEFAULT_LAYOUT): one row per date × campaign × ad group × keyword × device, each entity's current name (the
- * simulator's, as its master snapshot shows it) next to its id, AD's metrics and AD_CONVERSION's counts and sales summed
- * into it; CTR, CPC and ROAS from the sums; cost incl. VAT (these dates are after 2026-03-30, so as NAVER reports it);
- * in the stored row set's form: dates `YYYY-MM-DD`, an empty cell (no divisor) null. `asSheet` turns them into what
- * the writer puts in the tab (dates as Sheets serial numbers, empty cells '', none after the last value).
- */
-function expectedSheetRows(): { rows: Cell[][]; conversionLines: number; conversionGroups: number } {
-  const entities = entitiesFor(customer.customerId, customer.seed, customer.size);
-  const now = Date.now();
-  const names = new Map(
-    // The name shown now: the renamed one once its rename happened (a deleted entity keeps its last name).
-    [...entities.campaigns, ...entities.adgroups, ...entities.keywords].map((e) => [
-      e.id,
-      e.rename !== null && e.rename.atMs <= now ? e.rename.name : e.name,
-    ]),
-  );
-  const num = (v: Cell | undefined) => (v === '' || v === '-' || v === undefined ? 0 : Number(v));
-  const groups = new Map<string, { key: Cell[]; sums: number[] }>();
-  // AD and AD_CONVERSION share columns 1–9: date, customer id, campaign, ad group, keyword, ad, channel, media, device.
-  const group = (line: Cell[]) => {
-    const [day, , campaign, adgroup, keyword, , , , device] = line.slice(0, 9).map(String);
-    const date = `${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6, 8)}`;
-    const id = [date, campaign, adgroup, keyword, device].join('|');
-    const named = (entityId: string) => [entityId === '-' ? '' : (names.get(entityId) ?? ''), entityId];
-    const g = groups.get(id) ?? {
-      key: [date, ...named(campaign!), ...named(adgroup!), ...named(keyword!), device === 'M' ? '모바일' : 'PC'],
-      sums: [0, 0, 0, 0, 0, 0],
-    };
-    groups.set(id, g);
-    return g.sums;
-  };
-  let conversionLines = 0;
-  const conversionKeys = new Set<string>();
-  for (const date of DATES) {
-    for (const line of statRows('AD', entities, customer.seed, date)) {
-      const sums = group(line);
-      for (let i = 0; i < 4; i++) sums[i]! += num(line[9 + i]); // impressions, clicks, cost, Σ rank
-    }
-    for (const line of statRows('AD_CONVERSION', entities, customer.seed, date)) {
-      const sums = group(line);
-      sums[4]! += num(line[11]); // conversion count (columns 10–11, method and type, are summed over)
-      sums[5]! += num(line[12]); // sales by conversion
-      conversionLines++;
-      conversionKeys.add([line[0], line[2], line[3], line[4], line[8]].join('|'));
-    }
-  }
-  const per = (a: number, b: number, round: (v: number) => number) => (b > 0 ? round(a / b) : null);
-  const hundredths = (v: number) => Math.round(v * 100) / 100;
-  const rows = [...groups.values()].map(({ key, sums: [imp, clk, cost, rank, conv, sales] }) => [
-    ...key,
-    imp!,
-    clk!,
-    Math.round(cost!),
-    per(clk! * 100, imp!, hundredths),
-    per(cost!, clk!, Math.round),
-    per(rank!, imp!, hundredths),
-    conv!,
-    Math.round(sales!),
-    per(sales! * 100, cost!, hundredths),
-  ]);
-  return { rows, conversionLines, conversionGroups: conversionKeys.size };
-}
-/** Rows in one order whatever order they came in, so the comparison is about content. */
-const sorted = (rows: Cell[][]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 /** The processor's answer to an import and the rows it stored, read where the processor put them (outbox, blobs). */
 async function processedRows(pool: Pool, importId: string) {
   const { rows } = await pool.query<{ event: { version: number; data: Record<string, unknown> & { rows: BlobRef } } }>(
@@ -179,7 +103,8 @@ describe('one import flowing through all five services', () => {
       ),
     );
     // What the processor stored equals what NAVER reported for those dates, aggregated independently of it.
-    const expected = expectedSheetRows();
+    // From the simulator's own data (support/naver-truth.ts), never from the processor's code.
+    const expected = truth(customer, DATES, { nowMs: Date.now() });
     // The fixture must exercise the aggregation: some conversion rows share a sheet row, and some rows join both types.
     expect(expected.conversionLines).toBeGreaterThan(expected.conversionGroups);
     expect(expected.rows.some((r) => Number(r[9]) > 0 && Number(r[14]) > 0)).toBe(true); // clicks and conversions
