@@ -7,7 +7,7 @@ import {
   makeEvent,
   type ReportlineEvent,
 } from '@reportline/contracts';
-import { keepLease, type LeaseDeadline, LeaseLostError, leaseDeadline } from '@reportline/lease-holder';
+import { keepLease, type LeaseDeadline, LeaseLostError } from '@reportline/lease-holder';
 import { createNaverClient, isNaverError } from '@reportline/naver-client';
 import {
   appendToOutbox,
@@ -38,7 +38,7 @@ import {
 import { countNaverRequests, releaseOutcome } from './naver-requests.ts';
 import { credentialsFor, REQUESTS_CONSUMER, type RequestDeps } from './requests.ts';
 import { claimFetch, finishFetch } from './store.ts';
-import type { AcceptedWork, WorkDeps } from './work.ts';
+import { type AcceptedWork, claimUnderLease, giveBackUnused, type WorkDeps } from './work.ts';
 
 /**
  * Credentials checks: the scheduler asks (CredentialsCheckRequested, the check id as importId), the fetcher asks the
@@ -212,32 +212,11 @@ export async function acceptCheckGrant(
     [checkId],
   );
   if (rows[0]?.answered !== false) {
-    const ctx = { source: 'naver-fetcher', importId: checkId, customerId, fencingToken: token, causedBy: grant };
-    const gaveBack = await withTransaction(deps.pool, async (tx) => {
-      if (!(await claimFetch(tx, checkId, token, customerId))) return false;
-      const released = makeEvent(LeaseReleasedV2, { outcome: 'done', naverRequests: 0 }, { ...ctx, now: new Date() });
-      await appendToOutbox(tx, 'naver-fetcher', [released]);
-      await finishFetch(tx, { importId: checkId, token, outcome: 'done', naverRequests: 0 });
-      return true;
-    });
-    if (gaveBack) deps.relay.nudge();
+    await giveBackUnused(deps, grant);
     log.info('a grant for a credentials check that is answered (or unknown) is given back unused');
     return undefined;
   }
-  const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
-  if (!(await claimFetch(deps.pool, checkId, token, customerId))) {
-    lease.dispose();
-    log.info('this check lease was already claimed by a run; redelivered grant ignored');
-    return undefined;
-  }
-  return {
-    run: (stop) => {
-      const onStop = () => lease.lose('stopped', 'the naver-fetcher is shutting down');
-      if (stop.aborted) onStop();
-      stop.addEventListener('abort', onStop, { once: true });
-      return checkUnderLease(deps, grant, check, lease, log).finally(() => stop.removeEventListener('abort', onStop));
-    },
-  };
+  return claimUnderLease(deps, grant, log, (lease) => checkUnderLease(deps, grant, check, lease, log));
 }
 
 /**

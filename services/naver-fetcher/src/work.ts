@@ -88,10 +88,24 @@ export async function acceptGrant(
   const log = deps.logger.child({ importId, customerId, fencingToken: token });
   const request = requestOf(grant);
   if (await wasServed(deps.pool, importId)) {
-    await giveBackServed(deps, grant);
+    await giveBackUnused(deps, grant);
     log.info('this import was served from the data calendar already; its lease is given back unused');
     return undefined;
   }
+  return claimUnderLease(deps, grant, log, (lease) => workUnderLease(deps, grant, request, lease, log));
+}
+
+/**
+ * Measures a grant's lease from now (monotonic) and claims it durably; returns the work to run under it (`body`), or
+ * undefined when this lease was claimed before (a redelivered grant). Aborting the run's `stop` loses the lease at once.
+ */
+export async function claimUnderLease(
+  deps: WorkDeps,
+  grant: EventOfType<'LockGranted'>,
+  log: Logger,
+  body: (lease: LeaseDeadline) => Promise<void>,
+): Promise<AcceptedWork | undefined> {
+  const { importId, customerId, fencingToken: token } = grant;
   const lease = leaseDeadline(deps.clock, grant.data, deps.config.LEASE_SAFETY_MARGIN_MS);
   if (!(await claimFetch(deps.pool, importId, token, customerId))) {
     lease.dispose();
@@ -103,13 +117,19 @@ export async function acceptGrant(
       const onStop = () => lease.lose('stopped', 'the naver-fetcher is shutting down');
       if (stop.aborted) onStop();
       stop.addEventListener('abort', onStop, { once: true });
-      return workUnderLease(deps, grant, request, lease, log).finally(() => stop.removeEventListener('abort', onStop));
+      return body(lease).finally(() => stop.removeEventListener('abort', onStop));
     },
   };
 }
 
-/** Releases a grant of an import already served from the store, once, with no NAVER call made under it. */
-async function giveBackServed(deps: WorkDeps, grant: EventOfType<'LockGranted'>) {
+/**
+ * Releases a grant no work is wanted under (an import served from the store or cancelled, a check already answered),
+ * once, with no NAVER call made under it.
+ */
+export async function giveBackUnused(
+  deps: Pick<WorkDeps, 'pool' | 'clock' | 'relay'>,
+  grant: EventOfType<'LockGranted'>,
+) {
   const { importId, customerId, fencingToken: token } = grant;
   const ctx = { source: SERVICE, importId, customerId, fencingToken: token, causedBy: grant, now: deps.clock.now() };
   const wrote = await withTransaction(deps.pool, async (tx) => {
