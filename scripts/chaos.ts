@@ -1,5 +1,6 @@
-// `npm run chaos -- --imports N --faults F [--seed S] [--customers C]`: the whole system as child processes on real
-// Kafka and Postgres (found or started as for `npm test`, in a scratch database and topics of its own), N imports and
+// `npm run chaos -- --imports N --faults F [--seed S] [--customers C]`: the whole system as child processes on a real
+// Kafka broker and Postgres server of the run's own (so faults can restart them; where those cannot start here, the
+// ones `npm test` finds, in a scratch database and topics, with the restart faults skipped), N imports and
 // F seeded faults, then the oracle's verdict (infra/chaos/src/run.ts). Prints one JSON line last; exits 0 only when
 // nothing was lost, stuck, overlapping, wrong or duplicated and every failure has a reason.
 import { writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEnvironment } from '@reportline/dev/environment';
 import { createScratch } from '@reportline/dev/scratch';
+import { startRestartableInfra } from '../infra/chaos/src/infra.ts';
 import { passed, runChaos } from '../infra/chaos/src/run.ts';
 
 const { values } = parseArgs({
@@ -29,14 +31,24 @@ const num = (name: keyof typeof values) => {
 };
 const log = (msg: string) => process.stderr.write(`[chaos] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
-const environment = await startEnvironment({ log });
-const scratch = await createScratch(environment, 'chaos');
+const infra = await startRestartableInfra(log).catch(async (err) => {
+  log(`no broker and Postgres of the run's own (${err}): using shared ones; broker and Postgres restarts are skipped`);
+  const environment = await startEnvironment({ log });
+  const scratch = await createScratch(environment, 'chaos');
+  return {
+    ...scratch,
+    stop: async () => {
+      await scratch.drop().catch((e) => log(String(e)));
+      await environment.stop().catch((e) => log(`stopping the environment failed: ${e}`));
+    },
+  };
+});
 let code = 1;
 try {
   const logDir = join('.cache', 'chaos', `seed-${values.seed}`);
   log(`service logs in ${logDir}`);
   const result = await runChaos({
-    infra: scratch,
+    infra,
     imports: num('imports'),
     faults: num('faults'),
     seed: num('seed'),
@@ -64,7 +76,6 @@ try {
 } catch (err) {
   log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
-  await scratch.drop().catch((err) => log(String(err)));
-  await environment.stop().catch((err) => log(`stopping the environment failed: ${err}`));
+  await infra.stop();
 }
 process.exit(code);

@@ -15,6 +15,8 @@ export const FAULT_KINDS = [
   'sheets503',
   'sheetsDrop',
   'duplicate',
+  'brokerRestart',
+  'postgresRestart',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 // Process faults are the ones the design promises most about (no lost work whatever is killed), so they come oftener.
@@ -28,6 +30,8 @@ const WEIGHTS: Record<FaultKind, number> = {
   sheets503: 1,
   sheetsDrop: 1,
   duplicate: 1,
+  brokerRestart: 1,
+  postgresRestart: 1,
 };
 
 export interface Fault {
@@ -41,6 +45,14 @@ export interface Fault {
   durationMs: number;
   /** For `duplicate`: which of the last 40 events seen are published again, newest first (so out of order). */
   picks?: number[];
+  /** For `brokerRestart`: a controlled shutdown (SIGTERM) or a crash (SIGKILL). */
+  signal?: 'SIGTERM' | 'SIGKILL';
+}
+
+/** What a fault may restart besides service instances: the run's own broker and Postgres (infra.ts). */
+export interface Restarts {
+  restartBroker?(o: { downMs: number; signal: 'SIGTERM' | 'SIGKILL' }): Promise<void>;
+  restartPostgres?(downMs: number): Promise<void>;
 }
 
 /** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
@@ -76,6 +88,10 @@ export function faultSchedule(o: { seed: number; imports: number; faults: number
       fault.index = int(o.instances);
       // A pause must outlast the lease TTL to prove a stopped holder loses its lease and does not call NAVER after.
       fault.durationMs = kind === 'stop' ? o.ttlMs + 2_000 + int(4_000) : 500 + int(3_000);
+    } else if (kind === 'brokerRestart' || kind === 'postgresRestart') {
+      // Down long enough for every client to meet refused connections and its retries, short of giving up on them.
+      fault.durationMs = 1_000 + int(5_000);
+      if (kind === 'brokerRestart') fault.signal = random() < 0.5 ? 'SIGTERM' : 'SIGKILL';
     } else if (kind === 'duplicate') {
       fault.picks = Array.from({ length: 3 + int(6) }, () => int(40));
     } else {
@@ -101,7 +117,13 @@ async function send(url: string, method: string, body: unknown) {
  * Injects one fault and resolves once it is over (the instance restarted and healthy, the burst lifted). The target
  * instance is the scheduled one when it is up, else the next one up of that service; none up: the fault is skipped.
  */
-export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m: string) => void): Promise<boolean> {
+export async function inject(
+  cluster: Cluster,
+  tap: EventTap,
+  f: Fault,
+  log: (m: string) => void,
+  restarts: Restarts = {},
+): Promise<boolean> {
   const naverKnobs = (patch: object) => send(`${cluster.naver.url}/_sim/knobs`, 'PATCH', patch);
   const sheetsConfig = (patch: object) => send(`${cluster.sheets.url}/_fake/config`, 'PATCH', patch);
   if (f.kind === 'kill' || f.kind === 'stop') {
@@ -124,6 +146,21 @@ export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m:
       cluster.resume(target);
       log(`SIGCONT ${name}`);
     }
+    return true;
+  }
+  if (f.kind === 'brokerRestart') {
+    // Only the run's own broker: a shared one serves other tests (run.ts says which the run has).
+    if (!restarts.restartBroker) return false;
+    log(`broker ${f.signal === 'SIGKILL' ? 'crash (SIGKILL)' : 'restart (SIGTERM)'}, down for ${f.durationMs} ms`);
+    await restarts.restartBroker({ downMs: f.durationMs, signal: f.signal ?? 'SIGTERM' });
+    log('broker back');
+    return true;
+  }
+  if (f.kind === 'postgresRestart') {
+    if (!restarts.restartPostgres) return false;
+    log(`Postgres restart (fast shutdown), down for ${f.durationMs} ms`);
+    await restarts.restartPostgres(f.durationMs);
+    log('Postgres back');
     return true;
   }
   if (f.kind === 'sheets503' || f.kind === 'sheetsDrop') log(`${f.kind}: the next Sheets requests fail`);

@@ -4,7 +4,7 @@
 // held against the documented bound (the scheduler's IMPORT_MAX_LIFETIME_MS, enforced every IMPORT_SWEEP_MS).
 import { eventTap } from '@reportline/dev/event-tap';
 import { type Cluster, type Infra, type ServiceName, startCluster } from './cluster.ts';
-import { type Fault, faultSchedule, inject, prng } from './faults.ts';
+import { type Fault, faultSchedule, inject, prng, type Restarts } from './faults.ts';
 import { checkTab } from './oracle.ts';
 import {
   apiRetrying,
@@ -19,7 +19,8 @@ import {
 } from './workload.ts';
 
 export interface ChaosOptions {
-  infra: Infra;
+  /** With restarts (infra.ts) the broker and Postgres faults restart them; without, those faults are skipped. */
+  infra: Infra & Restarts;
   imports: number;
   faults: number;
   seed: number;
@@ -150,7 +151,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         (async () => {
           await new Promise((r) => setTimeout(r, f.delayMs));
           const key = f.kind === 'kill' || f.kind === 'stop' ? `${f.kind}:${f.service}` : f.kind;
-          const done = await inject(cluster, tap, f, log).catch((err) => {
+          const done = await inject(cluster, tap, f, log, o.infra).catch((err) => {
             log(`fault failed: ${err}`);
             return false;
           });

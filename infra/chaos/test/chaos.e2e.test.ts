@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { type RestartableInfra, startRestartableInfra } from '../src/infra.ts';
 import { passed, runChaos } from '../src/run.ts';
 
 /**
@@ -9,12 +9,16 @@ import { passed, runChaos } from '../src/run.ts';
  * `npm run chaos` must hold: nothing lost, stuck, overlapping at NAVER, wrong or duplicated in a sheet, and every
  * failed import says why.
  */
+let infra: RestartableInfra | undefined;
+afterAll(async () => {
+  await infra?.stop();
+});
+
 it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, async () => {
-  const env = await isolatedEnvironment();
-  const topicPrefix = uniquePrefix();
-  await createTopics(topicPrefix);
+  // A broker and Postgres of its own: the restart faults must not restart what other test files run on.
+  infra = await startRestartableInfra(() => {});
   const result = await runChaos({
-    infra: { kafkaBrokers: env.kafkaBrokers, databaseUrl: env.databaseUrl, topicPrefix },
+    infra,
     imports: 12,
     faults: 4,
     seed: 34,
