@@ -12,6 +12,19 @@ export interface RestartableInfra extends Infra {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs `f` after every earlier call has ended. Two faults may be due at once, and a restart begun while the same
+ * server is still stopping or starting would act on a process that is already gone (and wait for its exit forever).
+ */
+function oneAtATime<A extends unknown[]>(f: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (...args) => {
+    const next = last.then(() => f(...args));
+    last = next.catch(() => {});
+    return next;
+  };
+}
+
 export async function startRestartableInfra(log: (msg: string) => void): Promise<RestartableInfra> {
   const [kafka, postgres] = await Promise.all([startLocalKafka(log), startEmbeddedPostgres(log)]);
   const stop = async () => {
@@ -28,8 +41,8 @@ export async function startRestartableInfra(log: (msg: string) => void): Promise
       kafkaBrokers: kafka.brokers,
       databaseUrl,
       topicPrefix,
-      restartBroker: (o) => kafka.restart(o),
-      restartPostgres: (downMs) => postgres.restart(downMs),
+      restartBroker: oneAtATime((o: { downMs: number; signal: 'SIGTERM' | 'SIGKILL' }) => kafka.restart(o)),
+      restartPostgres: oneAtATime((downMs: number) => postgres.restart(downMs)),
       stop,
     };
   } catch (err) {
