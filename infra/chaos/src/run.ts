@@ -127,6 +127,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         IMPORT_STALL_MS: String(Math.round(lifetimeMs / 2)),
         IMPORT_MAX_LIFETIME_MS: String(lifetimeMs),
         SCHEDULE_TICK_MS: '2000',
+        SCHEDULE_FAILED_RETRY_MS: '5000',
       },
     }),
   });
