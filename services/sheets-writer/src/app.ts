@@ -49,7 +49,7 @@ export async function buildSheetsWriter(
         topics: [topics.imports],
         failure: rt.failurePolicy({ consumer: `${SERVICE}-history` }),
         handle: async (event) => {
-          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event);
+          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event, clock.now());
         },
       },
       {
