@@ -1,8 +1,9 @@
-// `npm run chaos -- --imports N --faults F [--seed S] [--customers C]`: the whole system as child processes on a real
-// Kafka broker and Postgres server of the run's own (so faults can restart them; where those cannot start here, the
-// ones `npm test` finds, in a scratch database and topics, with the restart faults skipped), N imports and
-// F seeded faults, then the oracle's verdict (infra/chaos/src/run.ts). Prints one JSON line last; exits 0 only when
-// nothing was lost, stuck, overlapping, wrong or duplicated and every failure has a reason.
+// `npm run chaos -- --imports N --faults F [--seed S] [--customers C] [--days D]`: the whole system as child processes
+// on a real Kafka broker and Postgres server of the run's own (so faults can restart them; where those cannot start
+// here, the ones `npm test` finds, in a scratch database and topics, with the restart faults skipped), N imports and
+// F seeded faults over D simulated KST days (3 unless given; every connection's daily run each morning), then the
+// oracle's verdict (infra/chaos/src/run.ts). Prints one JSON line last; exits 0 only when nothing was lost, stuck,
+// overlapping, wrong or duplicated, every connection had one daily run a day, and every failure has a reason.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     customers: { type: 'string', default: '2' },
     tenants: { type: 'string', default: '3' },
+    days: { type: 'string', default: '3' },
     concurrency: { type: 'string' },
     'lifetime-ms': { type: 'string' },
     'sheets-scale': { type: 'string' },
@@ -54,6 +56,7 @@ try {
     seed: num('seed'),
     customers: Math.max(1, num('customers')),
     tenants: Math.max(1, num('tenants')),
+    days: Math.max(1, num('days')),
     ...(values.concurrency ? { concurrency: num('concurrency') } : {}),
     ...(values['lifetime-ms'] ? { lifetimeMs: num('lifetime-ms') } : {}),
     ...(values['sheets-scale'] ? { sheetsTimeScale: Math.max(1, num('sheets-scale')) } : {}),
@@ -69,7 +72,7 @@ try {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
   const kept = { ...line, ranAt: new Date().toISOString(), machine };
   writeFileSync(
-    join('.cache', 'chaos', `run-${line.requested}x${num('faults')}-seed${line.seed}.json`),
+    join('.cache', 'chaos', `run-${line.requested}x${num('faults')}-seed${line.seed}-days${line.days}.json`),
     `${JSON.stringify(kept)}\n`,
   );
   console.log(JSON.stringify(line));

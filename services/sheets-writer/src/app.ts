@@ -49,7 +49,7 @@ export async function buildSheetsWriter(
         topics: [topics.imports],
         failure: rt.failurePolicy({ consumer: `${SERVICE}-history` }),
         handle: async (event) => {
-          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event);
+          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event, clock.now());
         },
       },
       {
@@ -63,7 +63,13 @@ export async function buildSheetsWriter(
           const outcome = await writeImportRows(
             {
               ...writeDeps,
-              writer: createSheetsWriter({ port, quota, maxChunkBytes: config.SHEETS_MAX_REQUEST_BYTES }),
+              writer: createSheetsWriter({
+                port,
+                quota,
+                maxChunkBytes: config.SHEETS_MAX_REQUEST_BYTES,
+                // The commit record's time, from the service's clock like every other time it reports.
+                now: () => clock.now(),
+              }),
             },
             event,
           );
