@@ -92,9 +92,11 @@ if (benches.has('latency')) {
   out.push(
     '',
     '`latency` is request → SheetWritten of a 1-day AD + AD_CONVERSION import (fresh: a date new to the data calendar,',
-    "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 writes a minute per principal)",
-    "the writer paces an import's Sheets calls (sheetsRequestsPerImport) about a second apart, so the write, not NAVER,",
-    'sets the time:',
+    "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 reads and 60 writes a minute per",
+    "principal, in buckets of their own) the writer spaces a principal's reads about a second apart, and its writes",
+    'too; a daily update makes one of each (sheetsRequestsPerImport 2: the tab and `_reportline` in one ranged read, then',
+    'the commit), so back-to-back imports of one principal may follow each other once a second, close to what the',
+    'pipeline itself takes: the write adds little to the time (writeP50Ms), the pipeline sets it.',
     '`latency-sheets10` is the same run with that quota compressed tenfold (LATENCY_SHEETS_SCALE=10), splitting the',
     'time at RowsProcessed into pipeline (scheduler, lease, NAVER, processor) and write (both runs split it the same way).',
   );
