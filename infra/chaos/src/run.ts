@@ -246,9 +246,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         t.trigger = r.trigger;
         t.dates = datesOf(r.from, r.to);
       }
+      // Every page: a connection of a long run holds more imports than one page.
       for (const c of connections) {
-        const r = await apiRetrying(cluster, c.token, 'GET', `/connections/${c.id}/imports?limit=200`);
-        for (const v of Array.isArray(r.body) ? (r.body as ImportView[]) : []) add(v.importId, c);
+        let cursor: string | null = null;
+        do {
+          const query: string = `connectionId=${c.id}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+          const r = await apiRetrying(cluster, c.token, 'GET', `/imports?${query}`);
+          const page = r.body as { items?: ImportView[]; nextCursor?: string | null };
+          for (const v of page.items ?? []) add(v.importId, c);
+          cursor = r.status === 200 ? (page.nextCursor ?? null) : null;
+        } while (cursor);
       }
       for (const [importId, r] of seen) {
         const c = byId.get(r.connectionId);
