@@ -174,6 +174,11 @@ export async function startCluster(opts: ClusterOptions) {
     PORT: String(port),
   });
 
+  // Exits the harness asked for (SIGKILL faults, the close at the end); any other exit of a running instance is a
+  // crash: recorded for the verdict, and restarted after a second as an orchestrator would restart a failed pod.
+  const ended = new WeakSet<ChildProcess>();
+  const crashes: { service: ServiceName; index: number; exit: string; at: string }[] = [];
+  let closing = false;
   const launch = async (instance: Instance, timeoutMs = 120_000) => {
     const out = createWriteStream(join(opts.logDir, `${instance.service}-${instance.index}.log`), { flags: 'a' });
     const proc = spawn(process.execPath, [join(root, 'services', instance.service, 'src', 'server.ts')], {
@@ -184,9 +189,17 @@ export async function startCluster(opts: ClusterOptions) {
     proc.stderr?.pipe(out);
     instance.proc = proc;
     instance.watchdog = guardProcess(proc.pid!);
-    proc.once('exit', () => {
+    proc.once('exit', (code, signal) => {
       instance.watchdog?.release();
-      if (instance.proc === proc) instance.state = 'down';
+      if (instance.proc !== proc) return;
+      const wasRunning = instance.state !== 'down';
+      instance.state = 'down';
+      if (ended.has(proc) || closing || !wasRunning) return;
+      const at = new Date().toISOString();
+      crashes.push({ service: instance.service, index: instance.index, exit: signal ?? `exit ${code}`, at });
+      setTimeout(() => {
+        if (!closing && instance.proc === proc) launch(instance).catch(() => {});
+      }, 1_000).unref();
     });
     await waitForHealth(instance, timeoutMs);
     instance.state = 'up';
@@ -196,6 +209,7 @@ export async function startCluster(opts: ClusterOptions) {
     new Promise<void>((resolve) => {
       const proc = i.proc;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      ended.add(proc);
       const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       proc.once('exit', () => {
         clearTimeout(kill);
@@ -211,11 +225,14 @@ export async function startCluster(opts: ClusterOptions) {
     operatorToken,
     schedulerUrl: proxies.scheduler.url,
     instances,
+    /** Instances that exited on their own while running (each was restarted). */
+    crashes,
     /** SIGKILL, waiting until the process is gone. */
     async kill(i: Instance) {
       const proc = i.proc;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       i.state = 'down';
+      ended.add(proc);
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
       proc.kill('SIGKILL');
       await exited;
@@ -230,6 +247,7 @@ export async function startCluster(opts: ClusterOptions) {
       if (i.state === 'stopped') i.state = 'up';
     },
     async close() {
+      closing = true;
       await Promise.all(instances.map(stopInstance));
       for (const p of Object.values(proxies)) {
         p.server.closeAllConnections();

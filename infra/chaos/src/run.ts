@@ -82,6 +82,8 @@ export interface ChaosResult {
   scheduledByDay: Record<string, number>;
   /** Connection-days without exactly one daily run: missed or doubled (in `details`). */
   dailyRuns: number;
+  /** Service instances that exited on their own (the cluster restarted them): no fault may crash a service. */
+  crashes: number;
   unattributed: number;
   reasonless: number;
   faultsSkipped: number;
@@ -542,6 +544,7 @@ async function verdict(
   const res = await fetch(`${cluster.naver.url}/_sim/overlaps`);
   const oracle = (await res.json()) as { overlaps: unknown[]; unattributed: number };
   for (const x of oracle.overlaps.slice(0, 20)) details.push(`overlap: ${JSON.stringify(x)}`);
+  for (const c of cluster.crashes) details.push(`crash: ${c.service}#${c.index} exited (${c.exit}) at ${c.at}`);
   return {
     imports: r.tracked.size,
     completed,
@@ -563,6 +566,7 @@ async function verdict(
     days: r.days.length,
     scheduledByDay: runs.byDay,
     dailyRuns: runs.violations.length,
+    crashes: cluster.crashes.length,
     unattributed: oracle.unattributed,
     reasonless,
     faultsSkipped: r.faultsSkipped,
@@ -588,4 +592,5 @@ export const passed = (r: ChaosResult) =>
   r.mismatches === 0 &&
   r.duplicates === 0 &&
   r.reasonless === 0 &&
-  r.dailyRuns === 0;
+  r.dailyRuns === 0 &&
+  r.crashes === 0;

@@ -33,7 +33,7 @@ it('keeps the invariants under a seeded fault schedule over two simulated days',
   expect(details).toEqual([]);
   expect(line).toMatchObject({ lost: 0, stuck: 0, overlaps: 0, mismatches: 0, duplicates: 0, reasonless: 0 });
   // 2 customer ids × 3 tenants: six connections, each with its daily run on both days.
-  expect(line).toMatchObject({ days: 2, dailyRuns: 0 });
+  expect(line).toMatchObject({ days: 2, dailyRuns: 0, crashes: 0 });
   expect(Object.values(line.scheduledByDay)).toEqual([6, 6]);
   expect(passed(result)).toBe(true);
   expect(Object.values(line.faults).reduce((a, b) => a + b, 0) + line.faultsSkipped).toBe(4);

@@ -2,6 +2,7 @@ import { examples } from '@reportline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { testEnvironment } from '../../../dev/src/test-environment.ts';
+import { until } from '../../../dev/src/wait.ts';
 import { createInMemoryBus } from '../src/bus/in-memory-bus.ts';
 import { postgresBlobStore } from '../src/pg/blobs.ts';
 import { claimEvent } from '../src/pg/inbox.ts';
@@ -77,6 +78,30 @@ describe('Postgres edges', () => {
     } finally {
       await bounded.end();
     }
+  });
+
+  it('survives the server ending a connection a transaction holds: the transaction fails, the next query works', async () => {
+    // What a Postgres restart does to a service in the middle of a transaction (57P01 on every session).
+    const name = `held-${crypto.randomUUID().slice(0, 8)}`;
+    const own = createPool((await testEnvironment()).databaseUrl, { applicationName: name, max: 2 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const tx = withTransaction(own, async (c) => {
+      await c.query('SELECT 1');
+      await held; // other work, the client checked out and idle in the transaction
+      await c.query('SELECT 2');
+    });
+    const backends = async () =>
+      (await pool.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [name])).rows;
+    await until('the transaction to open', async () => ((await backends()).length > 0 ? true : undefined));
+    await pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+    await until('the backend to end', async () => ((await backends()).length === 0 ? true : undefined));
+    release();
+    await expect(tx).rejects.toThrow();
+    await expect(own.query('SELECT 42 AS answer')).resolves.toMatchObject({ rows: [{ answer: 42 }] });
+    await own.end();
   });
 
   it('claims an event id once per consumer', async () => {

@@ -40,6 +40,13 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one: the pool listens only to idle clients, and a client held across other work (a
+  // transaction, a session lock kept over a Sheets call) whose server restarts emits 'error' with no listener, which
+  // Node turns into a crash (a Postgres restart under the chaos run took down five service processes at once). Its
+  // pending and later queries fail on their own, and the pool drops a broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
