@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEnvironment } from '@reportline/dev/environment';
 import { createScratch } from '@reportline/dev/scratch';
+import { FAULT_KINDS, type FaultKind } from '../infra/chaos/src/faults.ts';
 import { passed, runChaos } from '../infra/chaos/src/run.ts';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'lifetime-ms': { type: 'string' },
     'sheets-scale': { type: 'string' },
+    // e.g. --kinds foreignDeleteAll,foreignEviction: draw only these kinds (to reproduce what one kind does).
+    kinds: { type: 'string' },
   },
 });
 const num = (name: keyof typeof values) => {
@@ -27,6 +30,9 @@ const num = (name: keyof typeof values) => {
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a whole number, got ${values[name]}`);
   return v;
 };
+const kinds = values.kinds?.split(',').map((k) => k.trim());
+const unknown = kinds?.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k)) ?? [];
+if (unknown.length > 0) throw new Error(`--kinds: unknown ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
 const log = (msg: string) => process.stderr.write(`[chaos] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
 const environment = await startEnvironment({ log });
@@ -45,6 +51,7 @@ try {
     ...(values.concurrency ? { concurrency: num('concurrency') } : {}),
     ...(values['lifetime-ms'] ? { lifetimeMs: num('lifetime-ms') } : {}),
     ...(values['sheets-scale'] ? { sheetsTimeScale: Math.max(1, num('sheets-scale')) } : {}),
+    ...(kinds ? { faultKinds: kinds as FaultKind[] } : {}),
     logDir,
     log,
     // e.g. CHAOS_SERVICE_ENV='{"naver-fetcher":{"NAVER_POLL_MS":"1000"}}' to rerun a seed under a suspect setting.

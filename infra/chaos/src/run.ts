@@ -4,7 +4,8 @@
 // held against the documented bound (the scheduler's IMPORT_MAX_LIFETIME_MS, enforced every IMPORT_SWEEP_MS).
 import { eventTap } from '@reportline/dev/event-tap';
 import { type Cluster, type Infra, type ServiceName, startCluster } from './cluster.ts';
-import { type Fault, faultSchedule, inject, prng } from './faults.ts';
+import { type Fault, type FaultKind, faultSchedule, inject, prng } from './faults.ts';
+import { FOREIGN_TOOL } from './foreign-tool.ts';
 import { checkTab } from './oracle.ts';
 import {
   apiRetrying,
@@ -36,6 +37,8 @@ export interface ChaosOptions {
   sheetsTimeScale?: number;
   /** Per-service variables over the run's own (a setting under suspicion, to reproduce what it does). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Draw faults of these kinds only (to reproduce what one kind does); every kind unless given. */
+  faultKinds?: readonly FaultKind[];
 }
 
 export interface ChaosResult {
@@ -66,6 +69,12 @@ export interface ChaosResult {
   seconds: number;
   /** What each violation was, for a person: which import, which sheet, which date. */
   details: string[];
+  /** Requests another tool on the same customer ids sent (foreign faults): NAVER's, but no lease's. */
+  foreignRequests: number;
+  /** Reportline's NAVER requests answered 404 (a job deleted or evicted under it by that tool). */
+  vanishedAnswers: number;
+  /** Dates completed imports left pending (NAVER not ready); only yesterday may be, under the run's knobs. */
+  pendingDates: number;
 }
 
 // Short, so a run meets expiries in seconds; the fetcher stops starting NAVER calls at TTL − LEASE_SAFETY_MARGIN_MS
@@ -89,7 +98,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const lifetimeMs = o.lifetimeMs ?? 180_000;
   const instances = o.instances ?? 2;
   const tenants = o.tenants ?? 3;
-  const schedule = faultSchedule({ seed: o.seed, imports: o.imports, faults: o.faults, instances, ttlMs: TTL_MS });
+  const schedule = faultSchedule({
+    seed: o.seed,
+    imports: o.imports,
+    faults: o.faults,
+    instances,
+    ttlMs: TTL_MS,
+    ...(o.faultKinds ? { kinds: o.faultKinds } : {}),
+  });
   log(`fault schedule (seed ${o.seed}): ${JSON.stringify(schedule)}`);
   const customers = makeCustomers(o.customers, o.seed);
   const cluster = await startCluster({
@@ -119,6 +135,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         LEASE_SAFETY_MARGIN_MS: '7000',
         NAVER_POLL_MS: '200',
         NAVER_BUILD_TIMEOUT_MS: '30000',
+        // A date of NAVER's restatement window (yesterday, the day before) is asked again once its last answer is this
+        // old: 30 minutes by default, longer than a run, which would serve yesterday from the store after its first
+        // fetch and leave a not-ready burst (yesterdayNotReady) nothing to answer.
+        CALENDAR_FRESH_MS: '20000',
       },
       scheduler: {
         IMPORT_SWEEP_MS: String(SWEEP_MS),
@@ -250,6 +270,7 @@ async function verdict(
   let reasonless = 0;
   let mismatches = 0;
   let duplicates = 0;
+  let pendingDates = 0;
   // The scheduler ends an overdue import at its next sweep: the bound is the lifetime plus one sweep and some slack
   // for this slow machine's event loops.
   const bound = r.lifetimeMs + 2 * SWEEP_MS + 5_000;
@@ -298,6 +319,17 @@ async function verdict(
       mismatches++;
       details.push(`mismatch: import ${t.importId} completed without writing ${missing.join(', ')}`);
     }
+    // Under the run's knobs (no AGGREGATING or CHANGED, data-ready hour 0 but for a not-ready burst) NAVER can only
+    // be not ready with yesterday: any other pending date is a date the import should have written.
+    const pendingNow = new Set([...(sheet?.pendingDates ?? []), ...v!.pending.map((p) => p.statDate)]);
+    pendingDates += pendingNow.size;
+    const asked = Number.isFinite(requestedAt) ? requestedAt : r.t0;
+    const yesterdays = new Set([kstDay(-1, asked), kstDay(-1, endedAt(v!) ?? Date.now())]);
+    const unexplained = [...pendingNow].filter((d) => !yesterdays.has(d));
+    if (unexplained.length > 0) {
+      mismatches++;
+      details.push(`mismatch: import ${t.importId} left ${unexplained.join(', ')} pending (NAVER is ready with them)`);
+    }
   }
   const rejectedReasons: Record<string, number> = {};
   const warnings: string[] = [];
@@ -324,6 +356,9 @@ async function verdict(
   }
   const res = await fetch(`${cluster.naver.url}/_sim/overlaps`);
   const oracle = (await res.json()) as { overlaps: unknown[]; unattributed: number };
+  const recorded = cluster.naver.recorder.requests();
+  const foreignRequests = recorded.filter((x) => x.foreign === FOREIGN_TOOL).length;
+  const vanishedAnswers = recorded.filter((x) => x.foreign === null && x.status === 404).length;
   for (const x of oracle.overlaps.slice(0, 20)) details.push(`overlap: ${JSON.stringify(x)}`);
   return {
     imports: r.tracked.size,
@@ -348,6 +383,9 @@ async function verdict(
     faultsSkipped: r.faultsSkipped,
     seconds: Math.round((Date.now() - r.t0) / 1000),
     details,
+    foreignRequests,
+    vanishedAnswers,
+    pendingDates,
   };
 }
 
