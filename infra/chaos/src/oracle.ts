@@ -120,3 +120,16 @@ export function checkTab(
   }
   return { mismatches, duplicates, dates: [...byDate.keys()].sort() };
 }
+
+/**
+ * The dates a completed import left pending that NAVER's state does not explain. Under the chaos run's knobs (no
+ * AGGREGATING, CHANGED or early NONE; data-ready hour 0 but for a not-ready burst) NAVER is not ready only with
+ * yesterday, and an import only learns so from NAVER refusing one of its own creates with 20007 (a pending date is
+ * never served from the store): any other pending date is a date the import should have written.
+ */
+export function unexplainedPending(
+  pending: Iterable<string>,
+  o: { yesterdays: ReadonlySet<string>; refused: boolean },
+): string[] {
+  return [...pending].filter((d) => !o.yesterdays.has(d) || !o.refused);
+}

@@ -6,7 +6,7 @@ import { eventTap } from '@reportline/dev/event-tap';
 import { type Cluster, type Infra, type ServiceName, startCluster } from './cluster.ts';
 import { type Fault, type FaultKind, faultSchedule, inject, prng } from './faults.ts';
 import { FOREIGN_TOOL } from './foreign-tool.ts';
-import { checkTab } from './oracle.ts';
+import { checkTab, unexplainedPending } from './oracle.ts';
 import {
   apiRetrying,
   type Connection,
@@ -275,6 +275,14 @@ async function verdict(
   // for this slow machine's event loops.
   const bound = r.lifetimeMs + 2 * SWEEP_MS + 5_000;
   const required = new Map<string, Set<string>>();
+  const recorded = cluster.naver.recorder.requests();
+  // Imports whose own creates NAVER refused with 20007 (its HTTP 400 here: the run asks for no date NAVER would
+  // answer 10004 or 11001), by the X-Reportline-Origin `${importId}#${fencingToken}` each lease sends.
+  const notReadyAnswers = new Set(
+    recorded
+      .filter((x) => x.method === 'POST' && x.path === '/stat-reports' && x.status === 400 && x.origin !== null)
+      .map((x) => x.origin!.split('#')[0]!),
+  );
   for (const t of r.tracked.values()) {
     byTrigger[t.trigger] = (byTrigger[t.trigger] ?? 0) + 1;
     const v = t.view;
@@ -319,16 +327,14 @@ async function verdict(
       mismatches++;
       details.push(`mismatch: import ${t.importId} completed without writing ${missing.join(', ')}`);
     }
-    // Under the run's knobs (no AGGREGATING or CHANGED, data-ready hour 0 but for a not-ready burst) NAVER can only
-    // be not ready with yesterday: any other pending date is a date the import should have written.
     const pendingNow = new Set([...(sheet?.pendingDates ?? []), ...v!.pending.map((p) => p.statDate)]);
     pendingDates += pendingNow.size;
     const asked = Number.isFinite(requestedAt) ? requestedAt : r.t0;
     const yesterdays = new Set([kstDay(-1, asked), kstDay(-1, endedAt(v!) ?? Date.now())]);
-    const unexplained = [...pendingNow].filter((d) => !yesterdays.has(d));
+    const unexplained = unexplainedPending(pendingNow, { yesterdays, refused: notReadyAnswers.has(t.importId) });
     if (unexplained.length > 0) {
       mismatches++;
-      details.push(`mismatch: import ${t.importId} left ${unexplained.join(', ')} pending (NAVER is ready with them)`);
+      details.push(`mismatch: import ${t.importId} left ${unexplained.join(', ')} pending, NAVER ready with them`);
     }
   }
   const rejectedReasons: Record<string, number> = {};
@@ -356,7 +362,6 @@ async function verdict(
   }
   const res = await fetch(`${cluster.naver.url}/_sim/overlaps`);
   const oracle = (await res.json()) as { overlaps: unknown[]; unattributed: number };
-  const recorded = cluster.naver.recorder.requests();
   const foreignRequests = recorded.filter((x) => x.foreign === FOREIGN_TOOL).length;
   const vanishedAnswers = recorded.filter((x) => x.foreign === null && x.status === 404).length;
   for (const x of oracle.overlaps.slice(0, 20)) details.push(`overlap: ${JSON.stringify(x)}`);

@@ -49,10 +49,10 @@ describe('the fault schedule', () => {
       expect(kinds).toContain(f.kind);
       if (f.kind === 'foreignDeleteAll') {
         expect(f.times).toBeGreaterThanOrEqual(1);
-        expect(f.times).toBeLessThanOrEqual(3);
+        expect(f.times).toBeLessThanOrEqual(6);
         expect(f.customerPick).toBeGreaterThanOrEqual(0);
       }
-      if (f.kind === 'foreignEviction') expect(f.times).toBeGreaterThanOrEqual(5);
+      if (f.kind === 'foreignEviction') expect(f.times).toBeGreaterThanOrEqual(10);
       if (f.kind === 'yesterdayNotReady') expect(f.durationMs).toBeGreaterThanOrEqual(4_000);
     }
     expect(new Set(a.map((f) => f.kind)).size).toBeGreaterThan(1);
