@@ -210,10 +210,15 @@ export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m:
       break;
     case 'yesterdayNotReady':
       // NAVER answers 20007 for yesterday until its data-ready hour; 24 = not ready all day, as just after KST
-      // midnight when "yesterday" has become a day NAVER has not aggregated yet. The run's hour is 0 (always ready).
+      // midnight when "yesterday" has become a day NAVER has not aggregated yet. The run's hour is 0 (always ready),
+      // restored when the last burst in progress ends (bursts may overlap).
+      notReadyBursts++;
       await naverKnobs({ dataReadyHourKst: 24 });
-      await sleep(f.durationMs);
-      await naverKnobs({ dataReadyHourKst: 0 });
+      try {
+        await sleep(f.durationMs);
+      } finally {
+        if (--notReadyBursts === 0) await naverKnobs({ dataReadyHourKst: 0 });
+      }
       break;
   }
   return true;
@@ -244,6 +249,7 @@ const EVICTION_PACE_MS = 150;
 // The chaos run's build time (run.ts knobs), restored after the last burst in progress (bursts may overlap).
 const RUN_BUILD_MS = 300;
 let slowBursts = 0;
+let notReadyBursts = 0;
 
 /**
  * Another tool creating jobs in bulk: NAVER keeps `statJobLimit` (100) jobs per customer id and each create beyond
@@ -270,7 +276,7 @@ async function foreignEviction(
       const started = Date.now();
       // Dates our imports ask for too (the last two weeks but yesterday, which may be not ready), both types.
       const statDt = kstDay(-2 - (i % 10)).replaceAll('-', '');
-      const reportTp = i % 2 === 0 ? 'AD' : 'AD_CONVERSION';
+      const reportTp = Math.floor(i / 10) % 2 === 0 ? 'AD' : 'AD_CONVERSION';
       const r = await foreignCall(cluster.naver.url, customer, 'POST', '/stat-reports', { reportTp, statDt });
       answers[r.status] = (answers[r.status] ?? 0) + 1;
       await sleep(Math.max(0, EVICTION_PACE_MS - (Date.now() - started)));
