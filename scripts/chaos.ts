@@ -2,7 +2,7 @@
 // Kafka and Postgres (found or started as for `npm test`, in a scratch database and topics of its own), N imports and
 // F seeded faults, then the oracle's verdict (infra/chaos/src/run.ts). Prints one JSON line last; exits 0 only when
 // nothing was lost, stuck, overlapping, wrong or duplicated and every failure has a reason.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,11 +63,13 @@ try {
   // Kept for scripts/benchmarks-md.ts (docs/benchmarks.md), with the machine it ran on.
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
   const kept = { ...line, ranAt: new Date().toISOString(), machine };
+  // The verdict first: a run of minutes must not lose it because its folder went away meanwhile (a cache cleaned).
+  console.log(JSON.stringify(line));
+  mkdirSync(join('.cache', 'chaos'), { recursive: true });
   writeFileSync(
     join('.cache', 'chaos', `run-${line.requested}x${num('faults')}-seed${line.seed}.json`),
     `${JSON.stringify(kept)}\n`,
   );
-  console.log(JSON.stringify(line));
 } catch (err) {
   log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
