@@ -1,7 +1,9 @@
-// `node scripts/benchmarks-md.ts [file…]`: regenerates docs/benchmarks.md from the benches' JSON lines. With no
-// arguments it reads what `npm run bench -- <scenario>` kept of each scenario's last run (.cache/bench/*.json) and
-// what `npm run chaos` kept of its runs (.cache/chaos/*.json); a file given instead may be any bench or chaos output:
-// its last JSON line counts. The machine each line ran on is recorded with it, so figures are never compared blind.
+// `node scripts/benchmarks-md.ts [file…]`: regenerates docs/benchmarks.md from the benches' JSON lines. The record is
+// the file itself: its "JSON lines" block keeps every line it showed, with when and on what machine it ran, so a
+// fresh clone (or a wiped .cache) loses nothing. Over that come, with no arguments, what `npm run bench -- <scenario>`
+// kept of each scenario's last run (.cache/bench/*.json) and what `npm run chaos` kept of its runs
+// (.cache/chaos/*.json); a file given instead may be any bench or chaos output: its last JSON line counts. A newer
+// line replaces an older one of the same bench scenario or the same chaos run (size, faults, seed, days).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
@@ -30,8 +32,28 @@ const jsonFiles = (dir: string) =>
 const files =
   process.argv.length > 2 ? process.argv.slice(2) : [...jsonFiles('.cache/bench'), ...jsonFiles('.cache/chaos')];
 
+const DOC = 'docs/benchmarks.md';
 const benches = new Map<string, BenchRun>();
-const chaos: ChaosRun[] = [];
+const chaosRuns = new Map<string, ChaosRun>();
+// A run is its size, its number of faults (injected + skipped), its seed and its days.
+const chaosKey = (r: ChaosRun) => {
+  const faults = Object.values((r.faults ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  return `${r.requested ?? r.imports}x${faults + Number(r.faultsSkipped ?? 0)}-seed${r.seed}-days${r.days ?? 1}`;
+};
+const keep = (key: string | undefined, parsed: Record<string, unknown>) => {
+  if (typeof parsed.scenario === 'string' && parsed.figures) {
+    const run = parsed as unknown as BenchRun & { key?: string };
+    benches.set(key ?? run.key ?? run.scenario, { ...run, key: undefined } as BenchRun);
+  } else if ('seed' in parsed && 'overlaps' in parsed) {
+    const run = parsed as ChaosRun;
+    chaosRuns.set(chaosKey(run), run);
+  }
+};
+// The record so far: the JSON lines block of the file as last generated.
+if (existsSync(DOC)) {
+  const block = readFileSync(DOC, 'utf8').split('### JSON lines')[1] ?? '';
+  for (const line of block.split('\n').filter((l) => l.startsWith('{'))) keep(undefined, JSON.parse(line));
+}
 for (const file of files) {
   const lines = readFileSync(file, 'utf8')
     .split('\n')
@@ -40,10 +62,9 @@ for (const file of files) {
   if (!last) continue;
   const parsed = JSON.parse(last) as Record<string, unknown>;
   // Keyed by file name: a variant of a scenario kept under its own name (latency-sheets10.json) gets its own row.
-  const key = file.endsWith('.json') ? basename(file, '.json') : String(parsed.scenario);
-  if (typeof parsed.scenario === 'string' && parsed.figures) benches.set(key, parsed as unknown as BenchRun);
-  else if ('seed' in parsed && 'overlaps' in parsed) chaos.push(parsed as ChaosRun);
+  keep(file.endsWith('.json') ? basename(file, '.json') : undefined, parsed);
 }
+const chaos = [...chaosRuns.values()];
 
 const machine = (m?: Machine) => (m ? `${m.cores} × ${m.cpu}, node ${m.node}` : 'not recorded');
 const day = (iso?: string) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
@@ -71,16 +92,18 @@ if (benches.has('latency')) {
   out.push(
     '',
     '`latency` is request → SheetWritten of a 1-day AD + AD_CONVERSION import (fresh: a date new to the data calendar,',
-    "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 writes a minute per principal)",
-    "the writer paces an import's Sheets calls (sheetsRequestsPerImport) about a second apart, so the write, not NAVER,",
-    'sets the time:',
+    "asked of NAVER under a lease; stored: the same date again). At Google's quota (60 reads and 60 writes a minute per",
+    "principal, in buckets of their own) the writer spaces a principal's reads about a second apart, and its writes",
+    'too; a daily update makes one of each (sheetsRequestsPerImport 2: the tab and `_reportline` in one ranged read, then',
+    'the commit), so back-to-back imports of one principal may follow each other once a second, close to what the',
+    'pipeline itself takes: the write adds little to the time (writeP50Ms), the pipeline sets it.',
     '`latency-sheets10` is the same run with that quota compressed tenfold (LATENCY_SHEETS_SCALE=10), splitting the',
     'time at RowsProcessed into pipeline (scheduler, lease, NAVER, processor) and write (both runs split it the same way).',
   );
 }
 out.push(
   '',
-  '## Chaos runs (`npm run chaos -- --imports N --faults F --seed S --customers C`)',
+  '## Chaos runs (`npm run chaos -- --imports N --faults F --seed S --customers C --days D`)',
   '',
   'Exit criteria: lost, stuck, overlaps, mismatches and duplicates all 0, every failure with a reason. Conditions',
   '(infra/chaos/src/run.ts): every service as two child processes behind round-robin proxies, three tenants per',
@@ -89,30 +112,31 @@ out.push(
   "harness's requests plus the first-link imports and scheduled runs it found on every connection.",
   'Injected: SIGKILL (then restart) and SIGSTOP beyond the lease TTL (then SIGCONT) of any instance, NAVER 429 /',
   '500 / ERROR bursts, Sheets 429 / 503 / dropped responses, duplicated and re-ordered events (re-published as they',
-  'were), another tool on the same customer id deleting all of its stat jobs (ours too) or creating enough to',
-  'evict ours, and yesterday not ready at NAVER (20007) for a burst. Not injected: broker and Postgres restarts,',
-  'scheduled runs over several simulated days (tenant 0 connections get one real daily run during the workload).',
+  'were), restarts of the run’s own broker (SIGTERM or SIGKILL) and Postgres (fast shutdown), each down 1–6 s,',
+  'another tool on the same customer id deleting all of its stat jobs (ours too) or creating enough to evict',
+  'ours, and yesterday not ready at NAVER (20007) for a burst.',
   '',
-  '| imports | completed | failed | lost | stuck | overlaps | mismatches | duplicates | faults | seed | ran (UTC) | machine |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| imports | completed | failed | lost | stuck | overlaps | mismatches | duplicates | dailyRuns | faults | seed | days | ran (UTC) | machine |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 );
 for (const r of chaos.sort((a, b) => Number(b.imports) - Number(a.imports))) {
   const faults = Object.entries((r.faults ?? {}) as Record<string, number>)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const cols = ['imports', 'completed', 'failed', 'lost', 'stuck', 'overlaps', 'mismatches', 'duplicates'];
+  const cols = ['imports', 'completed', 'failed', 'lost', 'stuck', 'overlaps', 'mismatches', 'duplicates', 'dailyRuns'];
+  // Runs before the simulated calendar had one real day and no daily-run check.
+  const cell = (c: string) => (r[c] === undefined ? '—' : String(r[c]));
   out.push(
-    `| ${cols.map((c) => String(r[c])).join(' | ')} | ${faults} | ${r.seed} | ${day(r.ranAt)} | ${machine(r.machine)} |`,
+    `| ${cols.map(cell).join(' | ')} | ${faults} | ${r.seed} | ${r.days ?? 1} | ${day(r.ranAt)} | ${machine(r.machine)} |`,
   );
 }
-if (chaos.length === 0) out.push('| — | | | | | | | | no chaos JSON lines found | | | |');
+if (chaos.length === 0) out.push('| — | | | | | | | | | no chaos JSON lines found | | | | |');
 out.push('', '### JSON lines', '', '```');
-for (const [, run] of [...benches].sort(([a], [b]) => a.localeCompare(b)))
-  out.push(JSON.stringify({ scenario: run.scenario, figures: run.figures }));
-for (const r of chaos) {
-  const { ranAt: _r, machine: _m, ...line } = r;
-  out.push(JSON.stringify(line));
-}
+for (const [key, run] of [...benches].sort(([a], [b]) => a.localeCompare(b)))
+  out.push(
+    JSON.stringify({ key, scenario: run.scenario, figures: run.figures, ranAt: run.ranAt, machine: run.machine }),
+  );
+for (const r of chaos) out.push(JSON.stringify(r));
 out.push('```', '');
-writeFileSync('docs/benchmarks.md', out.join('\n'));
+writeFileSync(DOC, out.join('\n'));
 console.log(`docs/benchmarks.md: ${benches.size} benches, ${chaos.length} chaos runs`);

@@ -47,6 +47,11 @@ export interface ClusterOptions {
    * 60 writes a minute long. 1 (the default) is Google's pace.
    */
   sheetsTimeScale?: number;
+  /**
+   * The run's simulated wall clock (sim-clock.ts): every child follows its file, both simulators read it here.
+   * Without it everything runs on the real clock.
+   */
+  clock?: { file: string; now(): number };
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
@@ -114,10 +119,12 @@ async function waitForHealth(instance: Instance, timeoutMs: number): Promise<voi
 
 export async function startCluster(opts: ClusterOptions) {
   mkdirSync(opts.logDir, { recursive: true });
-  const naver = await startSimulator(opts.naver);
+  const simNow = opts.clock?.now ?? Date.now;
+  const naver = await startSimulator(opts.naver, { now: () => new Date(simNow()) });
   const scale = opts.sheetsTimeScale ?? 1;
   const t0 = Date.now();
-  const sheets = await startSheetsFake({}, { now: () => t0 + (Date.now() - t0) * scale });
+  // The quota's compressed pace on top of the simulated clock's steps (forward only, so the fake's time never goes back).
+  const sheets = await startSheetsFake({}, { now: () => t0 + (Date.now() - t0) * scale + (simNow() - Date.now()) });
   const instances: Instance[] = [];
   const of = (s: ServiceName) => instances.filter((i) => i.service === s);
   const proxies = {
@@ -136,6 +143,7 @@ export async function startCluster(opts: ClusterOptions) {
     KAFKA_CONSUMER_CONCURRENCY: '1',
     PG_POOL_MAX: '4',
     LOG_LEVEL: 'info',
+    ...(opts.clock ? { SIMULATED_CLOCK_FILE: opts.clock.file } : {}),
   };
   const defaults: Record<ServiceName, Record<string, string>> = {
     'lock-service': {},

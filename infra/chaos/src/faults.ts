@@ -17,6 +17,8 @@ export const FAULT_KINDS = [
   'sheets503',
   'sheetsDrop',
   'duplicate',
+  'brokerRestart',
+  'postgresRestart',
   'foreignDeleteAll',
   'foreignEviction',
   'yesterdayNotReady',
@@ -33,6 +35,8 @@ const WEIGHTS: Record<FaultKind, number> = {
   sheets503: 1,
   sheetsDrop: 1,
   duplicate: 1,
+  brokerRestart: 1,
+  postgresRestart: 1,
   foreignDeleteAll: 1,
   foreignEviction: 1,
   yesterdayNotReady: 1,
@@ -56,6 +60,14 @@ export interface Fault {
    */
   customerPick?: number;
   times?: number;
+  /** For `brokerRestart`: a controlled shutdown (SIGTERM) or a crash (SIGKILL). */
+  signal?: 'SIGTERM' | 'SIGKILL';
+}
+
+/** What a fault may restart besides service instances: the run's own broker and Postgres (infra.ts). */
+export interface Restarts {
+  restartBroker?(o: { downMs: number; signal: 'SIGTERM' | 'SIGKILL' }): Promise<void>;
+  restartPostgres?(downMs: number): Promise<void>;
 }
 
 /** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
@@ -100,6 +112,10 @@ export function faultSchedule(o: {
       fault.index = int(o.instances);
       // A pause must outlast the lease TTL to prove a stopped holder loses its lease and does not call NAVER after.
       fault.durationMs = kind === 'stop' ? o.ttlMs + 2_000 + int(4_000) : 500 + int(3_000);
+    } else if (kind === 'brokerRestart' || kind === 'postgresRestart') {
+      // Down long enough for every client to meet refused connections and its retries, short of giving up on them.
+      fault.durationMs = 1_000 + int(5_000);
+      if (kind === 'brokerRestart') fault.signal = random() < 0.5 ? 'SIGTERM' : 'SIGKILL';
     } else if (kind === 'duplicate') {
       fault.picks = Array.from({ length: 3 + int(6) }, () => int(40));
     } else if (kind === 'foreignDeleteAll') {
@@ -137,7 +153,13 @@ async function send(url: string, method: string, body: unknown) {
  * Injects one fault and resolves once it is over (the instance restarted and healthy, the burst lifted). The target
  * instance is the scheduled one when it is up, else the next one up of that service; none up: the fault is skipped.
  */
-export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m: string) => void): Promise<boolean> {
+export async function inject(
+  cluster: Cluster,
+  tap: EventTap,
+  f: Fault,
+  log: (m: string) => void,
+  restarts: Restarts = {},
+): Promise<boolean> {
   const naverKnobs = (patch: object) => send(`${cluster.naver.url}/_sim/knobs`, 'PATCH', patch);
   const sheetsConfig = (patch: object) => send(`${cluster.sheets.url}/_fake/config`, 'PATCH', patch);
   if (f.kind === 'kill' || f.kind === 'stop') {
@@ -160,6 +182,21 @@ export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m:
       cluster.resume(target);
       log(`SIGCONT ${name}`);
     }
+    return true;
+  }
+  if (f.kind === 'brokerRestart') {
+    // Only the run's own broker: a shared one serves other tests (run.ts says which the run has).
+    if (!restarts.restartBroker) return false;
+    log(`broker ${f.signal === 'SIGKILL' ? 'crash (SIGKILL)' : 'restart (SIGTERM)'}, down for ${f.durationMs} ms`);
+    await restarts.restartBroker({ downMs: f.durationMs, signal: f.signal ?? 'SIGTERM' });
+    log('broker back');
+    return true;
+  }
+  if (f.kind === 'postgresRestart') {
+    if (!restarts.restartPostgres) return false;
+    log(`Postgres restart (fast shutdown), down for ${f.durationMs} ms`);
+    await restarts.restartPostgres(f.durationMs);
+    log('Postgres back');
     return true;
   }
   if (f.kind === 'sheets503' || f.kind === 'sheetsDrop') log(`${f.kind}: the next Sheets requests fail`);
@@ -210,19 +247,22 @@ export async function inject(cluster: Cluster, tap: EventTap, f: Fault, log: (m:
       break;
     case 'yesterdayNotReady':
       // NAVER answers 20007 for yesterday until its data-ready hour; 24 = not ready all day, as just after KST
-      // midnight when "yesterday" has become a day NAVER has not aggregated yet. The run's hour is 0 (always ready),
-      // restored when the last burst in progress ends (bursts may overlap).
-      notReadyBursts++;
+      // midnight when "yesterday" has become a day NAVER has not aggregated yet. The run's own hour is restored when
+      // the last burst in progress ends (bursts may overlap).
+      if (notReadyBursts++ === 0) runReadyHour = cluster.naver.state.knobs.dataReadyHourKst;
       await naverKnobs({ dataReadyHourKst: 24 });
       try {
         await sleep(f.durationMs);
       } finally {
-        if (--notReadyBursts === 0) await naverKnobs({ dataReadyHourKst: 0 });
+        if (--notReadyBursts === 0) await naverKnobs({ dataReadyHourKst: runReadyHour });
       }
       break;
   }
   return true;
 }
+
+// The other tool's host clock agrees with NAVER's, as the fetcher's does: the run's clock, simulated or not.
+const clockOf = (cluster: Cluster) => () => cluster.naver.state.nowMs();
 
 /** The customer id the foreign tool shares, and its credentials as the person gave them to both tools. */
 function foreignCustomer(cluster: Cluster, f: Fault) {
@@ -239,7 +279,7 @@ async function foreignDeleteAll(cluster: Cluster, f: Fault, log: (m: string) => 
   const times = f.times ?? 1;
   for (let i = 0; i < times; i++) {
     if (i > 0) await sleep(f.durationMs / (times - 1));
-    const r = await foreignCall(cluster.naver.url, customer, 'DELETE', '/stat-reports');
+    const r = await foreignCall(cluster.naver.url, customer, 'DELETE', '/stat-reports', undefined, clockOf(cluster));
     log(`${FOREIGN_TOOL}: DELETE /stat-reports for ${customer.customerId} answered ${r.status}`);
   }
 }
@@ -250,6 +290,7 @@ const EVICTION_PACE_MS = 150;
 const RUN_BUILD_MS = 300;
 let slowBursts = 0;
 let notReadyBursts = 0;
+let runReadyHour = 0;
 
 /**
  * Another tool creating jobs in bulk: NAVER keeps `statJobLimit` (100) jobs per customer id and each create beyond
@@ -275,9 +316,16 @@ async function foreignEviction(
     for (let i = 0; i < creates; i++) {
       const started = Date.now();
       // Dates our imports ask for too (the last two weeks but yesterday, which may be not ready), both types.
-      const statDt = kstDay(-2 - (i % 10)).replaceAll('-', '');
+      const statDt = kstDay(-2 - (i % 10), cluster.naver.state.nowMs()).replaceAll('-', '');
       const reportTp = Math.floor(i / 10) % 2 === 0 ? 'AD' : 'AD_CONVERSION';
-      const r = await foreignCall(cluster.naver.url, customer, 'POST', '/stat-reports', { reportTp, statDt });
+      const r = await foreignCall(
+        cluster.naver.url,
+        customer,
+        'POST',
+        '/stat-reports',
+        { reportTp, statDt },
+        clockOf(cluster),
+      );
       answers[r.status] = (answers[r.status] ?? 0) + 1;
       await sleep(Math.max(0, EVICTION_PACE_MS - (Date.now() - started)));
     }

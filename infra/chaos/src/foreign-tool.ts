@@ -44,12 +44,14 @@ export async function foreignCall(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
+  /** Its host's clock for X-Timestamp, which NAVER checks against its own. */
+  nowMs: () => number = Date.now,
 ): Promise<{ status: number; body: unknown }> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
-        ...foreignHeaders(c, Date.now(), method, path),
+        ...foreignHeaders(c, nowMs(), method, path),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

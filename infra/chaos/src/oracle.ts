@@ -74,6 +74,20 @@ export function expectedRows(customer: SimCustomer, date: string, atMs: number):
   );
 }
 
+/**
+ * The instants at which the names a tab can show for `customer` may differ, over [fromMs, toMs] of the run's
+ * (simulated) clock: its start, every rename within, its end. Names are constant between renames, so a date written
+ * at any moment of the run shows the names of one of these instants. A run over several simulated days crosses more
+ * renames than one of a few minutes, hence not just the two ends.
+ */
+export function nameInstants(customer: SimCustomer, fromMs: number, toMs: number): number[] {
+  const e = entitiesFor(customer.customerId, customer.seed, customer.size);
+  const renames = [...e.campaigns, ...e.adgroups, ...e.keywords]
+    .flatMap((x) => (x.rename && x.rename.atMs > fromMs && x.rename.atMs < toMs ? [x.rename.atMs] : []))
+    .sort((a, b) => a - b);
+  return [fromMs, ...new Set(renames), toMs];
+}
+
 const canonical = (rows: Cell[][]) => rows.map((r) => JSON.stringify(r)).sort();
 
 export interface TabVerdict {
@@ -92,7 +106,7 @@ export function checkTab(
   customer: SimCustomer,
   tab: Cell[][],
   required: Iterable<string>,
-  namesAt: [number, number],
+  namesAt: readonly number[],
 ): TabVerdict {
   const [, ...rows] = tab;
   const byDate = new Map<string, Cell[][]>();
@@ -108,7 +122,7 @@ export function checkTab(
     const actual = canonical(got).join('\n');
     const ok = namesAt.some((at) => canonical(expectedRows(customer, date, at)).join('\n') === actual);
     if (!ok) {
-      const want = canonical(expectedRows(customer, date, namesAt[1]));
+      const want = canonical(expectedRows(customer, date, namesAt.at(-1)!));
       const have = canonical(got);
       const extra = have.find((r) => !want.includes(r));
       const absent = want.find((r) => !have.includes(r));
@@ -116,7 +130,8 @@ export function checkTab(
     }
   }
   for (const date of required) {
-    if (!byDate.has(date) && expectedRows(customer, date, namesAt[1]).length > 0) mismatches.push(`${date} (missing)`);
+    if (!byDate.has(date) && expectedRows(customer, date, namesAt.at(-1)!).length > 0)
+      mismatches.push(`${date} (missing)`);
   }
   return { mismatches, duplicates, dates: [...byDate.keys()].sort() };
 }

@@ -2,11 +2,25 @@
 // an oracle that shares no code with the services: the NAVER simulator's overlap checker, the fake's tabs read
 // directly against the simulator's data generator (oracle.ts), and every import's end as the scheduler reports it,
 // held against the documented bound (the scheduler's IMPORT_MAX_LIFETIME_MS, enforced every IMPORT_SWEEP_MS).
-import { eventTap } from '@reportline/dev/event-tap';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type EventTap, eventTap } from '@reportline/dev/event-tap';
+import { until } from '@reportline/dev/wait';
 import { type Cluster, type Infra, type ServiceName, startCluster } from './cluster.ts';
-import { type Fault, type FaultKind, faultSchedule, inject, prng } from './faults.ts';
+import {
+  addDays,
+  CALENDAR,
+  checkDailyRuns,
+  dayOfImport,
+  dayPlan,
+  firstDay,
+  kstInstantMs,
+  type ScheduledRequest,
+} from './days.ts';
+import { type Fault, type FaultKind, faultSchedule, inject, prng, type Restarts } from './faults.ts';
 import { FOREIGN_TOOL } from './foreign-tool.ts';
-import { checkTab, unexplainedPending } from './oracle.ts';
+import { checkTab, nameInstants, unexplainedPending } from './oracle.ts';
+import { CLOCK_FOLLOW_MS, type SimClock, simClock } from './sim-clock.ts';
 import {
   apiRetrying,
   type Connection,
@@ -20,7 +34,8 @@ import {
 } from './workload.ts';
 
 export interface ChaosOptions {
-  infra: Infra;
+  /** With restarts (infra.ts) the broker and Postgres faults restart them; without, those faults are skipped. */
+  infra: Infra & Restarts;
   imports: number;
   faults: number;
   seed: number;
@@ -39,6 +54,8 @@ export interface ChaosOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Draw faults of these kinds only (to reproduce what one kind does); every kind unless given. */
   faultKinds?: readonly FaultKind[];
+  /** Simulated KST days the run spans (days.ts): each morning the connections' daily runs start; 1 unless given. */
+  days?: number;
 }
 
 export interface ChaosResult {
@@ -63,6 +80,11 @@ export interface ChaosResult {
   misleading: number;
   warnings: string[];
   byTrigger: Record<string, number>;
+  /** Simulated days, and the daily runs seen on each (every connection should have one a day). */
+  days: number;
+  scheduledByDay: Record<string, number>;
+  /** Connection-days without exactly one daily run: missed or doubled (in `details`). */
+  dailyRuns: number;
   unattributed: number;
   reasonless: number;
   faultsSkipped: number;
@@ -92,6 +114,25 @@ interface Tracked {
   view?: ImportView;
 }
 
+/** What the run's ImportRequested events say of each import (the tap sees every one, first-link and daily runs too). */
+function requestsSeen(tap: EventTap): Map<string, { trigger: string; connectionId: string; from: string; to: string }> {
+  const seen = new Map<string, { trigger: string; connectionId: string; from: string; to: string }>();
+  for (const e of tap.events) {
+    if (e.type !== 'ImportRequested' || seen.has(e.importId)) continue;
+    const { trigger, connectionId, dateRange } = e.data;
+    seen.set(e.importId, { trigger, connectionId, from: dateRange.from, to: dateRange.to });
+  }
+  return seen;
+}
+
+const datesOf = (from: string, to: string) => {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
   const log = o.log ?? (() => {});
@@ -108,16 +149,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   });
   log(`fault schedule (seed ${o.seed}): ${JSON.stringify(schedule)}`);
   const customers = makeCustomers(o.customers, o.seed);
+  const plan = dayPlan({ first: firstDay(Date.now()), days: Math.max(1, o.days ?? 1), imports: o.imports });
+  mkdirSync(o.logDir, { recursive: true });
+  // The simulated clock starts before the set-up time, so a slow start of the cluster still sets up before it.
+  const clock = simClock(resolve(o.logDir, 'clock.json'), kstInstantMs(plan[0]!.day, CALENDAR.start));
+  log(
+    `simulated days (KST) ${plan.map((d) => `${d.day}: imports ${d.fromImport}..${d.toImport - 1}`).join('; ')}; ` +
+      `clock file ${clock.file}`,
+  );
+  const ready = String(CALENDAR.dataReadyHour);
   const cluster = await startCluster({
     infra: o.infra,
     instances,
     logDir: o.logDir,
+    clock,
     // Every connection writes as the one default Google principal (60 writes a minute, ~3 per import): at Google's
     // pace the run would measure that quota, not the invariants.
     sheetsTimeScale: o.sheetsTimeScale ?? 10,
     naver: {
       customers,
-      knobs: { reportBuildMs: 300, masterBuildMs: 300, dataReadyHourKst: 0, seed: o.seed },
+      // NAVER's real data-ready hour: the clock is set after it each morning, so "yesterday" is ready as at NAVER.
+      knobs: { reportBuildMs: 300, masterBuildMs: 300, dataReadyHourKst: CALENDAR.dataReadyHour, seed: o.seed },
     },
     serviceEnv: mergeEnv(o.serviceEnv, {
       'lock-service': {
@@ -135,6 +187,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         LEASE_SAFETY_MARGIN_MS: '7000',
         NAVER_POLL_MS: '200',
         NAVER_BUILD_TIMEOUT_MS: '30000',
+        NAVER_DATA_READY_HOUR_KST: ready,
         // A date of NAVER's restatement window (yesterday, the day before) is asked again once its last answer is this
         // old: 30 minutes by default, longer than a run, which would serve yesterday from the store after its first
         // fetch and leave a not-ready burst (yesterdayNotReady) nothing to answer.
@@ -146,6 +199,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         IMPORT_STALL_MS: String(Math.round(lifetimeMs / 2)),
         IMPORT_MAX_LIFETIME_MS: String(lifetimeMs),
         SCHEDULE_TICK_MS: '2000',
+        SCHEDULE_FAILED_RETRY_MS: '5000',
       },
     }),
   });
@@ -159,18 +213,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let faultsSkipped = 0;
   try {
     const historyDays = 7;
-    const connections = await setUp(cluster, customers, tenants, { historyDays, scheduleInMin: 1 });
+    const setUpAt = kstInstantMs(plan[0]!.day, CALENDAR.setUp);
+    if (clock.now() > kstInstantMs(plan[0]!.day, CALENDAR.schedule))
+      throw new Error('the cluster took so long to start that the first simulated day missed its schedule time');
+    if (clock.now() < setUpAt) await stepWhenQuiet(cluster, clock, customers, setUpAt, log);
+    const connections = await setUp(cluster, customers, tenants, {
+      historyDays,
+      scheduleTime: CALENDAR.schedule,
+      now: clock.now,
+    });
     log(`${connections.length} connections over ${customers.length} customer ids, ${tenants} tenants`);
 
     const random = prng(o.seed ^ 0x5eed);
     const tracked = new Map<string, Tracked>();
     const rejections: { status: number; type: string; title: string }[] = [];
+    const deadline = () => Date.now() + lifetimeMs + 4 * SWEEP_MS;
     const fire = (f: Fault) =>
       faultsDone.push(
         (async () => {
-          await new Promise((r) => setTimeout(r, f.delayMs));
+          await sleep(f.delayMs);
           const key = f.kind === 'kill' || f.kind === 'stop' ? `${f.kind}:${f.service}` : f.kind;
-          const done = await inject(cluster, tap, f, log).catch((err) => {
+          const done = await inject(cluster, tap, f, log, o.infra).catch((err) => {
             log(`fault failed: ${err}`);
             return false;
           });
@@ -179,58 +242,114 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           } else faultsSkipped++;
         })(),
       );
+    /**
+     * Every import the run has, ended: the harness's own, and those it did not ask for (first-link imports, daily
+     * runs), found both in each connection's list and among the ImportRequested events seen.
+     */
+    const settle = async () => {
+      const seen = requestsSeen(tap);
+      const byId = new Map(connections.map((c) => [c.id, c]));
+      const add = (importId: string, connection: Connection) => {
+        if (tracked.has(importId)) return;
+        const r = seen.get(importId);
+        tracked.set(importId, {
+          importId,
+          connection,
+          trigger: r?.trigger ?? 'unknown',
+          ...(r ? { dates: datesOf(r.from, r.to) } : {}),
+        });
+      };
+      // The tap may have been behind when an import was first found: fill in what it has learnt since.
+      for (const t of tracked.values()) {
+        const r = seen.get(t.importId);
+        if (t.trigger !== 'unknown' || !r) continue;
+        t.trigger = r.trigger;
+        t.dates = datesOf(r.from, r.to);
+      }
+      // Every page: a connection of a long run holds more imports than one page.
+      for (const c of connections) {
+        let cursor: string | null = null;
+        do {
+          const query: string = `connectionId=${c.id}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+          const r = await apiRetrying(cluster, c.token, 'GET', `/imports?${query}`);
+          const page = r.body as { items?: ImportView[]; nextCursor?: string | null };
+          for (const v of page.items ?? []) add(v.importId, c);
+          cursor = r.status === 200 ? (page.nextCursor ?? null) : null;
+        } while (cursor);
+      }
+      for (const [importId, r] of seen) {
+        const c = byId.get(r.connectionId);
+        if (c) add(importId, c);
+      }
+      await Promise.all(
+        [...tracked.values()]
+          .filter((t) => !ended(t.view))
+          .map(async (t) => {
+            t.view = await follow(cluster, t.connection.token, t.importId, deadline());
+          }),
+      );
+    };
+    await settle();
+    log(`set up on ${plan[0]!.day} (KST): ${tracked.size} first-link imports ended`);
+
     const pending = [...schedule];
     const concurrency = o.concurrency ?? Math.max(2, Math.min(8, 2 * o.customers));
     let sent = 0;
-    const worker = async () => {
-      while (sent < o.imports) {
-        const k = sent++;
-        if (k > 0 && k % 50 === 0) log(`${k} import requests sent, ${tracked.size} accepted`);
-        while (pending.length > 0 && pending[0]!.atImport <= k) fire(pending.shift()!);
-        const connection = connections[Math.floor(random() * connections.length)]!;
-        const days = 1 + Math.floor(random() * 3);
-        const to = -1 - Math.floor(random() * (historyDays - days + 1));
-        const dates = Array.from({ length: days }, (_, i) => kstDay(to - days + 1 + i));
-        const r = await apiRetrying(
-          cluster,
-          connection.token,
-          'POST',
-          '/imports',
-          { connectionId: connection.id, dateRange: { from: dates[0], to: dates.at(-1) }, force: true },
-          { 'idempotency-key': `chaos-${o.seed}-${k}` },
-        );
-        if (r.status !== 202) {
-          rejections.push({ status: r.status, type: String(r.body.type ?? ''), title: String(r.body.title ?? '') });
-          log(`import request ${k} answered ${r.status}: ${JSON.stringify(r.body)}`);
-          continue;
+    for (const day of plan) {
+      // The daily runs start on their own once the clock is past their time: the harness only moves the clock, and
+      // only when nothing is in flight (the lock-service's lease expiry and the scheduler's import lifetime are on
+      // the same clock: a step over a held lease would expire it).
+      await stepWhenQuiet(cluster, clock, customers, kstInstantMs(day.day, CALENDAR.morning), log);
+      log(`day ${day.index + 1}/${plan.length}: ${day.day} ${CALENDAR.morning} KST (simulated)`);
+      const worker = async () => {
+        while (sent < day.toImport) {
+          const k = sent++;
+          if (k > 0 && k % 50 === 0) log(`${k} import requests sent, ${tracked.size} imports known`);
+          while (pending.length > 0 && pending[0]!.atImport <= k) fire(pending.shift()!);
+          const connection = connections[Math.floor(random() * connections.length)]!;
+          const days = 1 + Math.floor(random() * 3);
+          const to = -1 - Math.floor(random() * (historyDays - days + 1));
+          const dates = Array.from({ length: days }, (_, i) => kstDay(to - days + 1 + i, clock.now()));
+          const r = await apiRetrying(
+            cluster,
+            connection.token,
+            'POST',
+            '/imports',
+            { connectionId: connection.id, dateRange: { from: dates[0], to: dates.at(-1) }, force: true },
+            { 'idempotency-key': `chaos-${o.seed}-${k}` },
+          );
+          if (r.status !== 202) {
+            rejections.push({ status: r.status, type: String(r.body.type ?? ''), title: String(r.body.title ?? '') });
+            log(`import request ${k} answered ${r.status}: ${JSON.stringify(r.body)}`);
+            continue;
+          }
+          const importId = r.body.importId as string;
+          const t: Tracked = { importId, connection, trigger: 'manual', dates };
+          tracked.set(importId, t);
+          t.view = await follow(cluster, connection.token, importId, deadline());
         }
-        const importId = r.body.importId as string;
-        const t: Tracked = { importId, connection, trigger: 'manual', dates };
-        tracked.set(importId, t);
-        t.view = await follow(cluster, connection.token, importId, Date.now() + lifetimeMs + 4 * SWEEP_MS);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      // A fault whose request was never sent (its atImport is this day's, but rejected requests end the day early):
+      // still this day's.
+      while (pending.length > 0 && dayOfImport(plan, pending[0]!.atImport) <= day.index) fire(pending.shift()!);
+      await Promise.all(faultsDone);
+      // The day is over once every connection's daily run was requested and every import ended.
+      await waitForDailyRuns(tap, connections, day.day, lifetimeMs).catch((err) => log(String(err)));
+      await settle();
+      log(`day ${day.day} done after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${tracked.size} imports known`);
+    }
     for (const f of pending) fire(f);
     await Promise.all(faultsDone);
-    log(`workload sent after ${((Date.now() - t0) / 1000).toFixed(1)} s; collecting every import`);
-
-    // Imports the harness did not ask for itself: first-link imports and scheduled runs.
-    for (const c of connections) {
-      const r = await apiRetrying(cluster, c.token, 'GET', `/connections/${c.id}/imports?limit=200`);
-      const views = Array.isArray(r.body) ? (r.body as ImportView[]) : [];
-      for (const v of views) {
-        if (tracked.has(v.importId)) continue;
-        tracked.set(v.importId, { importId: v.importId, connection: c, trigger: 'first-link or scheduled' });
-      }
-    }
-    await Promise.all(
-      [...tracked.values()]
-        .filter((t) => !ended(t.view))
-        .map(async (t) => {
-          t.view = await follow(cluster, t.connection.token, t.importId, Date.now() + lifetimeMs + 4 * SWEEP_MS);
-        }),
-    );
+    await settle();
+    // Every import's ImportRequested reached the tap, so the verdict knows each one's trigger and dates.
+    await until(
+      'the tap to hold every import request',
+      () => ([...tracked.keys()].every((id) => requestsSeen(tap).has(id)) ? true : undefined),
+      60_000,
+      250,
+    ).catch((err) => log(String(err)));
+    await settle();
     return await verdict(cluster, o, {
       tracked,
       connections,
@@ -239,12 +358,80 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       faultCounts,
       faultsSkipped,
       t0,
+      tap,
+      days: plan.map((d) => d.day),
+      simulated: [setUpAt, clock.now()],
     });
   } finally {
     await Promise.allSettled(faultsDone);
     await tap.close();
     await cluster.close();
   }
+}
+
+/** Until every connection's daily run of `day` was requested (its ImportRequested seen), or `timeoutMs`. */
+async function waitForDailyRuns(tap: EventTap, connections: Connection[], day: string, timeoutMs: number) {
+  const yesterday = addDays(day, -1);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const asked = new Set(
+      [...requestsSeen(tap).values()]
+        .filter((r) => r.trigger === 'scheduled' && r.to === yesterday)
+        .map((r) => r.connectionId),
+    );
+    const missing = connections.filter((c) => !asked.has(c.id));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${missing.length} connection(s) had no daily run requested on ${day}`);
+    await sleep(500);
+  }
+}
+
+/**
+ * Moves the simulated clock to `atMs` once nothing is in flight: no customer id's lock held, queued for, or in its
+ * lock-delay (the guard time after an expiry that lets a stale holder's last NAVER call end). Leases and lock-delays
+ * are on the simulated clock, so stepping over one would end it early. Gives up waiting after a while (a stuck lock
+ * is reported by the verdict as stuck imports) and steps anyway.
+ */
+async function stepWhenQuiet(
+  cluster: Cluster,
+  clock: SimClock,
+  customers: { customerId: string }[],
+  atMs: number,
+  log: (m: string) => void,
+) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const busy: string[] = [];
+    for (const c of customers) {
+      const lock = cluster.instances.find((i) => i.service === 'lock-service' && i.state === 'up');
+      if (!lock) {
+        busy.push('no lock-service up');
+        break;
+      }
+      const res = await fetch(`http://127.0.0.1:${lock.port}/locks/${c.customerId}?limit=1`).catch(() => undefined);
+      if (!res || (res.status !== 200 && res.status !== 404)) {
+        busy.push(`${c.customerId}: lock view ${res?.status ?? 'unreachable'}`);
+        continue;
+      }
+      if (res.status === 404) continue;
+      const view = (await res.json()) as { holder: unknown; queue: unknown[]; lockDelayUntil: string | null };
+      if (
+        view.holder ||
+        view.queue.length > 0 ||
+        (view.lockDelayUntil && Date.parse(view.lockDelayUntil) > clock.now())
+      )
+        busy.push(`${c.customerId}: held, queued for or in its lock-delay`);
+    }
+    if (busy.length === 0) break;
+    if (Date.now() > deadline) {
+      log(`stepping the clock although not quiet: ${busy.join('; ')}`);
+      break;
+    }
+    await sleep(250);
+  }
+  clock.stepTo(atMs);
+  // The children poll the file; until they all read it, they would still decide on the old day.
+  await sleep(CLOCK_FOLLOW_MS);
 }
 
 async function verdict(
@@ -258,6 +445,11 @@ async function verdict(
     faultCounts: Record<string, number>;
     faultsSkipped: number;
     t0: number;
+    tap: EventTap;
+    /** The simulated days whose mornings the clock was set to. */
+    days: string[];
+    /** The simulated clock's span over the run, from the set-up on. */
+    simulated: [number, number];
   },
 ): Promise<ChaosResult> {
   const details: string[] = [];
@@ -283,6 +475,18 @@ async function verdict(
       .filter((x) => x.method === 'POST' && x.path === '/stat-reports' && x.status === 400 && x.origin !== null)
       .map((x) => x.origin!.split('#')[0]!),
   );
+  // Over several days a tab's history window moves on: a date written on day 1 may be trimmed by a later import whose
+  // newest date is past its window (the writer keeps historyDays days ending at the import's newest date). Per
+  // connection, the window's start can be no later than the latest request's `to` − historyDays + 1; a date before
+  // it may rightly be gone, so it is not required (if present, it is still checked against NAVER).
+  const windowStart = new Map<string, string>();
+  for (const t of r.tracked.values()) {
+    const newest = t.dates?.at(-1);
+    if (!newest) continue;
+    const start = addDays(newest, 1 - t.connection.historyDays);
+    const had = windowStart.get(t.connection.id);
+    if (!had || start > had) windowStart.set(t.connection.id, start);
+  }
   for (const t of r.tracked.values()) {
     byTrigger[t.trigger] = (byTrigger[t.trigger] ?? 0) + 1;
     const v = t.view;
@@ -329,8 +533,9 @@ async function verdict(
     }
     const pendingNow = new Set([...(sheet?.pendingDates ?? []), ...v!.pending.map((p) => p.statDate)]);
     pendingDates += pendingNow.size;
-    const asked = Number.isFinite(requestedAt) ? requestedAt : r.t0;
-    const yesterdays = new Set([kstDay(-1, asked), kstDay(-1, endedAt(v!) ?? Date.now())]);
+    // Yesterday as of the import's own instants, on the run's clock (simulated or not).
+    const instants = [requestedAt, endedAt(v!) ?? Number.NaN].filter(Number.isFinite);
+    const yesterdays = new Set(instants.map((at) => kstDay(-1, at)));
     const unexplained = unexplainedPending(pendingNow, { yesterdays, refused: notReadyAnswers.has(t.importId) });
     if (unexplained.length > 0) {
       mismatches++;
@@ -345,10 +550,12 @@ async function verdict(
     if (x.type.endsWith('connection-unhealthy'))
       warnings.push(`misleading rejection (credentials are valid): ${x.title}`);
   }
-  const namesAt: [number, number] = [r.t0, Date.now()];
   for (const c of r.connections) {
     const tab = cluster.sheets.state.readTab(c.spreadsheetId, c.sheetName);
-    const verdict = checkTab(c.customer, tab as never, required.get(c.id) ?? [], namesAt);
+    const from = windowStart.get(c.id) ?? '';
+    const must = [...(required.get(c.id) ?? [])].filter((d) => d >= from);
+    const namesAt = nameInstants(c.customer, r.simulated[0], r.simulated[1]);
+    const verdict = checkTab(c.customer, tab as never, must, namesAt);
     mismatches += verdict.mismatches.length;
     duplicates += verdict.duplicates;
     for (const d of verdict.mismatches) details.push(`mismatch: ${c.spreadsheetId} '${c.sheetName}' date ${d}`);
@@ -360,6 +567,17 @@ async function verdict(
       details.push(`mismatch: tab '${c.sheetName}' of ${c.spreadsheetId} re-created (sheetId ${tabInfo?.sheetId})`);
     }
   }
+  // One daily run per connection and simulated day, told apart from re-requests of pending dates by its range.
+  const scheduled: ScheduledRequest[] = [...requestsSeen(r.tap)]
+    .filter(([, x]) => x.trigger === 'scheduled')
+    .map(([importId, x]) => ({
+      importId,
+      connectionId: x.connectionId,
+      dateRange: { from: x.from, to: x.to },
+      failed: r.tracked.get(importId)?.view?.status === 'failed',
+    }));
+  const runs = checkDailyRuns({ days: r.days, connections: r.connections, requests: scheduled });
+  details.push(...runs.violations);
   const res = await fetch(`${cluster.naver.url}/_sim/overlaps`);
   const oracle = (await res.json()) as { overlaps: unknown[]; unattributed: number };
   const foreignRequests = recorded.filter((x) => x.foreign === FOREIGN_TOOL).length;
@@ -383,6 +601,9 @@ async function verdict(
     misleading: warnings.length,
     warnings,
     byTrigger,
+    days: r.days.length,
+    scheduledByDay: runs.byDay,
+    dailyRuns: runs.violations.length,
     unattributed: oracle.unattributed,
     reasonless,
     faultsSkipped: r.faultsSkipped,
@@ -405,4 +626,10 @@ function mergeEnv(
 
 /** The run's exit criteria (issue 14). */
 export const passed = (r: ChaosResult) =>
-  r.lost === 0 && r.stuck === 0 && r.overlaps === 0 && r.mismatches === 0 && r.duplicates === 0 && r.reasonless === 0;
+  r.lost === 0 &&
+  r.stuck === 0 &&
+  r.overlaps === 0 &&
+  r.mismatches === 0 &&
+  r.duplicates === 0 &&
+  r.reasonless === 0 &&
+  r.dailyRuns === 0;

@@ -13,7 +13,6 @@ export interface Connection {
   sheetName: string;
   sheetId: number;
   historyDays: number;
-  scheduled: boolean;
 }
 
 export interface ImportView {
@@ -71,10 +70,13 @@ export async function apiRetrying(
   }
 }
 
-/** The KST calendar day `offset` days from today. */
-export function kstDay(offset: number, now = Date.now()): string {
+/** The KST calendar day `offset` days from the day of `now` (the run's simulated clock). */
+export function kstDay(offset: number, now: number): string {
   return new Date(now + 9 * 3_600_000 + offset * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** The KST wall-clock time HH:MM of an instant. */
+export const kstHhmm = (ms: number): string => new Date(ms + 9 * 3_600_000).toISOString().slice(11, 16);
 
 export function makeCustomers(count: number, seed: number): SimCustomer[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -88,14 +90,15 @@ export function makeCustomers(count: number, seed: number): SimCustomer[] {
 
 /**
  * `tenants` tenants, each with one connection to every customer id: so each id has that many connections of different
- * tenants sharing its lock and data calendar. Tenant 0's connections are scheduled `scheduleInMin` minutes from now
- * (KST), so their daily runs start during the workload; the others keep the default time.
+ * tenants sharing its lock and data calendar. Every connection has a daily run at `scheduleTime` KST: tenant 0's set
+ * it explicitly, the others take the scheduler's default (the same time), so both paths are exercised. `now` is the
+ * run's simulated clock: the first-link day is yesterday or earlier on the simulated calendar.
  */
 export async function setUp(
   cluster: Cluster,
   customers: SimCustomer[],
   tenants: number,
-  o: { historyDays: number; scheduleInMin: number },
+  o: { historyDays: number; scheduleTime: string; now: () => number },
 ): Promise<Connection[]> {
   const tokens: string[] = [];
   const run = randomBytes(3).toString('hex');
@@ -104,7 +107,6 @@ export async function setUp(
     if (r.status !== 201) throw new Error(`tenant not created: ${r.status} ${JSON.stringify(r.body)}`);
     tokens.push((r.body.adminToken as { token: string }).token);
   }
-  const at = new Date(Date.now() + 9 * 3_600_000 + o.scheduleInMin * 60_000).toISOString().slice(11, 16);
   const connections: Connection[] = [];
   for (const [c, customer] of customers.entries()) {
     for (const [t, token] of tokens.entries()) {
@@ -113,8 +115,7 @@ export async function setUp(
       const sheetId = 1000 + c * 10 + t;
       const { state } = cluster.sheets;
       state.seedSpreadsheet({ spreadsheetId, title: 'chaos', sheets: [{ title: sheetName, sheetId }] });
-      const scheduled = t === 0;
-      const day = kstDay(-1 - ((c + t) % o.historyDays));
+      const day = kstDay(-1 - ((c + t) % o.historyDays), o.now());
       const r = await apiRetrying(cluster, token, 'POST', '/connections', {
         customerId: customer.customerId,
         apiKey: customer.apiKey,
@@ -123,7 +124,7 @@ export async function setUp(
         historyDays: o.historyDays,
         spreadsheetId,
         sheetName,
-        ...(scheduled ? { scheduleTime: at } : {}),
+        ...(t === 0 ? { scheduleTime: o.scheduleTime } : {}),
         firstImportRange: { from: day, to: day },
       });
       if (r.status !== 201) throw new Error(`connection not created: ${r.status} ${JSON.stringify(r.body)}`);
@@ -135,7 +136,6 @@ export async function setUp(
         sheetName,
         sheetId,
         historyDays: o.historyDays,
-        scheduled,
       });
     }
   }

@@ -1,24 +1,29 @@
 import { join } from 'node:path';
-import { createTopics, isolatedEnvironment, uniquePrefix } from '@reportline/dev/test-environment';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { type RestartableInfra, startRestartableInfra } from '../src/infra.ts';
 import { passed, runChaos } from '../src/run.ts';
 
 /**
  * The chaos harness at its smallest: every service as two child processes, 12 imports over 2 customer ids (3 tenants
- * each), 4 faults from a fixed seed (the schedule is printed; the same seed gives the same one). The exit criteria of
- * `npm run chaos` must hold: nothing lost, stuck, overlapping at NAVER, wrong or duplicated in a sheet, and every
- * failed import says why.
+ * each) and 2 simulated KST days, 4 faults from a fixed seed (the schedule is printed; the same seed gives the same
+ * one). The exit criteria of `npm run chaos` must hold: nothing lost, stuck, overlapping at NAVER, wrong or duplicated
+ * in a sheet, every connection had exactly one daily run each day, and every failed import says why.
  */
-it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, async () => {
-  const env = await isolatedEnvironment();
-  const topicPrefix = uniquePrefix();
-  await createTopics(topicPrefix);
+let infra: RestartableInfra | undefined;
+afterAll(async () => {
+  await infra?.stop();
+});
+
+it('keeps the invariants under a seeded fault schedule over two simulated days', { timeout: 420_000 }, async () => {
+  // A broker and Postgres of its own: the restart faults must not restart what other test files run on.
+  infra = await startRestartableInfra(() => {});
   const result = await runChaos({
-    infra: { kafkaBrokers: env.kafkaBrokers, databaseUrl: env.databaseUrl, topicPrefix },
+    infra,
     imports: 12,
     faults: 4,
     seed: 34,
     customers: 2,
+    days: 2,
     lifetimeMs: 90_000,
     logDir: join('.cache', 'chaos', 'e2e'),
     log: (m) => process.stderr.write(`[chaos] ${m}\n`),
@@ -27,6 +32,9 @@ it('keeps the invariants under a seeded fault schedule', { timeout: 300_000 }, a
   process.stderr.write(`${JSON.stringify(line)}\n${warnings.join('\n')}\n`);
   expect(details).toEqual([]);
   expect(line).toMatchObject({ lost: 0, stuck: 0, overlaps: 0, mismatches: 0, duplicates: 0, reasonless: 0 });
+  // 2 customer ids × 3 tenants: six connections, each with its daily run on both days.
+  expect(line).toMatchObject({ days: 2, dailyRuns: 0 });
+  expect(Object.values(line.scheduledByDay)).toEqual([6, 6]);
   expect(passed(result)).toBe(true);
   expect(Object.values(line.faults).reduce((a, b) => a + b, 0) + line.faultsSkipped).toBe(4);
 });

@@ -13,6 +13,11 @@ import { guardProcess } from './watchdog.ts';
 export interface LocalKafka {
   brokers: string[];
   stop(): Promise<void>;
+  /**
+   * Stops the broker (a controlled shutdown with SIGTERM, or SIGKILL as a crash), waits `downMs`, starts it again on
+   * the same ports over the same data, and resolves once it answers again.
+   */
+  restart(o?: { downMs?: number; signal?: 'SIGTERM' | 'SIGKILL' }): Promise<void>;
 }
 
 const log4jConfig = join(repoRoot, 'infra', 'kafka', 'log4j2.properties');
@@ -84,41 +89,40 @@ export async function startLocalKafka(log: (msg: string) => void): Promise<Local
   }
 
   const outFile = join(dir, 'stdout.log');
-  const out = openSync(outFile, 'a');
-  const java = spawn('java', ['-Xmx512m', '-XX:+UseSerialGC', ...jvm, '-cp', classpath, 'kafka.Kafka', propsFile], {
-    stdio: ['ignore', out, out],
-    detached: false,
-  });
-  closeSync(out);
-  java.unref();
-  let exited: string | undefined;
-  const exitedPromise = new Promise<void>((resolve) => {
-    java.once('exit', (code, signal) => {
-      exited = signal ?? `exit ${code}`;
-      resolve();
-    });
-    java.once('error', (err) => {
-      exited = err.message;
-      resolve();
-    });
-  });
-  const dog = java.pid ? guardProcess(java.pid, { removeDir: dir }) : undefined;
-  const onExit = () => java.kill('SIGTERM'); // the watchdog escalates to SIGKILL if this is not enough
-  process.once('exit', onExit);
-
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      process.removeListener('exit', onExit);
-      await terminate(java, exitedPromise, () => exited !== undefined);
-      dog?.release();
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
-
   const brokers = [`127.0.0.1:${port}`];
-  try {
+  // One JVM run of the broker over the formatted data directory: the first start and every restart are the same.
+  const launch = async () => {
+    const out = openSync(outFile, 'a');
+    const java = spawn('java', ['-Xmx512m', '-XX:+UseSerialGC', ...jvm, '-cp', classpath, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', out, out],
+      detached: false,
+    });
+    closeSync(out);
+    java.unref();
+    let exited: string | undefined;
+    const exitedPromise = new Promise<void>((resolve) => {
+      java.once('exit', (code, signal) => {
+        exited = signal ?? `exit ${code}`;
+        resolve();
+      });
+      java.once('error', (err) => {
+        exited = err.message;
+        resolve();
+      });
+    });
+    const dog = java.pid ? guardProcess(java.pid, { removeDir: dir }) : undefined;
+    const onExit = () => java.kill('SIGTERM'); // the watchdog escalates to SIGKILL if this is not enough
+    process.once('exit', onExit);
+    const end = async (signal: 'SIGTERM' | 'SIGKILL') => {
+      process.removeListener('exit', onExit);
+      if (signal === 'SIGKILL') {
+        if (exited === undefined) java.kill('SIGKILL');
+        await exitedPromise;
+      } else {
+        await terminate(java, exitedPromise, () => exited !== undefined);
+      }
+      dog?.release();
+    };
     await waitForKafka(brokers, {
       timeoutMs: 90_000,
       failed: () =>
@@ -126,11 +130,37 @@ export async function startLocalKafka(log: (msg: string) => void): Promise<Local
           ? `local Kafka broker exited (${exited}) during startup:\n${tail(outFile)}${tail(join(dir, 'server.log'))}`
           : undefined,
     });
+    return end;
+  };
+
+  let end: ((signal: 'SIGTERM' | 'SIGKILL') => Promise<void>) | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await end?.('SIGTERM');
+      end = undefined;
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
+  try {
+    end = await launch();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { brokers, stop };
+  return {
+    brokers,
+    stop,
+    async restart({ downMs = 0, signal = 'SIGTERM' } = {}) {
+      if (stopped) throw new Error('the local Kafka broker was stopped; it cannot restart');
+      // The same ports and data: clients see their connections drop, refused ones for downMs, then the same broker.
+      await end?.(signal);
+      end = undefined;
+      await new Promise((r) => setTimeout(r, downMs));
+      end = await launch();
+    },
+  };
 }
 
 async function terminate(child: ChildProcess, exited: Promise<void>, hasExited: () => boolean): Promise<void> {

@@ -1,6 +1,5 @@
-import { createLogger, loadConfig, runService } from '@reportline/platform';
+import { serve } from '@reportline/platform';
 import { startLockService } from './app.ts';
 import { lockServiceConfig } from './config.ts';
 
-const logger = createLogger('lock-service', process.env.LOG_LEVEL);
-await runService(logger, async () => startLockService(loadConfig(lockServiceConfig), { logger }));
+await serve('lock-service', lockServiceConfig, startLockService);

@@ -37,7 +37,7 @@ export async function buildProcessor(config: ProcessorConfig, deps: ProcessorDep
         topics: [topics.imports],
         failure: rt.failurePolicy({ consumer: `${SERVICE}-layouts` }),
         handle: async (event) => {
-          if (event.type === 'ImportRequested') await recordImportLayout(rt.pool, event);
+          if (event.type === 'ImportRequested') await recordImportLayout(rt.pool, event, clock.now());
         },
       },
       {

@@ -12,12 +12,21 @@ export interface LayoutSource {
 
 export const defaultLayoutSource: LayoutSource = { layoutOf: async () => DEFAULT_LAYOUT };
 
-/** Keeps the layout of an ImportRequested (v2 carries one; v1 and a null layout mean the default). */
-export async function recordImportLayout(db: Queryable, event: EventOfType<'ImportRequested'>): Promise<void> {
+/**
+ * Keeps the layout of an ImportRequested (v2 carries one; v1 and a null layout mean the default). Stamped `at` by the
+ * service's clock, the clock `forgetOldLayouts`'s cut-off comes from: Postgres' now() would be days behind a simulated
+ * clock and the layout forgotten before the import's reports arrive.
+ */
+export async function recordImportLayout(
+  db: Queryable,
+  event: EventOfType<'ImportRequested'>,
+  at: Date,
+): Promise<void> {
   const layout = event.version === 2 ? event.data.layout : null;
   await db.query(
-    `INSERT INTO processor.import_layouts (import_id, layout) VALUES ($1, $2) ON CONFLICT (import_id) DO NOTHING`,
-    [event.importId, layout === null ? null : JSON.stringify(layout)],
+    `INSERT INTO processor.import_layouts (import_id, layout, recorded_at) VALUES ($1, $2, $3)
+     ON CONFLICT (import_id) DO NOTHING`,
+    [event.importId, layout === null ? null : JSON.stringify(layout), at],
   );
 }
 

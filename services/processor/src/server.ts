@@ -1,6 +1,5 @@
-import { createLogger, loadConfig, runService } from '@reportline/platform';
+import { serve } from '@reportline/platform';
 import { startProcessor } from './app.ts';
 import { processorConfig } from './config.ts';
 
-const logger = createLogger('processor', process.env.LOG_LEVEL);
-await runService(logger, async () => startProcessor(loadConfig(processorConfig), { logger }));
+await serve('processor', processorConfig, startProcessor);

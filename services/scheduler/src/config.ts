@@ -56,6 +56,16 @@ export const schedulerConfig = baseConfig.extend({
     .min(1_000)
     .default(30 * 60_000),
   /**
+   * A scheduled run whose import failed for a passing reason (an expired lease, a long queue, a service down) requests
+   * it again this long after the failure, up to SCHEDULE_FAILED_RETRIES times before SCHEDULE_PENDING_CUTOFF_KST.
+   */
+  SCHEDULE_FAILED_RETRY_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
+  SCHEDULE_FAILED_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
    * KST time (HH:MM) after which a scheduled run stops asking for pending dates: it ends with them missing and raises a
    * data-pending alert; the next day's run asks again.
    */

@@ -11,7 +11,7 @@ import {
 } from '@reportline/platform';
 import type { RaiseAlert } from './alerts/alert.ts';
 import type { SchedulerConfig } from './config.ts';
-import { decideRun, dueRunDay, missingAlert, type SchedulePolicy } from './domain/schedule.ts';
+import { decideRun, dueRunDay, missingAlert, runFailedAlert, type SchedulePolicy } from './domain/schedule.ts';
 import { type RequestImportResult, requestImport } from './request-import.ts';
 import {
   dueCandidates,
@@ -122,7 +122,7 @@ export async function advanceRun(deps: ScheduleDeps, key: RunKey): Promise<void>
         await recordRetry(tx, key, r.view.importId, now);
         deps.logger.info(
           { ...log, importId: r.view.importId, attempt: step.attempt, dateRange: step.dateRange },
-          'pending dates requested again',
+          step.dateRange ? 'pending dates requested again' : 'failed scheduled import requested again',
         );
         return;
       }
@@ -130,7 +130,11 @@ export async function advanceRun(deps: ScheduleDeps, key: RunKey): Promise<void>
         const missing = step.outcome === 'missing' ? step.missing : null;
         await endRun(tx, key, step.outcome, missing, now);
         const importId = run.importIds.at(-1) ?? null;
-        if (missing && c) {
+        if (step.outcome === 'failed' && step.failure?.retryable && c) {
+          // A retryable failure raised no alert of its own (it was to pass): the run gave up on it, so say so.
+          await deps.raiseAlert(tx, runFailedAlert(c, { runDay: key.runDay, importId }, step.failure, now));
+          deps.logger.warn({ ...log, importId, code: step.failure.code }, 'scheduled run ended failed; alert raised');
+        } else if (missing && c) {
           await deps.raiseAlert(tx, missingAlert(c, { runDay: key.runDay, importId }, missing, now));
           deps.logger.warn(
             { ...log, importId, dates: [...new Set(missing.map((p) => p.statDate))] },
@@ -165,9 +169,21 @@ export async function runSchedule(deps: ScheduleDeps): Promise<'again' | undefin
 
 /** The schedule's settings from the scheduler's config. */
 export const scheduleSettings = (
-  config: Pick<SchedulerConfig, 'SCHEDULE_TICK_MS' | 'SCHEDULE_PENDING_RETRY_MS' | 'SCHEDULE_PENDING_CUTOFF_KST'>,
+  config: Pick<
+    SchedulerConfig,
+    | 'SCHEDULE_TICK_MS'
+    | 'SCHEDULE_PENDING_RETRY_MS'
+    | 'SCHEDULE_PENDING_CUTOFF_KST'
+    | 'SCHEDULE_FAILED_RETRY_MS'
+    | 'SCHEDULE_FAILED_RETRIES'
+  >,
 ): { policy: SchedulePolicy; everyMs: number } => ({
-  policy: { pendingRetryMs: config.SCHEDULE_PENDING_RETRY_MS, pendingCutoffKst: config.SCHEDULE_PENDING_CUTOFF_KST },
+  policy: {
+    pendingRetryMs: config.SCHEDULE_PENDING_RETRY_MS,
+    pendingCutoffKst: config.SCHEDULE_PENDING_CUTOFF_KST,
+    failedRetryMs: config.SCHEDULE_FAILED_RETRY_MS,
+    failedRetries: config.SCHEDULE_FAILED_RETRIES,
+  },
   everyMs: config.SCHEDULE_TICK_MS,
 });
 

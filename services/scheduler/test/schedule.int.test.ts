@@ -1,4 +1,10 @@
-import { ImportCompletedV1, makeEvent, type ReportlineEvent, ReportsDownloadedV3 } from '@reportline/contracts';
+import {
+  ImportCompletedV1,
+  ImportFailedV1,
+  makeEvent,
+  type ReportlineEvent,
+  ReportsDownloadedV3,
+} from '@reportline/contracts';
 import { isolatedEnvironment } from '@reportline/dev/test-environment';
 import { createLogger, createPool, manualClock, type OutboxRelay, type Pool } from '@reportline/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +25,7 @@ const tenantId = crypto.randomUUID();
 const MIN = 60_000;
 const relay: OutboxRelay = { nudge: () => {}, stop: async () => {} };
 const logger = createLogger('scheduler-schedule-test', 'silent');
-const policy = { pendingRetryMs: 30 * MIN, pendingCutoffKst: '12:00' };
+const policy = { pendingRetryMs: 30 * MIN, pendingCutoffKst: '12:00', failedRetryMs: 5 * MIN, failedRetries: 2 };
 // The connections here are healthy throughout: no credentials check or failure for the lifecycle to act on.
 const lifecycle = { checked: async () => false, importFailed: async () => {} };
 
@@ -284,6 +290,57 @@ describe('the daily schedule', () => {
     );
     expect(rows[0]).toMatchObject({ outcome: 'missing', missing: [pending] });
     expect(rows[0].ended_at.toISOString()).toBe('2030-03-25T03:00:00.000Z');
+    await retire([c.id]);
+  });
+  it('asks again, twice, 5 min after each passing failure, then ends failed with one alert', async () => {
+    const c = await connection();
+    await ranOn(c.id, '2030-03-27');
+    const alerts: Alert[] = [];
+    const a = instance(pool, new Date('2030-03-27T21:30:00Z'), alerts); // 06:30 KST on 03-28
+    const b = instance(otherPool, new Date('2030-03-27T21:30:00Z'), alerts);
+    // What the lock-service would report each time: the lease ran out (a broker outage longer than the TTL).
+    const answered = new Set<string>();
+    const answer = async () => {
+      for (const e of await requested(c.id)) {
+        if (answered.has(e.importId)) continue;
+        answered.add(e.importId);
+        const ctx = { source: 'test', importId: e.importId, customerId: c.customerId, causedBy: e, now: a.clock.now() };
+        const data = {
+          stage: 'lease' as const,
+          code: 'lease-expired',
+          message: 'the NAVER lease expired',
+          retryable: true,
+        };
+        await project(pool, makeEvent(ImportFailedV1, data, ctx), lifecycle);
+      }
+    };
+    // 06:30 to 08:00 KST in 1-minute ticks, two instances at each.
+    while (a.clock.now() <= new Date('2030-03-27T23:00:00Z')) {
+      await Promise.all([runSchedule(a.deps), runSchedule(b.deps)]);
+      await answer();
+      a.clock.advance(MIN);
+      b.clock.advance(MIN);
+    }
+    // Each import fails in the tick that requested it; the next is asked for 5 min later, the whole window each time.
+    const runs = await requested(c.id);
+    expect(runs.map((e) => e.time)).toEqual([
+      '2030-03-27T21:30:00.000Z',
+      '2030-03-27T21:35:00.000Z',
+      '2030-03-27T21:40:00.000Z',
+    ]);
+    for (const r of runs) expect(r.data.dateRange).toEqual({ from: '2030-03-21', to: '2030-03-27' });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      kind: 'import-failed',
+      connectionId: c.id,
+      importId: runs.at(-1)?.importId,
+      dedupeKey: `run-failed:${c.id}:2030-03-28`,
+    });
+    const { rows } = await pool.query(
+      "SELECT outcome FROM scheduler.scheduled_runs WHERE connection_id = $1 AND run_day = '2030-03-28'",
+      [c.id],
+    );
+    expect(rows[0]).toMatchObject({ outcome: 'failed' });
     await retire([c.id]);
   });
 });

@@ -6,6 +6,7 @@ import {
   missingAlert,
   type PendingReport,
   runCutoff,
+  runFailedAlert,
   type ScheduledConnection,
   type ScheduledRun,
 } from '../src/domain/schedule.ts';
@@ -81,7 +82,7 @@ describe('which run is due', () => {
   });
 });
 
-const policy = { pendingRetryMs: 30 * MIN, pendingCutoffKst: '12:00' };
+const policy = { pendingRetryMs: 30 * MIN, pendingCutoffKst: '12:00', failedRetryMs: 5 * MIN, failedRetries: 2 };
 const RUN_START = at('2026-11-30T21:30:00Z'); // 06:30 KST on 12-01
 const CUTOFF = at('2026-12-01T03:00:00Z'); // 12:00 KST on 12-01
 const notReady: PendingReport = {
@@ -225,6 +226,103 @@ describe('what an open run does', () => {
     const r = run({ retries: 1, lastRetryAt: new Date(RUN_START.getTime() + 30 * MIN) });
     const views = [view('completed', [notReady]), view('completed')];
     expect(decideRun(r, views, connection(), CUTOFF, policy)).toMatchObject({ outcome: 'complete' });
+  });
+});
+
+const failed = (retryable: boolean, failedAtIso: string, downloaded = false): ImportView => {
+  const v = view('failed', [], downloaded);
+  return {
+    ...v,
+    failure: {
+      stage: 'lease',
+      code: retryable ? 'lease-expired' : 'sheet-not-found',
+      message: retryable ? 'the NAVER lease expired' : 'the spreadsheet is gone',
+      retryable,
+      action: 'Run the import again.',
+    },
+    steps: [
+      ...v.steps,
+      { type: 'ImportFailed', count: 1, firstAt: failedAtIso, lastAt: failedAtIso, time: failedAtIso, eventId: 'f' },
+    ],
+  };
+};
+
+describe('a run whose import failed', () => {
+  const FAILED_AT = '2026-11-30T21:40:00.000Z'; // 06:40 KST, ten minutes into the run
+  const after = (ms: number) => new Date(Date.parse(FAILED_AT) + ms);
+
+  it('given a passing failure of the scheduled import, then the whole window is asked again 5 min after it', () => {
+    const views = [failed(true, FAILED_AT)];
+    expect(decideRun(run(), views, connection(), after(5 * MIN - 1), policy)).toEqual({ kind: 'wait' });
+    expect(decideRun(run(), views, connection(), after(5 * MIN), policy)).toEqual({
+      kind: 'retry',
+      attempt: 1,
+      idempotencyKey: 'pending:2026-12-01:1',
+      pending: [],
+    });
+  });
+
+  it('given it failed after downloading, then it is asked again too: nothing reached the sheet', () => {
+    const step = decideRun(run(), [failed(true, FAILED_AT, true)], connection(), after(5 * MIN), policy);
+    expect(step).toMatchObject({ kind: 'retry', attempt: 1 });
+    expect(step).not.toHaveProperty('dateRange');
+  });
+
+  it('given a failure that will not pass by itself, then the run ends failed at once, even after downloading', () => {
+    for (const downloaded of [false, true]) {
+      expect(decideRun(run(), [failed(false, FAILED_AT, downloaded)], connection(), after(0), policy)).toMatchObject({
+        kind: 'end',
+        outcome: 'failed',
+        failure: { code: 'sheet-not-found' },
+      });
+    }
+  });
+
+  it('given the retries failed too, then after the second retry the run ends failed with the last failure', () => {
+    const r = run({ retries: 2, lastRetryAt: after(10 * MIN) });
+    const views = [failed(true, FAILED_AT), failed(true, FAILED_AT), failed(true, after(11 * MIN).toISOString())];
+    expect(decideRun(r, views, connection(), after(60 * MIN), policy)).toMatchObject({
+      kind: 'end',
+      outcome: 'failed',
+      failure: { code: 'lease-expired', retryable: true },
+    });
+    const once = run({ retries: 1, lastRetryAt: after(5 * MIN) });
+    expect(decideRun(once, views.slice(0, 2), connection(), after(60 * MIN), policy)).toMatchObject({
+      kind: 'retry',
+      attempt: 2,
+    });
+  });
+
+  it('given a passing failure at the cut-off, then the run ends failed instead of asking again', () => {
+    expect(decideRun(run(), [failed(true, FAILED_AT)], connection(), CUTOFF, policy)).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
+  it("given a failed retry of pending dates, then it is those dates that are asked again, after the failure's wait", () => {
+    const r = run({ retries: 1, lastRetryAt: new Date(RUN_START.getTime() + 30 * MIN) });
+    const retryFailedAt = new Date(RUN_START.getTime() + 31 * MIN).toISOString();
+    const views = [view('completed', [notReady]), failed(true, retryFailedAt)];
+    expect(decideRun(r, views, connection(), new Date(RUN_START.getTime() + 35 * MIN), policy)).toEqual({
+      kind: 'wait',
+    });
+    expect(decideRun(r, views, connection(), new Date(RUN_START.getTime() + 36 * MIN), policy)).toMatchObject({
+      kind: 'retry',
+      attempt: 2,
+      dateRange: { from: '2026-11-30', to: '2026-11-30' },
+    });
+  });
+});
+
+describe('the alert of a run that gave up on a failure', () => {
+  it('names the day, the last failure and what to do, and is one per connection-day', () => {
+    const c = { id: 'c1', tenantId: 't1', customerId: '338047', sheetName: '로우데이터' };
+    const failure = failed(true, '2026-11-30T21:40:00.000Z').failure!;
+    const alert = runFailedAlert(c, { runDay: '2026-12-01', importId: 'i3' }, failure, CUTOFF);
+    expect(alert).toMatchObject({ kind: 'import-failed', importId: 'i3', dedupeKey: 'run-failed:c1:2026-12-01' });
+    expect(alert.message).toContain('2026-12-01');
+    expect(alert.message).toContain('the NAVER lease expired');
+    expect(alert.action).toContain('Run the import again.');
   });
 });
 

@@ -25,6 +25,7 @@ export function withAccessErrors(port: SheetsPort, principalEmail: string): Shee
     };
   return {
     getSpreadsheet: guard(port.getSpreadsheet.bind(port)),
+    readTabs: guard(port.readTabs.bind(port)),
     getValues: guard(port.getValues.bind(port)),
     batchGetValues: guard(port.batchGetValues.bind(port)),
     updateValues: guard(port.updateValues.bind(port)),

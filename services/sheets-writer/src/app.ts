@@ -16,6 +16,7 @@ import { forgetOldHistory, recordImportHistory, storedHistory } from './history.
 import { connectionOf, createPrincipalPool } from './principal-pool.ts';
 import { preflightRoutes } from './routes.ts';
 import { createSheetsWriter } from './sheets/index.ts';
+import { postgresLayoutMemory } from './sheets/layout-store.ts';
 import { classifyWriteError, SERVICE, writeImportRows } from './write.ts';
 
 export type SheetsWriterDeps = { bus?: Bus; clock?: Clock; logger?: Logger };
@@ -40,6 +41,8 @@ export async function buildSheetsWriter(
     history: storedHistory(rt.pool),
   };
   const clock = deps.clock ?? systemClock;
+  // Shared by every writer process, like the quota: whichever writes a spreadsheet next reads it in one request.
+  const layouts = postgresLayoutMemory(rt.pool);
 
   return rt.assemble({
     subscriptions: [
@@ -49,7 +52,7 @@ export async function buildSheetsWriter(
         topics: [topics.imports],
         failure: rt.failurePolicy({ consumer: `${SERVICE}-history` }),
         handle: async (event) => {
-          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event);
+          if (event.type === 'ImportRequested') await recordImportHistory(rt.pool, event, clock.now());
         },
       },
       {
@@ -63,7 +66,14 @@ export async function buildSheetsWriter(
           const outcome = await writeImportRows(
             {
               ...writeDeps,
-              writer: createSheetsWriter({ port, quota, maxChunkBytes: config.SHEETS_MAX_REQUEST_BYTES }),
+              writer: createSheetsWriter({
+                port,
+                quota,
+                layouts,
+                maxChunkBytes: config.SHEETS_MAX_REQUEST_BYTES,
+                // The commit record's time, from the service's clock like every other time it reports.
+                now: () => clock.now(),
+              }),
             },
             event,
           );

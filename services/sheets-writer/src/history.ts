@@ -20,11 +20,20 @@ export function historyDaysFor(requested: number | undefined, fallback: number |
   return requested ?? fallback;
 }
 
-/** Keeps the history length of an ImportRequested; a redelivered request changes nothing. */
-export async function recordImportHistory(db: Queryable, event: EventOfType<'ImportRequested'>): Promise<void> {
+/**
+ * Keeps the history length of an ImportRequested; a redelivered request changes nothing. Stamped `at` by the service's
+ * clock, the clock `forgetOldHistory`'s cut-off comes from: Postgres' now() would be days behind a simulated clock and
+ * the entry forgotten before the import's rows arrive.
+ */
+export async function recordImportHistory(
+  db: Queryable,
+  event: EventOfType<'ImportRequested'>,
+  at: Date,
+): Promise<void> {
   await db.query(
-    'INSERT INTO sheets.import_history (import_id, history_days) VALUES ($1, $2) ON CONFLICT (import_id) DO NOTHING',
-    [event.importId, requestedHistoryDays(event)],
+    `INSERT INTO sheets.import_history (import_id, history_days, recorded_at) VALUES ($1, $2, $3)
+     ON CONFLICT (import_id) DO NOTHING`,
+    [event.importId, requestedHistoryDays(event), at],
   );
 }
 

@@ -86,7 +86,7 @@ export async function setup(
       }
     }
   };
-  return { clock, state, writer, write, writesSeen, redelivered };
+  return { clock, state, writer, write, writesSeen, redelivered, url: fake.url };
 }
 
 export const days = (n: number) =>

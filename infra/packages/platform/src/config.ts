@@ -64,6 +64,13 @@ export const baseConfig = z.object({
   PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: ms(100, 60_000),
   HTTP_REQUEST_TIMEOUT_MS: ms(1_000, 30_000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  /**
+   * For simulations only: a file holding {"offsetMs": n}; the service's calendar clock runs n ms ahead of the real one
+   * and follows the file as it changes (simulated-clock.ts). Refused with NODE_ENV=production.
+   */
+  SIMULATED_CLOCK_FILE: z.string().min(1).optional(),
+  /** `production` refuses SIMULATED_CLOCK_FILE, so a deployment can never run on a simulated calendar. */
+  NODE_ENV: z.string().optional(),
 });
 export type BaseConfig = z.infer<typeof baseConfig>;
 
@@ -79,6 +86,13 @@ export function baseRules(c: BaseConfig, ctx: z.RefinementCtx): void {
       code: 'custom',
       path: ['PG_POOL_MAX'],
       message: `must be at least 2 × KAFKA_CONSUMER_CONCURRENCY + 2 = ${needed}`,
+    });
+  }
+  if (c.SIMULATED_CLOCK_FILE !== undefined && c.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SIMULATED_CLOCK_FILE'],
+      message: 'a simulated clock is for simulations only; unset it when NODE_ENV=production',
     });
   }
   if (c.CONSUMER_RETRY_MAX_MS < c.CONSUMER_RETRY_INITIAL_MS) {

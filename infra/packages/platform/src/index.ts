@@ -16,6 +16,8 @@ export * from './pg/pool.ts';
 export * from './pg/secrets.ts';
 export * from './pg/session-lock.ts';
 export * from './runtime.ts';
+export * from './serve.ts';
 export * from './service.ts';
+export * from './simulated-clock.ts';
 export * from './timers.ts';
 export * from './tracing.ts';

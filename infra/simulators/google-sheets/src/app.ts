@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { type FakeConfigInput, parseConfig } from './config.ts';
 import { fakeControlRoutes } from './control.ts';
 import { GoogleApiError, internalError, invalidArgument, payloadTooLarge, unavailable } from './errors.ts';
+import { applyFieldMask, parseFieldMask } from './field-mask.ts';
 import { execute, matchRoute } from './routes.ts';
 import { type FakeState, type FaultKind, FakeState as State } from './state.ts';
 
@@ -82,7 +83,11 @@ export function buildSheetsFake(config: FakeConfigInput | undefined, deps: FakeD
       if (fault === 'drop-before-apply') return drop();
       const body = parseJson(raw);
       const query = new URLSearchParams(request.url.split('?')[1] ?? '');
-      const result = execute(state, route, query, body, `http://${request.headers.host ?? '127.0.0.1'}`, user);
+      const fields = query.get('fields');
+      const mask = fields ? parseFieldMask(fields) : undefined;
+      const full = execute(state, route, query, body, `http://${request.headers.host ?? '127.0.0.1'}`, user);
+      // Google's `fields` parameter trims any method's response (a partial response).
+      const result = mask ? applyFieldMask(full, mask) : full;
       if (fault === 'drop') return drop();
       record.outcome = 200;
       return reply.code(200).send(result);

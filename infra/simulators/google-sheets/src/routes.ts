@@ -2,6 +2,8 @@ import { applyBatchUpdate } from './batch-update.ts';
 import type { ValueInputOption, ValueRenderOption } from './cell-values.ts';
 import { SeedSpreadsheet } from './config.ts';
 import { invalidArgument, notFound } from './errors.ts';
+import { parseFieldMask, selects } from './field-mask.ts';
+import { sheetsView } from './grid-data.ts';
 import { draft, type Spreadsheet } from './model.ts';
 import type { FakeMethod, FakeState } from './state.ts';
 import { appendValues, clearValues, getValues, type MajorDimension, updateValues } from './values.ts';
@@ -101,8 +103,14 @@ export function execute(
   };
   const range = r.range ?? '';
   switch (r.method) {
-    case 'spreadsheets.get':
-      return spreadsheetView(current, baseUrl);
+    case 'spreadsheets.get': {
+      // With a field mask, includeGridData is ignored and the mask alone says whether cells come back.
+      const fields = query.get('fields');
+      const grid = fields
+        ? selects(parseFieldMask(fields), ['sheets', 'data'])
+        : query.get('includeGridData') === 'true';
+      return spreadsheetView(current, baseUrl, sheetsView(current, query.getAll('ranges'), grid));
+    }
     case 'values.get':
       return getValues(
         current,

@@ -32,7 +32,7 @@ export interface UpdateValuesResponse {
 }
 
 /** The requested range clipped to the grid; a start outside the grid is Google's "exceeds grid limits" error. */
-function readBox(res: Resolved): GridBox {
+export function readBox(res: Resolved): GridBox {
   const { sheet } = res;
   const box = {
     startRow: res.startRow ?? 0,

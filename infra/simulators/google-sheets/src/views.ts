@@ -15,7 +15,12 @@ export function sheetProperties(sheet: Sheet) {
   };
 }
 
-export function spreadsheetView(ss: Spreadsheet, baseUrl: string) {
+/** The Spreadsheet resource; `sheets` as spreadsheets.get was asked for them (properties of every tab by default). */
+export function spreadsheetView(
+  ss: Spreadsheet,
+  baseUrl: string,
+  sheets: unknown[] = ss.sheets.map((s) => ({ properties: sheetProperties(s) })),
+) {
   return {
     spreadsheetId: ss.spreadsheetId,
     properties: {
@@ -24,7 +29,7 @@ export function spreadsheetView(ss: Spreadsheet, baseUrl: string) {
       autoRecalc: 'ON_CHANGE',
       timeZone: ss.timeZone,
     },
-    sheets: ss.sheets.map((s) => ({ properties: sheetProperties(s) })),
+    sheets,
     spreadsheetUrl: `${baseUrl}/spreadsheets/d/${ss.spreadsheetId}/edit`,
   };
 }

@@ -17,6 +17,10 @@ export interface SchedulePolicy {
   pendingRetryMs: number;
   /** KST wall-clock time HH:MM after which a run stops asking and reports its dates missing. */
   pendingCutoffKst: string;
+  /** A run whose import failed for a passing reason (retryable) requests it again this long after the failure... */
+  failedRetryMs: number;
+  /** ...at most this many times (and before the cut-off); then the run ends failed and raises an alert. */
+  failedRetries: number;
 }
 
 export const DEFAULT_SCHEDULE_TIME = '06:30';
@@ -61,10 +65,12 @@ export type RunStep =
       kind: 'retry';
       attempt: number;
       idempotencyKey: string;
-      dateRange: { from: string; to: string };
+      /** Undefined: the run's whole window again (its scheduled import failed before anything reached the sheet). */
+      dateRange?: { from: string; to: string };
       pending: PendingReport[];
     }
-  | { kind: 'end'; outcome: Exclude<RunOutcome, 'missing'> }
+  | { kind: 'end'; outcome: 'failed'; failure: ImportView['failure'] }
+  | { kind: 'end'; outcome: Exclude<RunOutcome, 'missing' | 'failed'> }
   | { kind: 'end'; outcome: 'missing'; missing: PendingReport[] };
 
 export const scheduledKey = (runDay: string) => `scheduled:${runDay}`;
@@ -80,13 +86,21 @@ export function runCutoff(startedAt: Date, cutoffKst: string): Date {
 }
 
 const terminal = (v: ImportView) => v.status === 'completed' || v.status === 'failed';
-const downloaded = (v: ImportView) => v.steps.some((s) => s.type === 'ReportsDownloaded');
+/** When the import failed (its ImportFailed step), or `fallback` for a view that does not show it. */
+const failedAt = (v: ImportView, fallback: Date): number => {
+  const t = Date.parse(v.steps.find((s) => s.type === 'ImportFailed')?.time ?? '');
+  return Number.isNaN(t) ? fallback.getTime() : t;
+};
 
 /**
  * What to do with an open run at `now`, given its imports' views in order (scheduled first). The run waits while its
  * latest import is running: the fetcher decides what is pending only once it has asked NAVER. The dates still
- * pending are those of the latest import that got as far as downloading: a retry that failed before asking leaves
- * them pending. A failed import's other dates are the import-failed alert's business, not the schedule's.
+ * pending are those of the latest completed import: a retry that failed leaves them pending.
+ *
+ * An import that failed for a passing reason (an expired lease, a queue that was too long, a dependency down: the
+ * failure says retryable) is requested again after `failedRetryMs`, up to `failedRetries` times before the cut-off:
+ * the marketer expects the morning's sheet, not a failure nobody was told of (retryable failures raise no alert of
+ * their own). A failure that will not pass by itself, or one still there after the retries, ends the run failed.
  */
 export function decideRun(
   run: ScheduledRun,
@@ -100,23 +114,35 @@ export function decideRun(
   if (!run.importId) return { kind: 'request-scheduled', idempotencyKey: scheduledKey(run.runDay) };
   const latest = views.at(-1);
   if (!latest || views.length < run.retries + 1 || !terminal(latest)) return { kind: 'wait' };
-  const informed = views.findLast(downloaded);
-  if (!informed) return { kind: 'end', outcome: 'failed' };
-  const pending = informed.pending;
-  if (pending.length === 0) return { kind: 'end', outcome: 'complete' };
-  if (now >= runCutoff(run.startedAt, policy.pendingCutoffKst))
-    return { kind: 'end', outcome: 'missing', missing: pending };
+  const pastCutoff = now >= runCutoff(run.startedAt, policy.pendingCutoffKst);
   const lastTry = run.lastRetryAt ?? run.startedAt;
-  if (now.getTime() < lastTry.getTime() + policy.pendingRetryMs) return { kind: 'wait' };
-  const dates = pending.map((p) => p.statDate).sort();
   const attempt = run.retries + 1;
-  return {
-    kind: 'retry',
-    attempt,
-    idempotencyKey: retryKey(run.runDay, attempt),
-    dateRange: { from: dates[0]!, to: dates.at(-1)! },
-    pending,
+  const informed = views.findLast((v) => v.status === 'completed');
+  const retryPending = (pending: PendingReport[]): RunStep => {
+    const dates = pending.map((p) => p.statDate).sort();
+    return {
+      kind: 'retry',
+      attempt,
+      idempotencyKey: retryKey(run.runDay, attempt),
+      dateRange: { from: dates[0]!, to: dates.at(-1)! },
+      pending,
+    };
   };
+  if (latest.status === 'failed') {
+    const failures = views.filter((v) => v.status === 'failed').length;
+    const passing = latest.failure?.retryable === true && failures <= policy.failedRetries && !pastCutoff;
+    if (passing) {
+      if (now.getTime() < failedAt(latest, lastTry) + policy.failedRetryMs) return { kind: 'wait' };
+      if (informed && informed.pending.length > 0) return retryPending(informed.pending);
+      if (!informed) return { kind: 'retry', attempt, idempotencyKey: retryKey(run.runDay, attempt), pending: [] };
+    }
+    if (!informed) return { kind: 'end', outcome: 'failed', failure: latest.failure };
+  }
+  const pending = informed!.pending;
+  if (pending.length === 0) return { kind: 'end', outcome: 'complete' };
+  if (pastCutoff) return { kind: 'end', outcome: 'missing', missing: pending };
+  if (now.getTime() < lastTry.getTime() + policy.pendingRetryMs) return { kind: 'wait' };
+  return retryPending(pending);
 }
 
 /**
@@ -147,5 +173,29 @@ export function missingAlert(
     action: "NAVER has not finished these dates; nothing to do: Reportline asks for them again in tomorrow's run.",
     at: now,
     dedupeKey: `data-pending:${c.id}:${run.runDay}`,
+  };
+}
+
+/**
+ * The 'import-failed' alert of a run that gave up on a passing failure after its retries: what failed last, and that
+ * the next day's run tries again. One per connection and run day.
+ */
+export function runFailedAlert(
+  c: Pick<Connection, 'id' | 'tenantId' | 'customerId' | 'sheetName'>,
+  run: { runDay: string; importId: string | null },
+  failure: NonNullable<ImportView['failure']>,
+  now: Date,
+): Alert {
+  return {
+    tenantId: c.tenantId,
+    kind: 'import-failed',
+    connectionId: c.id,
+    customerId: c.customerId,
+    importId: run.importId,
+    title: `Scheduled import failed for ${c.customerId} → Sheet ${c.sheetName} (${run.runDay})`,
+    message: `The ${run.runDay} scheduled import failed, also when requested again: ${failure.message}`,
+    action: `${failure.action} Tomorrow's run asks for these dates again.`,
+    at: now,
+    dedupeKey: `run-failed:${c.id}:${run.runDay}`,
   };
 }

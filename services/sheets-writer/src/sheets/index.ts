@@ -18,6 +18,7 @@ export {
   SheetsApiError,
   SpreadsheetUnreachableError,
 } from './errors.ts';
+export { inProcessLayoutMemory, type Layout, type LayoutMemory } from './layout-memory.ts';
 export { METADATA_TAB } from './metadata.ts';
 export { GOOGLE_MAX_CELLS, stagingTabName } from './plan.ts';
 export {

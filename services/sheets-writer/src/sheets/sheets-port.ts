@@ -3,6 +3,7 @@ import type { Span } from '@opentelemetry/api';
 import { clientSpan } from '@reportline/platform';
 import type { RawCell } from './cells.ts';
 import { SheetsApiError } from './errors.ts';
+import { gridValues } from './grid-values.ts';
 
 /** The only file that touches @googleapis/sheets: the protocol talks to this interface and is tested against it. */
 
@@ -38,16 +39,38 @@ export function fakePrincipalAuth(email: string): SheetsAuth {
   return client;
 }
 
+/** One block of cells of a tab to read with its properties: `range` in A1 without the tab (`A2:A`). */
+export interface TabRange {
+  title: string;
+  range: string;
+}
+
+export interface TabsRead {
+  /** Properties of the tabs the ranges touch, and only those (Google leaves the others out). */
+  sheets: SheetInfo[];
+  /** Each range's values as `getValues` answers them, in the order asked. */
+  values: unknown[][][];
+}
+
 export interface SheetsPort {
   getSpreadsheet(spreadsheetId: string): Promise<SpreadsheetInfo>;
+  /**
+   * The properties of the named tabs and the cells of `ranges` in ONE read request: spreadsheets.get with `ranges`
+   * and a field mask asking for each cell's effective value. A range of a tab that does not exist fails the whole
+   * call (400 `Unable to parse range`).
+   */
+  readTabs(spreadsheetId: string, ranges: readonly TabRange[]): Promise<TabsRead>;
   /** Values as stored (UNFORMATTED_VALUE): numbers as numbers, dates as serials. */
   getValues(spreadsheetId: string, range: string): Promise<unknown[][]>;
   /** Several ranges in ONE read request (values.batchGet), in the order asked, each as `getValues` answers it. */
   batchGetValues(spreadsheetId: string, ranges: readonly string[]): Promise<unknown[][][]>;
   /** A fixed-position RAW write (values.update, PUT): repeating it yields the same cells. */
   updateValues(spreadsheetId: string, range: string, values: RawCell[][]): Promise<void>;
-  /** spreadsheets.batchUpdate: all subrequests applied atomically, in order. */
-  batchUpdate(spreadsheetId: string, requests: BatchRequest[]): Promise<void>;
+  /**
+   * spreadsheets.batchUpdate: all subrequests applied atomically, in order. Answers the tabs as the batch left them
+   * (`includeSpreadsheetInResponse`, properties only): what the next write can start from without reading them.
+   */
+  batchUpdate(spreadsheetId: string, requests: BatchRequest[]): Promise<SpreadsheetInfo>;
 }
 
 export interface SheetsPortOptions {
@@ -70,19 +93,30 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
   return {
     async getSpreadsheet(spreadsheetId) {
       const res = await translate('spreadsheets.get', spreadsheetId, () =>
-        client.spreadsheets.get({ spreadsheetId, fields: 'spreadsheetId,sheets.properties' }),
+        client.spreadsheets.get({ spreadsheetId, fields: `spreadsheetId,sheets.properties(${PROPERTIES})` }),
       );
-      return {
-        spreadsheetId: res.data.spreadsheetId ?? spreadsheetId,
-        sheets: (res.data.sheets ?? []).map(({ properties: p }) => ({
-          sheetId: p?.sheetId ?? 0,
-          title: p?.title ?? '',
-          index: p?.index ?? 0,
-          hidden: p?.hidden === true,
-          rowCount: p?.gridProperties?.rowCount ?? 0,
-          columnCount: p?.gridProperties?.columnCount ?? 0,
-        })),
-      };
+      return infoOf(res.data, spreadsheetId);
+    },
+    async readTabs(spreadsheetId, ranges) {
+      const res = await translate('spreadsheets.get', spreadsheetId, () =>
+        client.spreadsheets.get({
+          spreadsheetId,
+          ranges: ranges.map((r) => `${quoted(r.title)}!${r.range}`),
+          // With a field mask Google ignores includeGridData; the mask alone brings the cells' effective values.
+          fields: `sheets(properties(${PROPERTIES}),data(startRow,startColumn,rowData.values.effectiveValue))`,
+        }),
+      );
+      const sheets = res.data.sheets ?? [];
+      // Google gives a tab one GridData per range on it, in the order asked.
+      const taken = new Map<string, number>();
+      const values = ranges.map((r) => {
+        const key = r.title.toLowerCase();
+        const sheet = sheets.find((s) => (s.properties?.title ?? '').toLowerCase() === key);
+        const i = taken.get(key) ?? 0;
+        taken.set(key, i + 1);
+        return gridValues(sheet?.data?.[i]);
+      });
+      return { sheets: infoOf(res.data, spreadsheetId).sheets, values };
     },
     async getValues(spreadsheetId, range) {
       const res = await translate('spreadsheets.values.get', spreadsheetId, () =>
@@ -112,10 +146,33 @@ export function createSheetsPort(options: SheetsPortOptions = {}): SheetsPort {
       );
     },
     async batchUpdate(spreadsheetId, requests) {
-      await translate('spreadsheets.batchUpdate', spreadsheetId, () =>
-        client.spreadsheets.batchUpdate({ spreadsheetId, requestBody: { requests } }),
+      const res = await translate('spreadsheets.batchUpdate', spreadsheetId, () =>
+        client.spreadsheets.batchUpdate({
+          spreadsheetId,
+          fields: `updatedSpreadsheet(spreadsheetId,sheets.properties(${PROPERTIES}))`,
+          requestBody: { requests, includeSpreadsheetInResponse: true },
+        }),
       );
+      return infoOf(res.data.updatedSpreadsheet ?? {}, spreadsheetId);
     },
+  };
+}
+
+/** The tab properties the protocol uses, and no more (a field mask keeps Google's answers small). */
+const PROPERTIES = 'sheetId,title,index,hidden,gridProperties(rowCount,columnCount)';
+const quoted = (title: string) => `'${title.replaceAll("'", "''")}'`;
+
+function infoOf(data: sheets_v4.Schema$Spreadsheet, spreadsheetId: string): SpreadsheetInfo {
+  return {
+    spreadsheetId: data.spreadsheetId ?? spreadsheetId,
+    sheets: (data.sheets ?? []).map(({ properties: p }) => ({
+      sheetId: p?.sheetId ?? 0,
+      title: p?.title ?? '',
+      index: p?.index ?? 0,
+      hidden: p?.hidden === true,
+      rowCount: p?.gridProperties?.rowCount ?? 0,
+      columnCount: p?.gridProperties?.columnCount ?? 0,
+    })),
   };
 }
 

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { type CellPolicy, fitCells } from './cell-budget.ts';
 import { type CellInput, type Column, serialToDate, validateColumns } from './cells.ts';
 import { DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
-import { InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
+import {
+  AmbiguousOutcomeError,
+  CellLimitError,
+  InvalidTargetError,
+  SheetsApiError,
+  SpreadsheetUnreachableError,
+} from './errors.ts';
+import type { Layout, LayoutMemory } from './layout-memory.ts';
 import {
   type CommitRecord,
   METADATA_HEADER,
@@ -16,12 +23,13 @@ import type { PrincipalQuota } from './quota.ts';
 import { commitRequests, decideDates, type RowSource, rowsAfter, type StagedBlock } from './replace-plan.ts';
 import { batchBytes } from './row-data.ts';
 import { allRows, blockCounter, type CheckedRow, checkedRows, gatherForCommit, payloads } from './row-stream.ts';
-import type { SheetInfo, SheetsPort, SpreadsheetInfo } from './sheets-port.ts';
+import type { BatchRequest, SheetInfo, SheetsPort, SpreadsheetInfo, TabsRead } from './sheets-port.ts';
 
 /**
  * Idempotent replace-by-date of one write job in the user's tab, which is never deleted or re-created:
- *   preflight (reachable; the tab's dates and `_reportline` in ONE read; already committed? → the recorded outcome;
- *   which dates; fits 10M cells)
+ *   preflight (reachable; the tab's dates and `_reportline`; already committed? → the recorded outcome; which dates;
+ *   fits 10M cells): ONE read when the layout the last commit left is known (spreadsheets.get with `ranges` of the tab
+ *   and `_reportline`, their properties and cells together), else every tab listed, then one values.batchGet;
  *   → a daily update's rows go inside the commit itself (`updateCells` row data): no staging at all;
  *   → a larger import's rows stream into a fresh hidden staging tab `_stage_<job>` as chunked RAW PUTs (safe to
  *     repeat) of up to 9 MiB each;
@@ -81,6 +89,11 @@ export interface SheetsWriterDeps {
   random?: () => number;
   maxCells?: number;
   maxChunkBytes?: number;
+  /**
+   * What the last commit left in each spreadsheet (layout-memory.ts): with it a write reads its tab and `_reportline`
+   * in ONE request; without it every write lists the tabs first (two reads).
+   */
+  layouts?: LayoutMemory;
 }
 
 const placeholder: SheetInfo = { sheetId: 0, title: '', index: 0, hidden: true, rowCount: 0, columnCount: 0 };
@@ -140,6 +153,57 @@ function connectionTabs(info: SpreadsheetInfo, base: string): SheetInfo[] {
   });
 }
 
+/** What a write knows of the spreadsheet before it writes. */
+interface View {
+  info: SpreadsheetInfo;
+  records: CommitRecord[];
+  /** Rows of `_reportline` with content (header included): where a new record goes. */
+  height: number;
+  /** The dates in column A of the tabs read, by sheetId. */
+  columnA: Map<number, Array<string | undefined>>;
+  /** False when `info` is the remembered layout with only the connection's tab and `_reportline` read fresh. */
+  complete: boolean;
+}
+
+const METADATA_COLUMNS = METADATA_RANGE.slice(METADATA_RANGE.indexOf('!') + 1);
+
+/** The tab the connection's rows are in, as its record says: its own, or the roll-over its last commit moved to. */
+function targetTabName(records: readonly CommitRecord[], sheetName: string): string {
+  return recordedOf(recordFor(records, sheetName))?.tab ?? sheetName;
+}
+
+/** Each connection's tab once a commit of `sheetName` into `tab` lands, from the records read before it. */
+export function tabsAfter(records: readonly CommitRecord[], sheetName: string, tab: string): Record<string, string> {
+  const tabs: Record<string, string> = {};
+  for (const r of records) tabs[r.sheetName.toLowerCase()] = recordedOf(r)?.tab ?? r.sheetName;
+  tabs[sheetName.toLowerCase()] = tab;
+  return tabs;
+}
+
+/** The remembered tabs with the ones just read in their place (matched by id or name), in tab order. */
+export function mergeSheets(remembered: readonly SheetInfo[], fresh: readonly SheetInfo[]): SheetInfo[] {
+  const ids = new Set(fresh.map((s) => s.sheetId));
+  const titles = new Set(fresh.map((s) => s.title.toLowerCase()));
+  return [...remembered.filter((s) => !ids.has(s.sheetId) && !titles.has(s.title.toLowerCase())), ...fresh].sort(
+    (a, b) => a.index - b.index,
+  );
+}
+
+/** Google's refusal of a batch that would take the workbook past its cell limit (nothing of it applied). */
+const isCellLimitError = (err: unknown) =>
+  err instanceof SheetsApiError && err.status === 400 && /above the limit of \d+ cells/.test(err.message);
+
+/** Whether the write fits with no cell policy acting (no day trimmed for cells, no roll-over, no failure). */
+function fitsAsIs(fit: () => { rollover?: unknown; trimmedForCells: readonly string[] }): boolean {
+  try {
+    const f = fit();
+    return f.rollover === undefined && f.trimmedForCells.length === 0;
+  } catch (err) {
+    if (err instanceof CellLimitError) return false;
+    throw err;
+  }
+}
+
 export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   const { port, quota } = deps;
   const now = deps.now ?? (() => new Date());
@@ -171,6 +235,69 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     return { records: parseMetadata(metadataValues), height: metadataValues.length, columnA };
   }
 
+  /** Every tab listed, then `_reportline` and the connection's tabs' column A: two reads. */
+  async function fullView(spreadsheetId: string, sheetName: string): Promise<View> {
+    const info = await preflight(spreadsheetId);
+    return { info, ...(await readState(info, connectionTabs(info, sheetName))), complete: true };
+  }
+
+  /**
+   * With the layout the last commit left: the connection's tab and `_reportline` — their properties and the cells the
+   * protocol needs — in ONE read; the other tabs as remembered. Undefined when that read cannot be made (a tab renamed
+   * or deleted since: `Unable to parse range`), and the caller lists every tab instead.
+   */
+  async function rememberedView(spreadsheetId: string, sheetName: string, layout: Layout): Promise<View | undefined> {
+    const remembered: SpreadsheetInfo = { spreadsheetId, sheets: layout.sheets };
+    const tab = findTab(remembered, layout.tabs[sheetName.toLowerCase()] ?? sheetName);
+    if (!tab || !findTab(remembered, METADATA_TAB)) return undefined;
+    let read: TabsRead;
+    try {
+      read = await quota.run('spreadsheets.get', () =>
+        port.readTabs(spreadsheetId, [
+          { title: METADATA_TAB, range: METADATA_COLUMNS },
+          { title: tab.title, range: 'A2:A' },
+        ]),
+      );
+    } catch (err) {
+      if (err instanceof SheetsApiError && (err.status === 400 || err.status === 401)) return undefined;
+      throw err;
+    }
+    const fresh: SpreadsheetInfo = { spreadsheetId, sheets: read.sheets };
+    const freshTab = findTab(fresh, tab.title);
+    const freshMetadata = findTab(fresh, METADATA_TAB);
+    if (!freshTab || !freshMetadata) return undefined;
+    const metadataValues = read.values[0] ?? [];
+    return {
+      info: { spreadsheetId, sheets: mergeSheets(layout.sheets, [freshTab, freshMetadata]) },
+      records: parseMetadata(metadataValues),
+      height: metadataValues.length,
+      columnA: new Map([[freshTab.sheetId, tabDatesOf(read.values[1] ?? [])]]),
+      complete: false,
+    };
+  }
+
+  /** What the spreadsheet holds, read in one request when the last commit's layout is known, else in two. */
+  async function viewFor(input: ReplaceDatesInput): Promise<View> {
+    const layout = deps.layouts ? await deps.layouts.recall(input.spreadsheetId) : undefined;
+    const view = layout && (await rememberedView(input.spreadsheetId, input.sheetName, layout));
+    if (!view) return fullView(input.spreadsheetId, input.sheetName);
+    // The tab the record says the rows are in must be the one read (another writer may have rolled it over since).
+    const tab = findTab(view.info, targetTabName(view.records, input.sheetName));
+    return tab && view.columnA.has(tab.sheetId) ? view : fullView(input.spreadsheetId, input.sheetName);
+  }
+
+  /** Sends one batchUpdate: the remembered layout goes first (the outcome may stay unknown), and a commit's answer
+   * becomes the next one. */
+  async function batchUpdate(
+    spreadsheetId: string,
+    requests: BatchRequest[],
+    next?: (after: SpreadsheetInfo) => Layout,
+  ) {
+    await deps.layouts?.forget(spreadsheetId);
+    const after = await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(spreadsheetId, requests));
+    if (next) await deps.layouts?.remember(spreadsheetId, next(after));
+  }
+
   /** A fresh staging tab (replacing one a failed run of this job left behind), and `_reportline` if missing. */
   async function createStaging(input: ReplaceDatesInput, info: SpreadsheetInfo, rows: number, metadataId: number) {
     const title = stagingTabName(input.writeJobId);
@@ -184,7 +311,7 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
       rows,
       columns,
     });
-    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, requests));
+    await batchUpdate(input.spreadsheetId, requests);
     return { ...placeholder, sheetId: stagingSheetId, title, rowCount: rows, columnCount: columns };
   }
 
@@ -198,23 +325,44 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
 
   async function replace(input: ReplaceDatesInput): Promise<ReplaceDatesResult> {
     validateColumns(input.columns);
-    const info = await preflight(input.spreadsheetId);
-    const state = await readState(info, connectionTabs(info, input.sheetName));
-    const previous = recordFor(state.records, input.sheetName);
+    const view = await viewFor(input);
+    const previous = recordFor(view.records, input.sheetName);
     const previousResult = recordedOf(previous);
     if (previous?.writeJobId === input.writeJobId) return replayed(previous.rows, previousResult, input.sheetName);
 
     // After a roll-over the connection's rows continue in the tab its last commit recorded.
     const tabName = previousResult?.tab ?? input.sheetName;
-    const target = findTab(info, tabName);
-    const tabDates = (target && state.columnA.get(target.sheetId)) || [];
-    const existingMetadata = findTab(info, METADATA_TAB);
-    const metadataId = existingMetadata?.sheetId ?? freeSheetId(info, random);
-    const metadata = existingMetadata ?? metadataTab(metadataId);
-    const metadataRowIndex = previous?.rowIndex ?? Math.max(1, state.height);
-    const common = {
-      recordCells: metadataRowIndex >= metadata.rowCount ? METADATA_HEADER.length : 0,
-      info,
+    const initialTarget = findTab(view.info, tabName);
+    const tabDates = (initialTarget && view.columnA.get(initialTarget.sheetId)) || [];
+    const metadataRowIndex = previous?.rowIndex ?? Math.max(1, view.height);
+    const workbook = (info: SpreadsheetInfo, complete: boolean) => {
+      const existingMetadata = findTab(info, METADATA_TAB);
+      const metadataId = existingMetadata?.sheetId ?? freeSheetId(info, random);
+      return {
+        info,
+        complete,
+        target: findTab(info, tabName),
+        existingMetadata,
+        metadataId,
+        metadata: existingMetadata ?? metadataTab(metadataId),
+      };
+    };
+    let wb = workbook(view.info, view.complete);
+    /**
+     * Lists every tab, when the write was planned on the remembered ones and the cell budget (or a roll-over, or this
+     * job's staging tab) needs them all. The tab and `_reportline` must still be the ones whose cells were read.
+     */
+    const completeWorkbook = async () => {
+      if (wb.complete) return;
+      const next = workbook(await preflight(input.spreadsheetId), true);
+      if (next.target?.sheetId !== wb.target?.sheetId || next.existingMetadata?.sheetId !== wb.metadataId) {
+        throw new AmbiguousOutcomeError('spreadsheets.get', new Error(`a tab of ${input.spreadsheetId} was replaced`));
+      }
+      wb = next;
+    };
+    const common = () => ({
+      recordCells: metadataRowIndex >= wb.metadata.rowCount ? METADATA_HEADER.length : 0,
+      info: wb.info,
       tabName,
       baseName: input.sheetName,
       importDates: input.dates,
@@ -223,16 +371,22 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
       columns: input.columns.length,
       limit: maxCells,
       policy: input.policy,
-    };
+    });
     const decided = decideDates(input, tabDates);
+    const firstFit = () => fitCells({ ...common(), decision: decided, incomingRows: input.rowCount, stagingRows: 0 });
+    // On remembered tabs, the cell policy acts only after every tab is counted: one deleted since must not trim days.
+    if (!wb.complete && (findTab(wb.info, stagingTabName(input.writeJobId)) || !fitsAsIs(firstFit))) {
+      await completeWorkbook();
+    }
     // Before anything is written, with every announced row counted (in the commit, the least any write needs): a
     // write that cannot fit fails with nothing done.
-    fitCells({ ...common, decision: decided, incomingRows: input.rowCount, stagingRows: 0 });
+    firstFit();
 
     /** The commit for rows from `source`, fitted with the exact rows (and the staging tab, while it exists). */
     const plan = (source: RowSource, staged: StagedBlock[], stagingRows: number) => {
+      const { info, target, metadata, existingMetadata } = wb;
       const rowsWritten = staged.reduce((n, b) => n + b.rows, 0);
-      const fit = fitCells({ ...common, decision: decided, incomingRows: rowsWritten, stagingRows });
+      const fit = fitCells({ ...common(), decision: decided, incomingRows: rowsWritten, stagingRows });
       const { decision, rollover } = fit;
       const removed = new Set(rollover ? [] : [...decision.write, ...decision.trimmed]);
       const into = rollover ? undefined : target;
@@ -283,6 +437,12 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
       };
       return { requests, result };
     };
+    /** The commit, and the layout it leaves as the next write's starting point. */
+    const commit = (planned: ReturnType<typeof plan>) =>
+      batchUpdate(input.spreadsheetId, planned.requests, (after) => ({
+        sheets: after.sheets,
+        tabs: tabsAfter(view.records, input.sheetName, planned.result.sheetName),
+      }));
 
     const counter = blockCounter();
     const counted = async function* (rows: AsyncIterable<CheckedRow>) {
@@ -295,23 +455,32 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
     const gathered = await gatherForCommit(counted(checkedRows(input, wanted, maxRequestBytes)), maxRequestBytes);
     if (!gathered.rest) {
       // A daily update: its rows travel inside the commit, unless the whole commit is then too large for one request.
-      const inline = plan(
-        { kind: 'inline', rows: gathered.rows.map((r) => r.cells) },
-        counter.blocks(decided.write),
-        0,
-      );
-      if (batchBytes(inline.requests) <= maxRequestBytes) {
-        await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, inline.requests));
-        return inline.result;
+      for (;;) {
+        const inline = plan(
+          { kind: 'inline', rows: gathered.rows.map((r) => r.cells) },
+          counter.blocks(decided.write),
+          0,
+        );
+        if (batchBytes(inline.requests) > maxRequestBytes) break;
+        try {
+          await commit(inline);
+          return inline.result;
+        } catch (err) {
+          // Google counts every tab, also one a person added since the layout was remembered, and refuses the whole
+          // batch: then the cell policy decides with every tab listed.
+          if (wb.complete || !isCellLimitError(err)) throw err;
+          await completeWorkbook();
+        }
       }
     }
     // A large import: staged in a hidden tab first, sized by the announced rows before they are all read.
+    await completeWorkbook();
     const stagingRows = Math.max(1, input.rowCount);
-    fitCells({ ...common, decision: decided, incomingRows: input.rowCount, stagingRows });
-    const staging = await createStaging(input, info, stagingRows, metadataId);
+    fitCells({ ...common(), decision: decided, incomingRows: input.rowCount, stagingRows });
+    const staging = await createStaging(input, wb.info, stagingRows, wb.metadataId);
     await stage(input, allRows(gathered));
     const staged = plan({ kind: 'staging', staging }, counter.blocks(decided.write), stagingRows);
-    await quota.run('spreadsheets.batchUpdate', () => port.batchUpdate(input.spreadsheetId, staged.requests));
+    await commit(staged);
     return staged.result;
   }
 
