@@ -138,9 +138,9 @@ export function checkTab(
 
 /**
  * The dates a completed import left pending that NAVER's state does not explain. Under the chaos run's knobs (no
- * AGGREGATING, CHANGED or early NONE; data-ready hour 0 but for a not-ready burst) NAVER is not ready only with
- * yesterday, and an import only learns so from NAVER refusing one of its own creates with 20007 (a pending date is
- * never served from the store): any other pending date is a date the import should have written.
+ * AGGREGATING or CHANGED; the data-ready hour passed but for a not-ready burst) NAVER is not ready only with
+ * yesterday, and an import only learns so from NAVER itself (`refused`: a 20007 to one of its own creates, or an
+ * early NONE; a pending date is never served from the store): any other pending date is one it should have written.
  */
 export function unexplainedPending(
   pending: Iterable<string>,

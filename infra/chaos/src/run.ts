@@ -536,7 +536,11 @@ async function verdict(
     // Yesterday as of the import's own instants, on the run's clock (simulated or not).
     const instants = [requestedAt, endedAt(v!) ?? Number.NaN].filter(Number.isFinite);
     const yesterdays = new Set(instants.map((at) => kstDay(-1, at)));
-    const unexplained = unexplainedPending(pendingNow, { yesterdays, refused: notReadyAnswers.has(t.importId) });
+    // Not ready: NAVER's 20007 to this import, or a NONE the fetcher took for "not aggregated yet" before its
+    // data-ready hour (early-none; the simulated mornings start at that hour, a service's clock may trail it).
+    const earlyNone = v!.pending.some((p) => (p as { code?: string }).code === 'early-none');
+    const refused = notReadyAnswers.has(t.importId) || earlyNone;
+    const unexplained = unexplainedPending(pendingNow, { yesterdays, refused });
     if (unexplained.length > 0) {
       mismatches++;
       details.push(`mismatch: import ${t.importId} left ${unexplained.join(', ')} pending, NAVER ready with them`);
