@@ -106,31 +106,35 @@ out.push(
   '## Chaos runs (`npm run chaos -- --imports N --faults F --seed S --customers C --days D`)',
   '',
   'Exit criteria: lost, stuck, overlaps, mismatches, duplicates, dailyRuns and crashes all 0, every failure with a',
-  'reason. Conditions',
-  '(infra/chaos/src/run.ts): every service as two child processes behind round-robin proxies, three tenants per',
-  "customer id, lease TTL 15 s, the Sheets quota compressed tenfold; `stuck` = not ended within the scheduler's",
+  'reason (runs before dailyRuns and crashes were judged show — there). Conditions (infra/chaos/src/run.ts): every',
+  'service as two child processes behind round-robin proxies, three tenants per customer id, D simulated KST days',
+  "on one injected clock, lease TTL 15 s, the Sheets quota compressed tenfold; `stuck` = not ended within the scheduler's",
   'IMPORT_MAX_LIFETIME_MS (180 s unless --lifetime-ms says otherwise) plus two sweeps and 5 s; `imports` counts the',
   "harness's requests plus the first-link imports and scheduled runs it found on every connection.",
   'Injected: SIGKILL (then restart) and SIGSTOP beyond the lease TTL (then SIGCONT) of any instance, NAVER 429 /',
   '500 / ERROR bursts, Sheets 429 / 503 / dropped responses, duplicated and re-ordered events (re-published as they',
-  'were), restarts of the run’s own broker (SIGTERM or SIGKILL) and Postgres (fast shutdown), each down 1–6 s.',
-  'Not injected: foreign delete-all, 101st-job eviction, yesterday not ready.',
+  'were), restarts of the run’s own broker (SIGTERM or SIGKILL) and Postgres (fast shutdown), each down 1–6 s,',
+  'another tool on the same customer id deleting all of its stat jobs (ours too) or creating enough to evict',
+  'ours, and yesterday not ready at NAVER (20007) for a burst.',
   '',
-  '| imports | completed | failed | lost | stuck | overlaps | mismatches | duplicates | dailyRuns | faults | seed | days | ran (UTC) | machine |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| imports | completed | failed | lost | stuck | overlaps | mismatches | duplicates | dailyRuns | crashes | faults | seed | days | ran (UTC) | machine |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 );
 for (const r of chaos.sort((a, b) => Number(b.imports) - Number(a.imports))) {
   const faults = Object.entries((r.faults ?? {}) as Record<string, number>)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const cols = ['imports', 'completed', 'failed', 'lost', 'stuck', 'overlaps', 'mismatches', 'duplicates', 'dailyRuns'];
+  const cols = [
+    ...['imports', 'completed', 'failed', 'lost', 'stuck', 'overlaps', 'mismatches', 'duplicates'],
+    ...['dailyRuns', 'crashes'],
+  ];
   // Runs before the simulated calendar had one real day and no daily-run check.
   const cell = (c: string) => (r[c] === undefined ? '—' : String(r[c]));
   out.push(
     `| ${cols.map(cell).join(' | ')} | ${faults} | ${r.seed} | ${r.days ?? 1} | ${day(r.ranAt)} | ${machine(r.machine)} |`,
   );
 }
-if (chaos.length === 0) out.push('| — | | | | | | | | | no chaos JSON lines found | | | | |');
+if (chaos.length === 0) out.push('| — | | | | | | | | | | no chaos JSON lines found | | | | |');
 out.push('', '### JSON lines', '', '```');
 for (const [key, run] of [...benches].sort(([a], [b]) => a.localeCompare(b)))
   out.push(

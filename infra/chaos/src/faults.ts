@@ -4,6 +4,8 @@
 import type { EventTap } from '@reportline/dev/event-tap';
 import type { Cluster, Instance, ServiceName } from './cluster.ts';
 import { SERVICES } from './cluster.ts';
+import { FOREIGN_TOOL, foreignCall } from './foreign-tool.ts';
+import { kstDay } from './workload.ts';
 
 export const FAULT_KINDS = [
   'kill',
@@ -17,6 +19,9 @@ export const FAULT_KINDS = [
   'duplicate',
   'brokerRestart',
   'postgresRestart',
+  'foreignDeleteAll',
+  'foreignEviction',
+  'yesterdayNotReady',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 // Process faults are the ones the design promises most about (no lost work whatever is killed), so they come oftener.
@@ -32,6 +37,9 @@ const WEIGHTS: Record<FaultKind, number> = {
   duplicate: 1,
   brokerRestart: 1,
   postgresRestart: 1,
+  foreignDeleteAll: 1,
+  foreignEviction: 1,
+  yesterdayNotReady: 1,
 };
 
 export interface Fault {
@@ -45,6 +53,13 @@ export interface Fault {
   durationMs: number;
   /** For `duplicate`: which of the last 40 events seen are published again, newest first (so out of order). */
   picks?: number[];
+  /**
+   * For the foreign tool's faults: which customer id it shares (this modulo the number of customer ids), how many
+   * times it deletes all jobs (`foreignDeleteAll`, spread over durationMs) or how many creates past NAVER's pool
+   * limit it makes (`foreignEviction`).
+   */
+  customerPick?: number;
+  times?: number;
   /** For `brokerRestart`: a controlled shutdown (SIGTERM) or a crash (SIGKILL). */
   signal?: 'SIGTERM' | 'SIGKILL';
 }
@@ -67,17 +82,26 @@ export function prng(seed: number): () => number {
   };
 }
 
-export function faultSchedule(o: { seed: number; imports: number; faults: number; instances: number; ttlMs: number }) {
+export function faultSchedule(o: {
+  seed: number;
+  imports: number;
+  faults: number;
+  instances: number;
+  ttlMs: number;
+  /** Only these kinds, at their weights (to reproduce one fault's effect); all of them unless given. */
+  kinds?: readonly FaultKind[];
+}) {
   const random = prng(o.seed);
   const int = (n: number) => Math.floor(random() * n);
-  const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
+  const kinds = o.kinds ?? FAULT_KINDS;
+  const total = kinds.reduce((a, k) => a + WEIGHTS[k], 0);
   const pick = (): FaultKind => {
     let r = random() * total;
-    for (const k of FAULT_KINDS) {
+    for (const k of kinds) {
       r -= WEIGHTS[k];
       if (r < 0) return k;
     }
-    return 'kill';
+    return kinds.at(-1)!;
   };
   const faults: Fault[] = [];
   for (let i = 0; i < o.faults; i++) {
@@ -94,6 +118,18 @@ export function faultSchedule(o: { seed: number; imports: number; faults: number
       if (kind === 'brokerRestart') fault.signal = random() < 0.5 ? 'SIGTERM' : 'SIGKILL';
     } else if (kind === 'duplicate') {
       fault.picks = Array.from({ length: 3 + int(6) }, () => int(40));
+    } else if (kind === 'foreignDeleteAll') {
+      fault.customerPick = int(1_000);
+      // A clean-up script run now and then: our jobs live about a second here, so several passes give it a chance.
+      fault.times = 1 + int(6);
+      fault.durationMs = 2_000 + int(8_000);
+    } else if (kind === 'foreignEviction') {
+      fault.customerPick = int(1_000);
+      // 110 to 160 creates: at the tool's pace that is 16 to 24 s, below the run's 30 s build timeout.
+      fault.times = 10 + int(50);
+    } else if (kind === 'yesterdayNotReady') {
+      // Long enough for imports of yesterday to be asked for during it (about one import in six includes yesterday).
+      fault.durationMs = 4_000 + int(10_000);
     } else {
       fault.durationMs = 2_000 + int(6_000);
     }
@@ -164,7 +200,7 @@ export async function inject(
     return true;
   }
   if (f.kind === 'sheets503' || f.kind === 'sheetsDrop') log(`${f.kind}: the next Sheets requests fail`);
-  else if (f.kind !== 'duplicate') log(`${f.kind} for ${f.durationMs} ms`);
+  else if (f.kind !== 'duplicate' && f.kind !== 'foreignEviction') log(`${f.kind} for ${f.durationMs} ms`);
   switch (f.kind) {
     case 'naver429':
       // One request per second per customer id: every fetcher meets 429s until the burst ends.
@@ -203,6 +239,98 @@ export async function inject(
       // The request is applied, then the socket is cut: the ambiguous outcome a retry must not duplicate.
       await send(`${cluster.sheets.url}/_fake/faults`, 'POST', { kind: 'drop', times: 2 });
       break;
+    case 'foreignDeleteAll':
+      await foreignDeleteAll(cluster, f, log);
+      break;
+    case 'foreignEviction':
+      await foreignEviction(cluster, f, log, naverKnobs);
+      break;
+    case 'yesterdayNotReady':
+      // NAVER answers 20007 for yesterday until its data-ready hour; 24 = not ready all day, as just after KST
+      // midnight when "yesterday" has become a day NAVER has not aggregated yet. The run's own hour is restored when
+      // the last burst in progress ends (bursts may overlap).
+      if (notReadyBursts++ === 0) runReadyHour = cluster.naver.state.knobs.dataReadyHourKst;
+      await naverKnobs({ dataReadyHourKst: 24 });
+      try {
+        await sleep(f.durationMs);
+      } finally {
+        if (--notReadyBursts === 0) await naverKnobs({ dataReadyHourKst: runReadyHour });
+      }
+      break;
   }
   return true;
+}
+
+// The other tool's host clock agrees with NAVER's, as the fetcher's does: the run's clock, simulated or not.
+const clockOf = (cluster: Cluster) => () => cluster.naver.state.nowMs();
+
+/** The customer id the foreign tool shares, and its credentials as the person gave them to both tools. */
+function foreignCustomer(cluster: Cluster, f: Fault) {
+  const customers = cluster.naver.state.customers;
+  return customers[(f.customerPick ?? 0) % customers.length]!;
+}
+
+/**
+ * Another tool's clean-up: `DELETE /stat-reports` without an id, which deletes every job of the customer id, ours
+ * included, whatever lease we hold (#1071). `times` clean-ups spread over durationMs.
+ */
+async function foreignDeleteAll(cluster: Cluster, f: Fault, log: (m: string) => void) {
+  const customer = foreignCustomer(cluster, f);
+  const times = f.times ?? 1;
+  for (let i = 0; i < times; i++) {
+    if (i > 0) await sleep(f.durationMs / (times - 1));
+    const r = await foreignCall(cluster.naver.url, customer, 'DELETE', '/stat-reports', undefined, clockOf(cluster));
+    log(`${FOREIGN_TOOL}: DELETE /stat-reports for ${customer.customerId} answered ${r.status}`);
+  }
+}
+
+// The foreign tool's pace: about 6.7 creates a second, leaving a third of the customer id's 10 requests a second.
+const EVICTION_PACE_MS = 150;
+// The chaos run's build time (run.ts knobs), restored after the last burst in progress (bursts may overlap).
+const RUN_BUILD_MS = 300;
+let slowBursts = 0;
+let notReadyBursts = 0;
+let runReadyHour = 0;
+
+/**
+ * Another tool creating jobs in bulk: NAVER keeps `statJobLimit` (100) jobs per customer id and each create beyond
+ * silently evicts the oldest, so after limit + `times` creates every job older than the burst is gone, ours among
+ * them. At NAVER's 10 requests a second, 100 creates take over 10 s, so only a job that lives that long can be
+ * evicted: that is NAVER's real build time (seconds to minutes), not the run's 300 ms, so builds are slow for the
+ * burst and fast again after it (a job's status follows the knob as it is now, so the backlog then finishes at once).
+ */
+async function foreignEviction(
+  cluster: Cluster,
+  f: Fault,
+  log: (m: string) => void,
+  naverKnobs: (patch: object) => Promise<void>,
+) {
+  const customer = foreignCustomer(cluster, f);
+  const limit = cluster.naver.state.knobs.statJobLimit;
+  const creates = limit + (f.times ?? 5);
+  log(`${FOREIGN_TOOL}: ${creates} stat jobs for ${customer.customerId} (NAVER keeps ${limit}), builds slow meanwhile`);
+  slowBursts++;
+  await naverKnobs({ reportBuildMs: 60_000 });
+  const answers: Record<number, number> = {};
+  try {
+    for (let i = 0; i < creates; i++) {
+      const started = Date.now();
+      // Dates our imports ask for too (the last two weeks but yesterday, which may be not ready), both types.
+      const statDt = kstDay(-2 - (i % 10), cluster.naver.state.nowMs()).replaceAll('-', '');
+      const reportTp = Math.floor(i / 10) % 2 === 0 ? 'AD' : 'AD_CONVERSION';
+      const r = await foreignCall(
+        cluster.naver.url,
+        customer,
+        'POST',
+        '/stat-reports',
+        { reportTp, statDt },
+        clockOf(cluster),
+      );
+      answers[r.status] = (answers[r.status] ?? 0) + 1;
+      await sleep(Math.max(0, EVICTION_PACE_MS - (Date.now() - started)));
+    }
+  } finally {
+    if (--slowBursts === 0) await naverKnobs({ reportBuildMs: RUN_BUILD_MS });
+  }
+  log(`${FOREIGN_TOOL}: creates for ${customer.customerId} answered ${JSON.stringify(answers)}`);
 }

@@ -135,3 +135,16 @@ export function checkTab(
   }
   return { mismatches, duplicates, dates: [...byDate.keys()].sort() };
 }
+
+/**
+ * The dates a completed import left pending that NAVER's state does not explain. Under the chaos run's knobs (no
+ * AGGREGATING or CHANGED; the data-ready hour passed but for a not-ready burst) NAVER is not ready only with
+ * yesterday, and an import only learns so from NAVER itself (`refused`: a 20007 to one of its own creates, or an
+ * early NONE; a pending date is never served from the store): any other pending date is one it should have written.
+ */
+export function unexplainedPending(
+  pending: Iterable<string>,
+  o: { yesterdays: ReadonlySet<string>; refused: boolean },
+): string[] {
+  return [...pending].filter((d) => !o.yesterdays.has(d) || !o.refused);
+}

@@ -17,8 +17,9 @@ import {
   kstInstantMs,
   type ScheduledRequest,
 } from './days.ts';
-import { type Fault, faultSchedule, inject, prng, type Restarts } from './faults.ts';
-import { checkTab, nameInstants } from './oracle.ts';
+import { type Fault, type FaultKind, faultSchedule, inject, prng, type Restarts } from './faults.ts';
+import { FOREIGN_TOOL } from './foreign-tool.ts';
+import { checkTab, nameInstants, unexplainedPending } from './oracle.ts';
 import { CLOCK_FOLLOW_MS, type SimClock, simClock } from './sim-clock.ts';
 import {
   apiRetrying,
@@ -51,6 +52,8 @@ export interface ChaosOptions {
   sheetsTimeScale?: number;
   /** Per-service variables over the run's own (a setting under suspicion, to reproduce what it does). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Draw faults of these kinds only (to reproduce what one kind does); every kind unless given. */
+  faultKinds?: readonly FaultKind[];
   /** Simulated KST days the run spans (days.ts): each morning the connections' daily runs start; 1 unless given. */
   days?: number;
 }
@@ -90,6 +93,12 @@ export interface ChaosResult {
   seconds: number;
   /** What each violation was, for a person: which import, which sheet, which date. */
   details: string[];
+  /** Requests another tool on the same customer ids sent (foreign faults): NAVER's, but no lease's. */
+  foreignRequests: number;
+  /** Reportline's NAVER requests answered 404 (a job deleted or evicted under it by that tool). */
+  vanishedAnswers: number;
+  /** Dates completed imports left pending (NAVER not ready); only yesterday may be, under the run's knobs. */
+  pendingDates: number;
 }
 
 // Short, so a run meets expiries in seconds; the fetcher stops starting NAVER calls at TTL − LEASE_SAFETY_MARGIN_MS
@@ -132,7 +141,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const lifetimeMs = o.lifetimeMs ?? 180_000;
   const instances = o.instances ?? 2;
   const tenants = o.tenants ?? 3;
-  const schedule = faultSchedule({ seed: o.seed, imports: o.imports, faults: o.faults, instances, ttlMs: TTL_MS });
+  const schedule = faultSchedule({
+    seed: o.seed,
+    imports: o.imports,
+    faults: o.faults,
+    instances,
+    ttlMs: TTL_MS,
+    ...(o.faultKinds ? { kinds: o.faultKinds } : {}),
+  });
   log(`fault schedule (seed ${o.seed}): ${JSON.stringify(schedule)}`);
   const customers = makeCustomers(o.customers, o.seed);
   const plan = dayPlan({ first: firstDay(Date.now()), days: Math.max(1, o.days ?? 1), imports: o.imports });
@@ -174,6 +190,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         NAVER_POLL_MS: '200',
         NAVER_BUILD_TIMEOUT_MS: '30000',
         NAVER_DATA_READY_HOUR_KST: ready,
+        // A date of NAVER's restatement window (yesterday, the day before) is asked again once its last answer is this
+        // old: 30 minutes by default, longer than a run, which would serve yesterday from the store after its first
+        // fetch and leave a not-ready burst (yesterdayNotReady) nothing to answer.
+        CALENDAR_FRESH_MS: '20000',
       },
       scheduler: {
         IMPORT_SWEEP_MS: String(SWEEP_MS),
@@ -444,10 +464,19 @@ async function verdict(
   let reasonless = 0;
   let mismatches = 0;
   let duplicates = 0;
+  let pendingDates = 0;
   // The scheduler ends an overdue import at its next sweep: the bound is the lifetime plus one sweep and some slack
   // for this slow machine's event loops.
   const bound = r.lifetimeMs + 2 * SWEEP_MS + 5_000;
   const required = new Map<string, Set<string>>();
+  const recorded = cluster.naver.recorder.requests();
+  // Imports whose own creates NAVER refused with 20007 (its HTTP 400 here: the run asks for no date NAVER would
+  // answer 10004 or 11001), by the X-Reportline-Origin `${importId}#${fencingToken}` each lease sends.
+  const notReadyAnswers = new Set(
+    recorded
+      .filter((x) => x.method === 'POST' && x.path === '/stat-reports' && x.status === 400 && x.origin !== null)
+      .map((x) => x.origin!.split('#')[0]!),
+  );
   // Over several days a tab's history window moves on: a date written on day 1 may be trimmed by a later import whose
   // newest date is past its window (the writer keeps historyDays days ending at the import's newest date). Per
   // connection, the window's start can be no later than the latest request's `to` − historyDays + 1; a date before
@@ -504,6 +533,20 @@ async function verdict(
       mismatches++;
       details.push(`mismatch: import ${t.importId} completed without writing ${missing.join(', ')}`);
     }
+    const pendingNow = new Set([...(sheet?.pendingDates ?? []), ...v!.pending.map((p) => p.statDate)]);
+    pendingDates += pendingNow.size;
+    // Yesterday as of the import's own instants, on the run's clock (simulated or not).
+    const instants = [requestedAt, endedAt(v!) ?? Number.NaN].filter(Number.isFinite);
+    const yesterdays = new Set(instants.map((at) => kstDay(-1, at)));
+    // Not ready: NAVER's 20007 to this import, or a NONE the fetcher took for "not aggregated yet" before its
+    // data-ready hour (early-none; the simulated mornings start at that hour, a service's clock may trail it).
+    const earlyNone = v!.pending.some((p) => (p as { code?: string }).code === 'early-none');
+    const refused = notReadyAnswers.has(t.importId) || earlyNone;
+    const unexplained = unexplainedPending(pendingNow, { yesterdays, refused });
+    if (unexplained.length > 0) {
+      mismatches++;
+      details.push(`mismatch: import ${t.importId} left ${unexplained.join(', ')} pending, NAVER ready with them`);
+    }
   }
   const rejectedReasons: Record<string, number> = {};
   const warnings: string[] = [];
@@ -543,6 +586,8 @@ async function verdict(
   details.push(...runs.violations);
   const res = await fetch(`${cluster.naver.url}/_sim/overlaps`);
   const oracle = (await res.json()) as { overlaps: unknown[]; unattributed: number };
+  const foreignRequests = recorded.filter((x) => x.foreign === FOREIGN_TOOL).length;
+  const vanishedAnswers = recorded.filter((x) => x.foreign === null && x.status === 404).length;
   for (const x of oracle.overlaps.slice(0, 20)) details.push(`overlap: ${JSON.stringify(x)}`);
   for (const c of cluster.crashes) details.push(`crash: ${c.service}#${c.index} exited (${c.exit}) at ${c.at}`);
   return {
@@ -572,6 +617,9 @@ async function verdict(
     faultsSkipped: r.faultsSkipped,
     seconds: Math.round((Date.now() - r.t0) / 1000),
     details,
+    foreignRequests,
+    vanishedAnswers,
+    pendingDates,
   };
 }
 

@@ -6,6 +6,13 @@ export interface RecordedRequest {
   customerId: string;
   /** X-Reportline-Origin as sent, or null. */
   origin: string | null;
+  /**
+   * X-Sim-Foreign as sent, or null: a test harness's label on requests it sends as another tool sharing the customer
+   * id (a person's second report tool, a script). Bookkeeping only, like the origin: NAVER's behaviour towards the
+   * request is the same (auth, rate limit, the shared job pool), but its requests are not Reportline's, so they are
+   * neither overlaps with Reportline's leases nor unattributed Reportline requests.
+   */
+  foreign: string | null;
   method: string;
   /** Path without query string (download tokens are not recorded). */
   path: string;
@@ -97,12 +104,19 @@ export class RequestRecorder {
     this.#limit = limit;
   }
 
-  arrive(customerId: string, origin: string | null, method: string, path: string): number {
+  arrive(
+    customerId: string,
+    origin: string | null,
+    method: string,
+    path: string,
+    foreign: string | null = null,
+  ): number {
     const seq = ++this.#seq;
     const record: RecordedRequest = {
       seq,
       customerId,
       origin,
+      foreign,
       method,
       path,
       status: null,
@@ -141,13 +155,15 @@ export class RequestRecorder {
     return this.#records.filter((r) => customerId === undefined || r.customerId === customerId).map((r) => ({ ...r }));
   }
 
-  /** Requests that carried no X-Reportline-Origin (a lease holder should always send one). */
+  /** Reportline's requests (not marked foreign) that carried no X-Reportline-Origin (a lease holder always sends one). */
   unattributed(customerId?: string): RecordedRequest[] {
-    return this.requests(customerId).filter((r) => r.origin === null);
+    return this.requests(customerId).filter((r) => r.origin === null && r.foreign === null);
   }
 
+  /** Overlaps between Reportline's origins; another tool's requests are no lease's and are left out. */
   overlaps(customerId?: string): Overlap[] {
-    const timed = this.requests(customerId).map((r) => ({
+    const ours = this.requests(customerId).filter((r) => r.foreign === null);
+    const timed = ours.map((r) => ({
       customerId: r.customerId,
       origin: r.origin,
       start: r.arrivedMono,

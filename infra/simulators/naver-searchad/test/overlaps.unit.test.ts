@@ -81,6 +81,23 @@ describe('RequestRecorder', () => {
     expect(recorder.overlaps('other')).toEqual([]);
   });
 
+  it("leaves another tool's requests out of the overlaps and the unattributed count", () => {
+    // Given a lease holder's request and, on the wire at the same time, two requests another tool sent
+    let mono = 0;
+    const recorder = new RequestRecorder({ now: () => 0, mono: () => mono });
+    const ours = recorder.arrive('c1', 'import-1#3', 'GET', '/stat-reports/1');
+    const deleteAll = recorder.arrive('c1', null, 'DELETE', '/stat-reports', 'chaos-tool');
+    const create = recorder.arrive('c1', 'other-tool-origin', 'POST', '/stat-reports', 'chaos-tool');
+    mono = 5;
+    for (const seq of [ours, deleteAll, create]) recorder.complete(seq, 200);
+    // When the oracle is asked
+    // Then neither foreign request is an overlap with the lease or an unattributed request of Reportline's
+    expect(recorder.overlaps('c1')).toEqual([]);
+    expect(recorder.unattributed('c1')).toEqual([]);
+    // And both are still recorded, with their label, as NAVER saw them
+    expect(recorder.requests('c1').map((r) => r.foreign)).toEqual([null, 'chaos-tool', 'chaos-tool']);
+  });
+
   it('drops the oldest records beyond its limit', () => {
     const recorder = new RequestRecorder({ now: () => 0, mono: () => 0, limit: 2 });
     for (let i = 0; i < 3; i++) recorder.arrive('c1', null, 'GET', `/p${i}`);
@@ -102,6 +119,24 @@ describe('/_sim endpoints', () => {
       { origin: null, status: 200 },
     ]);
     expect((await sim.app.inject({ url: '/_sim/overlaps' })).json()).toEqual({ overlaps: [], unattributed: 1 });
+  });
+
+  it('record the X-Sim-Foreign label and answer the labelled request as NAVER would', async () => {
+    // Given a job of ours in the pool and another tool sharing the customer id
+    sim = await testSim();
+    const origin = { 'X-Reportline-Origin': 'import-1#7' };
+    const created = await sim.call(ALICE, 'POST', '/stat-reports', { reportTp: 'AD', statDt: '20251005' }, origin);
+    expect(created.statusCode).toBe(200);
+    // When that tool deletes all the customer's jobs
+    const deleted = await sim.call(ALICE, 'DELETE', '/stat-reports', undefined, { 'X-Sim-Foreign': 'other-tool' });
+    // Then NAVER did it (ours is gone), and the oracle saw a foreign request, not an unattributed one of ours
+    expect(deleted.statusCode).toBe(204);
+    expect(
+      (await sim.call(ALICE, 'GET', `/stat-reports/${created.json().reportJobId}`, undefined, origin)).statusCode,
+    ).toBe(404);
+    const requests = (await sim.app.inject({ url: `/_sim/requests?customerId=${ALICE.customerId}` })).json();
+    expect(requests.map((r: { foreign: string | null }) => r.foreign)).toEqual([null, 'other-tool', null]);
+    expect((await sim.app.inject({ url: '/_sim/overlaps' })).json()).toEqual({ overlaps: [], unattributed: 0 });
   });
 
   it('PATCH /_sim/knobs validates and merges', async () => {

@@ -21,7 +21,9 @@ export function registerGateway(app: FastifyInstance, state: SimulatorState): We
     if (isSimPath(request.url)) return;
     const customerId = headerValue(request.headers['x-customer']) ?? '';
     const origin = headerValue(request.headers['x-reportline-origin']) ?? null;
-    seqs.set(request, state.recorder.arrive(customerId, origin, request.method, pathOf(request.url)));
+    // Read by the recorder only: NAVER would not know which tool sent a request, so nothing else here looks at it.
+    const foreign = headerValue(request.headers['x-sim-foreign']) ?? null;
+    seqs.set(request, state.recorder.arrive(customerId, origin, request.method, pathOf(request.url), foreign));
     const { knobs } = state;
     if (knobs.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, knobs.latencyMs));
     const auth = authenticate(
