@@ -13,7 +13,6 @@ import {
   type EventOfType,
   ImportRequestedV2,
   makeEvent,
-  type ReportlineEvent,
   ROW_SET_V2_CONTENT_TYPE,
   type RowSetV1,
   type RowSetV2Header,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gridValues } from '../src/sheets/grid-values.ts';
 import type { CommitRecord } from '../src/sheets/metadata.ts';
 import type { SheetInfo } from '../src/sheets/sheets-port.ts';
-import { mergeSheets, tabsAfter } from '../src/sheets/write-protocol.ts';
+import { mergeSheets, tabsAfter } from '../src/sheets/spreadsheet-view.ts';
 
 describe('gridValues: a GridData block as values.get answers UNFORMATTED_VALUE', () => {
   it('gives effective values, empty cells as blanks, and drops trailing blanks and rows', () => {

@@ -1,29 +1,34 @@
 import { z } from 'zod';
-import { type CellPolicy, fitCells } from './cell-budget.ts';
-import { type CellInput, type Column, serialToDate, validateColumns } from './cells.ts';
+import { fitCells } from './cell-budget.ts';
+import { validateColumns } from './cells.ts';
 import { DEFAULT_MAX_CHUNK_BYTES } from './chunking.ts';
-import {
-  AmbiguousOutcomeError,
-  CellLimitError,
-  InvalidTargetError,
-  SheetsApiError,
-  SpreadsheetUnreachableError,
-} from './errors.ts';
+import { AmbiguousOutcomeError, InvalidTargetError, SheetsApiError, SpreadsheetUnreachableError } from './errors.ts';
 import type { Layout, LayoutMemory } from './layout-memory.ts';
-import {
-  type CommitRecord,
-  METADATA_HEADER,
-  METADATA_RANGE,
-  METADATA_TAB,
-  parseMetadata,
-  recordFor,
-} from './metadata.ts';
-import { findTab, freeSheetId, GOOGLE_MAX_CELLS, STAGING_PREFIX, stagingRequests, stagingTabName } from './plan.ts';
+import { METADATA_HEADER, METADATA_RANGE, METADATA_TAB, parseMetadata, recordFor } from './metadata.ts';
+import { findTab, freeSheetId, GOOGLE_MAX_CELLS, stagingRequests, stagingTabName } from './plan.ts';
 import type { PrincipalQuota } from './quota.ts';
+import { type ReplaceDatesInput, ReplaceDatesInputSchema, type ReplaceDatesResult } from './replace-dates.ts';
 import { commitRequests, decideDates, type RowSource, rowsAfter, type StagedBlock } from './replace-plan.ts';
 import { batchBytes } from './row-data.ts';
 import { allRows, blockCounter, type CheckedRow, checkedRows, gatherForCommit, payloads } from './row-stream.ts';
 import type { BatchRequest, SheetInfo, SheetsPort, SpreadsheetInfo, TabsRead } from './sheets-port.ts';
+import {
+  connectionTabs,
+  fitsAsIs,
+  isCellLimitError,
+  METADATA_COLUMNS,
+  mergeSheets,
+  metadataTab,
+  placeholder,
+  quoted,
+  type Recorded,
+  recordedOf,
+  replayed,
+  tabDatesOf,
+  tabsAfter,
+  targetTabName,
+  type View,
+} from './spreadsheet-view.ts';
 
 /**
  * Idempotent replace-by-date of one write job in the user's tab, which is never deleted or re-created:
@@ -42,42 +47,6 @@ import type { BatchRequest, SheetInfo, SheetsPort, SpreadsheetInfo, TabsRead } f
  * (the writer's Postgres advisory lock): the plan addresses rows by position.
  */
 
-export interface ReplaceDatesInput {
-  spreadsheetId: string;
-  sheetName: string;
-  writeJobId: string;
-  columns: readonly Column[];
-  /** Every date the import replaces; a date without rows is written as an empty day. */
-  dates: readonly string[];
-  /** Dates to leave as they are. */
-  pending: readonly string[];
-  /** Dates a newer generation already wrote (the caller's record): left as they are. */
-  newerWritten: readonly string[];
-  /** The rows, sorted by date, the date first; read once, as they stream. */
-  rows: AsyncIterable<readonly CellInput[]> | Iterable<readonly CellInput[]>;
-  /** How many rows `rows` yields (the staging tab is sized by it before they are read). */
-  rowCount: number;
-  historyDays?: number | undefined;
-  policy: CellPolicy;
-}
-
-export interface ReplaceDatesResult {
-  /** The tab the rows went to: the connection's, or the roll-over tab the `new-tab` policy moved it on to. */
-  sheetName: string;
-  /** Rows this import put in the tab. */
-  rowsWritten: number;
-  /** Data rows in the tab after the commit (header excluded). */
-  rowsInTab: number;
-  written: string[];
-  trimmed: string[];
-  skipped: string[];
-  pending: string[];
-  /** The cell policy, when it had to act to fit (trim, or roll over to a new tab). */
-  policyApplied: CellPolicy | undefined;
-  /** True when this job had already been committed and nothing was written. */
-  replayed: boolean;
-}
-
 export interface SheetsWriter {
   replaceDates(input: ReplaceDatesInput): Promise<ReplaceDatesResult>;
 }
@@ -94,114 +63,6 @@ export interface SheetsWriterDeps {
    * in ONE request; without it every write lists the tabs first (two reads).
    */
   layouts?: LayoutMemory;
-}
-
-const placeholder: SheetInfo = { sheetId: 0, title: '', index: 0, hidden: true, rowCount: 0, columnCount: 0 };
-
-const ReplaceDatesInputSchema = z.object({
-  spreadsheetId: z.string().min(1, 'spreadsheetId is required'),
-  sheetName: z
-    .string()
-    .min(1, 'sheetName is required')
-    .max(100, 'sheetName: Sheets allows at most 100 characters')
-    .refine((n) => n.toLowerCase() !== METADATA_TAB && !n.startsWith(STAGING_PREFIX), {
-      message: `sheetName: "${METADATA_TAB}" and "${STAGING_PREFIX}…" are reserved for the writer`,
-    }),
-  writeJobId: z.string().regex(/^[A-Za-z0-9_-]{1,90}$/, 'writeJobId: 1-90 characters of A-Z, a-z, 0-9, _ and -'),
-});
-
-const RecordedResult = z.object({
-  rowsInTab: z.number().int().nonnegative(),
-  written: z.array(z.string()),
-  trimmed: z.array(z.string()),
-  skipped: z.array(z.string()),
-  pending: z.array(z.string()),
-  policyApplied: z.enum(['trim-oldest', 'fail', 'new-tab']).optional(),
-  /** The tab the rows went to, when it is not the connection's own (a roll-over): later imports continue there. */
-  tab: z.string().optional(),
-});
-type Recorded = z.infer<typeof RecordedResult>;
-
-function recordedOf(record: CommitRecord | undefined): Recorded | undefined {
-  if (!record) return undefined;
-  try {
-    return RecordedResult.parse(JSON.parse(record.result));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The tab's column A (row 2 on) as dates: serials as Reportline writes them, or ISO text a person typed. */
-export function tabDatesOf(values: readonly unknown[][]): Array<string | undefined> {
-  return values.map(([a]) => {
-    if (typeof a === 'number' && Number.isInteger(a) && a > 0) return serialToDate(a);
-    if (typeof a === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(a)) return a;
-    return undefined;
-  });
-}
-
-const quoted = (title: string) => `'${title.replaceAll("'", "''")}'`;
-
-/** The connection's tab and its roll-overs `<name> (n)` that exist: the tabs whose dates the preflight reads. */
-function connectionTabs(info: SpreadsheetInfo, base: string): SheetInfo[] {
-  const wanted = base.toLowerCase();
-  return info.sheets.filter((s) => {
-    const title = s.title.toLowerCase();
-    if (title === wanted) return true;
-    const m = /^(.*) \((\d+)\)$/u.exec(title);
-    return m !== null && m[1] !== undefined && m[1].length > 0 && wanted.startsWith(m[1]);
-  });
-}
-
-/** What a write knows of the spreadsheet before it writes. */
-interface View {
-  info: SpreadsheetInfo;
-  records: CommitRecord[];
-  /** Rows of `_reportline` with content (header included): where a new record goes. */
-  height: number;
-  /** The dates in column A of the tabs read, by sheetId. */
-  columnA: Map<number, Array<string | undefined>>;
-  /** False when `info` is the remembered layout with only the connection's tab and `_reportline` read fresh. */
-  complete: boolean;
-}
-
-const METADATA_COLUMNS = METADATA_RANGE.slice(METADATA_RANGE.indexOf('!') + 1);
-
-/** The tab the connection's rows are in, as its record says: its own, or the roll-over its last commit moved to. */
-function targetTabName(records: readonly CommitRecord[], sheetName: string): string {
-  return recordedOf(recordFor(records, sheetName))?.tab ?? sheetName;
-}
-
-/** Each connection's tab once a commit of `sheetName` into `tab` lands, from the records read before it. */
-export function tabsAfter(records: readonly CommitRecord[], sheetName: string, tab: string): Record<string, string> {
-  const tabs: Record<string, string> = {};
-  for (const r of records) tabs[r.sheetName.toLowerCase()] = recordedOf(r)?.tab ?? r.sheetName;
-  tabs[sheetName.toLowerCase()] = tab;
-  return tabs;
-}
-
-/** The remembered tabs with the ones just read in their place (matched by id or name), in tab order. */
-export function mergeSheets(remembered: readonly SheetInfo[], fresh: readonly SheetInfo[]): SheetInfo[] {
-  const ids = new Set(fresh.map((s) => s.sheetId));
-  const titles = new Set(fresh.map((s) => s.title.toLowerCase()));
-  return [...remembered.filter((s) => !ids.has(s.sheetId) && !titles.has(s.title.toLowerCase())), ...fresh].sort(
-    (a, b) => a.index - b.index,
-  );
-}
-
-/** Google's refusal of a batch that would take the workbook past its cell limit (nothing of it applied). */
-const isCellLimitError = (err: unknown) =>
-  err instanceof SheetsApiError && err.status === 400 && /above the limit of \d+ cells/.test(err.message);
-
-/** Whether the write fits with no cell policy acting (no day trimmed for cells, no roll-over, no failure). */
-function fitsAsIs(fit: () => { rollover?: unknown; trimmedForCells: readonly string[] }): boolean {
-  try {
-    const f = fit();
-    return f.rollover === undefined && f.trimmedForCells.length === 0;
-  } catch (err) {
-    if (err instanceof CellLimitError) return false;
-    throw err;
-  }
 }
 
 export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
@@ -493,26 +354,4 @@ export function createSheetsWriter(deps: SheetsWriterDeps): SheetsWriter {
   };
 }
 
-const metadataTab = (sheetId: number): SheetInfo => ({
-  ...placeholder,
-  sheetId,
-  title: METADATA_TAB,
-  rowCount: 1,
-  columnCount: METADATA_HEADER.length,
-});
-
-function replayed(rowsWritten: number, recorded: Recorded | undefined, sheetName: string): ReplaceDatesResult {
-  // A record of a writer before replace-by-date says only how many rows it wrote.
-  const r = recorded ?? { rowsInTab: rowsWritten, written: [], trimmed: [], skipped: [], pending: [] };
-  return {
-    sheetName: r.tab ?? sheetName,
-    rowsWritten,
-    rowsInTab: r.rowsInTab,
-    written: r.written,
-    trimmed: r.trimmed,
-    skipped: r.skipped,
-    pending: r.pending,
-    policyApplied: r.policyApplied,
-    replayed: true,
-  };
-}
+export type { ReplaceDatesInput, ReplaceDatesResult } from './replace-dates.ts';
